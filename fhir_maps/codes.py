@@ -1,0 +1,306 @@
+"""Code systems and value sets, one table per clinical concept, as (system, code) pairs.
+
+Every code below was marked VERIFIED in the project's terminology review (LOINC, SNOMED CT, ICD-10-CM and RxNorm,
+each read in a public value set or standard; the source key follows the display: VSAC-* are VSAC expansions in
+cqframework's eCQM content repositories, OHDSI the OHDSI PhenotypeLibrary, PEDSNET the PEDSnet variable dictionary,
+TOP2000 Regenstrief's LOINC Top 2000+, LHC NLM's LOINC flowsheet, USCORE/IPS the HL7 examples). No code here is
+matched on its display text. A code added later must be verified the same way and cited in its comment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+UCUM = "http://unitsofmeasure.org"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VER_STATUS = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+OBS_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+
+ValueSet = Mapping[str, frozenset[str]]
+
+
+def in_value_set(value_set: ValueSet, system: str | None, code: str | None) -> bool:
+    """Returns True when (system, code) is a member of `value_set`."""
+    return system is not None and code is not None and code in value_set.get(system, frozenset())
+
+
+# --- Proteinuria -------------------------------------------------------------------------------------------------
+UPCR: ValueSet = {
+    LOINC: frozenset(
+        {
+            "2890-2",  # Protein/Creatinine [Mass Ratio] in Urine -- the usual spot UPCR (VSAC-UPT, TOP2000 #499)
+            "34366-5",  # Protein/Creatinine [Ratio] in Urine -- SI labs, often mg/mmol (VSAC-UPT, PEDSNET)
+            "13801-6",  # Protein/Creatinine [Mass Ratio] in 24 hour Urine (VSAC-UPT, PEDSNET)
+            "40486-3",  # Protein/Creatinine [Ratio] in 24 hour Urine (VSAC-UPT, PEDSNET)
+            "60678-0",  # Protein/Creatinine [Mass Ratio] in 12 hour Urine (VSAC-UPT, PEDSNET)
+        }
+    )
+}
+UPCR_24H_SAMPLE: ValueSet = {LOINC: frozenset({"13801-6", "40486-3"})}  # UPCR measured on a 24-h collection
+
+PROTEIN_24H: ValueSet = {
+    # Protein [Mass/time] in 24 hour Urine (VSAC-UPT, TOP2000 #477). 21482-5 is a concentration and is NOT used.
+    LOINC: frozenset({"2889-4"})
+}
+
+# --- Kidney function ---------------------------------------------------------------------------------------------
+CREATININE: ValueSet = {
+    LOINC: frozenset(
+        {
+            "2160-0",  # Creatinine [Mass/volume] in Serum or Plasma -- US, mg/dL (VSAC-CR, USCORE-CR, IPS)
+            "14682-9",  # Creatinine [Moles/volume] in Serum or Plasma -- SI, umol/L (VSAC-CR, TOP2000 #1)
+            "38483-4",  # Creatinine [Mass/volume] in Blood (VSAC-CR)
+            "59826-8",  # Creatinine [Moles/volume] in Blood (VSAC-CR)
+            "77140-2",  # Creatinine [Moles/volume] in Serum, Plasma or Blood (VSAC-CR)
+            "35203-9",  # Creatinine [Mass or Moles/volume] in Serum or Plasma (VSAC-CR)
+        }
+    )
+}
+
+EGFR: ValueSet = {
+    LOINC: frozenset(
+        {
+            "98979-8",  # GFR/1.73 sq M.predicted by Creatinine-based formula (CKD-EPI 2021) (VSAC-EGFR)
+            "98980-6",  # ... by Creatinine and Cystatin C-based formula (CKD-EPI 2021) (VSAC-EGFR)
+            "62238-1",  # ... by Creatinine-based formula (CKD-EPI) [2009] (VSAC-EGFR)
+            "88293-6",  # ... among blacks (CKD-EPI) [legacy] (VSAC-EGFR)
+            "88294-4",  # ... among non-blacks (CKD-EPI) [legacy] (VSAC-EGFR)
+            "48642-3",  # ... among non-blacks by Creatinine-based formula (MDRD) (VSAC-EGFR, TOP2000)
+            "48643-1",  # ... among blacks by Creatinine-based formula (MDRD) (VSAC-EGFR, TOP2000)
+            "50044-7",  # ... among females (MDRD) (VSAC-EGFR)
+            "70969-1",  # ... among males (MDRD) (VSAC-EGFR)
+            "77147-7",  # ... in Serum, Plasma or Blood by Creatinine-based formula (MDRD) (VSAC-EGFR)
+            "33914-3",  # ... in Serum or Plasma by Creatinine-based formula (MDRD) -- common (TOP2000 #26, ZIETZM)
+            "69405-9",  # GFR/1.73 sq M.predicted in Serum, Plasma or Blood (VSAC-EGFR)
+            "50210-4",  # ... by Cystatin C-based formula (VSAC-EGFR)
+            "94677-2",  # ... by Creatinine and Cystatin C-based formula (CKD-EPI) (VSAC-EGFR)
+        }
+    )
+}
+
+# --- Urinary sediment --------------------------------------------------------------------------------------------
+URINE_RBC: ValueSet = {
+    LOINC: frozenset({"13945-1"})  # Erythrocytes [#/area] in Urine sediment by Microscopy high power field (USCORE-RBC)
+}
+CELLULAR_CASTS: ValueSet = {
+    LOINC: frozenset(
+        {
+            "5807-3",  # RBC casts [#/area] in Urine sediment by Microscopy low power field (LHC, TOP2000)
+            "5820-6",  # WBC casts [#/area] in Urine sediment by Microscopy low power field (LHC, TOP2000)
+            "38995-7",  # Mixed cellular casts [#/area] in Urine sediment by Microscopy low power field (LHC)
+        }
+    )
+}
+CASTS_UNTYPED: ValueSet = {
+    LOINC: frozenset({"9842-6"})  # Casts [#/area] in Urine sediment by Microscopy low power field (LHC, TOP2000)
+}
+
+LAB_VALUE_SETS: dict[LabConcept, ValueSet] = {
+    LabConcept.UPCR: UPCR,
+    LabConcept.PROTEIN_24H: PROTEIN_24H,
+    LabConcept.CREATININE: CREATININE,
+    LabConcept.EGFR: EGFR,
+    LabConcept.URINE_RBC: URINE_RBC,
+    LabConcept.CELLULAR_CASTS: CELLULAR_CASTS,
+    LabConcept.CASTS_UNTYPED: CASTS_UNTYPED,
+}
+
+# --- Conditions --------------------------------------------------------------------------------------------------
+SLE: ValueSet = {
+    SNOMED: frozenset(
+        {
+            "55464009",  # Systemic lupus erythematosus (disorder) (VSAC-LUPUS, OHDSI)
+            "239887007",  # Systemic lupus erythematosus with organ/system involvement (disorder) (VSAC-LUPUS)
+        }
+    ),
+    ICD10CM: frozenset(
+        {
+            "M32.0",  # Drug-induced systemic lupus erythematosus (VSAC-LUPUS)
+            "M32.8",  # Other forms of systemic lupus erythematosus (VSAC-LUPUS)
+            "M32.9",  # Systemic lupus erythematosus, unspecified (VSAC-LUPUS)
+            "M32.10",  # SLE, organ or system involvement unspecified (VSAC-LUPUS)
+            "M32.11",  # Endocarditis in SLE (VSAC-LUPUS)
+            "M32.12",  # Pericarditis in SLE (VSAC-LUPUS)
+            "M32.13",  # Lung involvement in SLE (VSAC-LUPUS)
+            "M32.15",  # Tubulo-interstitial nephropathy in SLE -- not glomerulonephritis (VSAC-LUPUS)
+            "M32.19",  # Other organ or system involvement in SLE (VSAC-LUPUS)
+        }
+    ),
+}
+
+LN_CLASS_CODES: dict[str, LnClass] = {
+    # SNOMED names WHO classes; ISN/RPS class N is taken as WHO class N (clinical convention, noted in terminology review).
+    "73286009": LnClass.I,  # SLE glomerulonephritis syndrome, WHO class I (VSAC-LUPUS)
+    "4676006": LnClass.II,  # ..., WHO class II (VSAC-LUPUS)
+    "76521009": LnClass.III,  # ..., WHO class III (VSAC-LUPUS)
+    "36402006": LnClass.IV,  # ..., WHO class IV (VSAC-LUPUS)
+    "52042003": LnClass.V,  # ..., WHO class V (VSAC-LUPUS)
+    "11013005": LnClass.VI,  # ..., WHO class VI (VSAC-LUPUS)
+}
+
+LUPUS_NEPHRITIS: ValueSet = {
+    SNOMED: frozenset(
+        {
+            "68815009",  # Systemic lupus erythematosus glomerulonephritis syndrome (disorder) (VSAC-LUPUS, OHDSI)
+            "308751000119106",  # Glomerular disease due to systemic lupus erythematosus (OHDSI, PEDSNET)
+            "197608009",  # (Nephrotic syndrome in SLE) or (lupus nephritis) (PEDSNET)
+            "295111000119108",  # Nephrotic syndrome co-occurrent and due to SLE (PEDSNET)
+            *LN_CLASS_CODES,
+        }
+    ),
+    ICD10CM: frozenset({"M32.14"}),  # Glomerular disease in systemic lupus erythematosus (VSAC-LUPUS, PEDSNET)
+}
+
+TMA: ValueSet = {
+    SNOMED: frozenset({"126729006"}),  # Thrombotic microangiopathy (OHDSI)
+    ICD10CM: frozenset(
+        {
+            "M31.10",  # Thrombotic microangiopathy, unspecified (VSAC-AKI)
+            "M31.11",  # Hematopoietic stem cell transplantation-associated TMA (VSAC-AKI)
+            "M31.19",  # Other thrombotic microangiopathy (VSAC-AKI)
+        }
+    ),
+}
+
+APS: ValueSet = {
+    SNOMED: frozenset(
+        {
+            "26843008",  # Antiphospholipid syndrome (OHDSI, PEDSNET)
+            "402865003",  # Systemic lupus erythematosus-associated antiphospholipid syndrome (OHDSI, PEDSNET)
+        }
+    ),
+    ICD10CM: frozenset(
+        {
+            "D68.61",  # Antiphospholipid syndrome (VSAC-BLEED, PEDSNET)
+            "D68.62",  # Lupus anticoagulant syndrome (VSAC-BLEED, PEDSNET)
+        }
+    ),
+}
+
+PREGNANCY: ValueSet = {
+    SNOMED: frozenset({"77386006"}),  # Pregnancy (finding) (VSAC-PREG)
+    ICD10CM: frozenset(
+        {
+            "Z33.1",  # Pregnant state, incidental (VSAC-PREG)
+            "O09.90",  # Supervision of high risk pregnancy, unspecified, unspecified trimester (VSAC-PREG)
+        }
+    ),
+}
+
+# Active serious infection: no code was verified in the terminology review, so none is listed. The review card
+# names infection as a check for the clinician instead of claiming to have excluded it. A site may extend this set
+# with verified codes; each must be cited here.
+ACTIVE_INFECTION: ValueSet = {}
+
+CONDITION_VALUE_SETS: dict[ConditionKind, ValueSet] = {
+    ConditionKind.LUPUS_NEPHRITIS: LUPUS_NEPHRITIS,
+    ConditionKind.SLE: SLE,
+    ConditionKind.TMA: TMA,
+    ConditionKind.APS: APS,
+    ConditionKind.PREGNANCY: PREGNANCY,
+    ConditionKind.ACTIVE_INFECTION: ACTIVE_INFECTION,
+}
+
+# --- Medications: RxNorm ingredient (TTY IN) codes -----------------------------------------------------------------
+# Products (SCD/SBD/...) map to these through fhir_maps/data/rxnorm_products.tsv; names are matched as a last resort.
+INGREDIENTS: dict[str, Agent] = {
+    "3002": Agent.CYCLOPHOSPHAMIDE,  # cyclophosphamide (OHDSI, PEDSNET)
+    "68149": Agent.MYCOPHENOLATE_MOFETIL,  # mycophenolate mofetil (OHDSI, PEDSNET)
+    # mycophenolic acid: no IN code verified; its SCDs 485020/485023 are in the product table.
+    "121191": Agent.RITUXIMAB,  # rituximab (OHDSI, PEDSNET)
+    "2105824": Agent.RITUXIMAB,  # rituximab-abbs (CIBMTR value set)
+    "2273510": Agent.RITUXIMAB,  # rituximab-pvvr (CIBMTR value set)
+    "2472325": Agent.RITUXIMAB,  # rituximab-arrx (CIBMTR value set)
+    "1092437": Agent.BELIMUMAB,  # belimumab (OHDSI)
+    "974779": Agent.OBINUTUZUMAB,  # obinutuzumab (OHDSI)
+    "712566": Agent.OFATUMUMAB,  # ofatumumab (OHDSI)
+    "42316": Agent.TACROLIMUS,  # tacrolimus (PEDSNET)
+    "3008": Agent.CYCLOSPORINE,  # cyclosporine (PEDSNET)
+    # voclosporin, anifrolumab, immune globulin: no verified code -> recognised by name only.
+    "1256": Agent.AZATHIOPRINE,  # azathioprine (OHDSI, PEDSNET)
+    "27169": Agent.LEFLUNOMIDE,  # leflunomide (OHDSI)
+    "5521": Agent.HYDROXYCHLOROQUINE,  # hydroxychloroquine (OHDSI)
+    "8640": Agent.GLUCOCORTICOID,  # prednisone (OHDSI, PEDSNET)
+    "8638": Agent.GLUCOCORTICOID,  # prednisolone (OHDSI, PEDSNET)
+    "6902": Agent.GLUCOCORTICOID,  # methylprednisolone (OHDSI, PEDSNET)
+    "29046": Agent.RAAS_BLOCKER,  # lisinopril (VSAC-ACEARB)
+    "3827": Agent.RAAS_BLOCKER,  # enalapril (VSAC-ACEARB)
+    "35296": Agent.RAAS_BLOCKER,  # ramipril (VSAC-ACEARB)
+    "1998": Agent.RAAS_BLOCKER,  # captopril (VSAC-ACEARB)
+    "18867": Agent.RAAS_BLOCKER,  # benazepril (VSAC-ACEARB)
+    "52175": Agent.RAAS_BLOCKER,  # losartan (VSAC-ACEARB)
+    "69749": Agent.RAAS_BLOCKER,  # valsartan (VSAC-ACEARB)
+    "83818": Agent.RAAS_BLOCKER,  # irbesartan (VSAC-ACEARB)
+    "214354": Agent.RAAS_BLOCKER,  # candesartan (VSAC-ACEARB)
+    "73494": Agent.RAAS_BLOCKER,  # telmisartan (VSAC-ACEARB)
+    "321064": Agent.RAAS_BLOCKER,  # olmesartan (VSAC-ACEARB)
+    "1656328": Agent.RAAS_BLOCKER,  # sacubitril -- ARNI component (VSAC-ACEARB)
+    "1488564": Agent.SGLT2_INHIBITOR,  # dapagliflozin (OHDSI)
+    "1545653": Agent.SGLT2_INHIBITOR,  # empagliflozin (OHDSI)
+}
+
+# Ingredient names for the last-resort, word-boundary name match (reported as "matched by name"). Longest names are
+# tried first so that "methylprednisolone" wins over "prednisolone"; word boundaries keep "prednisolone" from
+# matching inside "methylprednisolone" in the first place.
+INGREDIENT_NAMES: dict[str, Agent] = {
+    "cyclophosphamide": Agent.CYCLOPHOSPHAMIDE,
+    "mycophenolate mofetil": Agent.MYCOPHENOLATE_MOFETIL,
+    "mycophenolate sodium": Agent.MYCOPHENOLIC_ACID,
+    "mycophenolic acid": Agent.MYCOPHENOLIC_ACID,
+    "rituximab": Agent.RITUXIMAB,  # also rituximab-abbs/-pvvr/-arrx: the hyphen is a word boundary
+    "obinutuzumab": Agent.OBINUTUZUMAB,
+    "ofatumumab": Agent.OFATUMUMAB,
+    "belimumab": Agent.BELIMUMAB,
+    "tacrolimus": Agent.TACROLIMUS,
+    "cyclosporine": Agent.CYCLOSPORINE,  # also "cyclosporine, modified"
+    "ciclosporin": Agent.CYCLOSPORINE,
+    "voclosporin": Agent.VOCLOSPORIN,
+    "anifrolumab": Agent.ANIFROLUMAB,
+    "immune globulin": Agent.IMMUNE_GLOBULIN,
+    "immunoglobulin": Agent.IMMUNE_GLOBULIN,
+    "azathioprine": Agent.AZATHIOPRINE,
+    "leflunomide": Agent.LEFLUNOMIDE,
+    "hydroxychloroquine": Agent.HYDROXYCHLOROQUINE,
+    "prednisone": Agent.GLUCOCORTICOID,
+    "prednisolone": Agent.GLUCOCORTICOID,
+    "methylprednisolone": Agent.GLUCOCORTICOID,
+    "lisinopril": Agent.RAAS_BLOCKER,
+    "enalapril": Agent.RAAS_BLOCKER,
+    "ramipril": Agent.RAAS_BLOCKER,
+    "captopril": Agent.RAAS_BLOCKER,
+    "benazepril": Agent.RAAS_BLOCKER,
+    "losartan": Agent.RAAS_BLOCKER,
+    "valsartan": Agent.RAAS_BLOCKER,
+    "irbesartan": Agent.RAAS_BLOCKER,
+    "candesartan": Agent.RAAS_BLOCKER,
+    "telmisartan": Agent.RAAS_BLOCKER,
+    "olmesartan": Agent.RAAS_BLOCKER,
+    "dapagliflozin": Agent.SGLT2_INHIBITOR,
+    "empagliflozin": Agent.SGLT2_INHIBITOR,
+}
+
+# Agents that define or change a treatment line (response-model.md §2). Glucocorticoids, HCQ and supportive drugs
+# are recorded but never define a line; azathioprine is maintenance-only.
+LINE_AGENTS: frozenset[Agent] = frozenset(
+    {
+        Agent.CYCLOPHOSPHAMIDE,
+        Agent.MYCOPHENOLATE_MOFETIL,
+        Agent.MYCOPHENOLIC_ACID,
+        Agent.RITUXIMAB,
+        Agent.OBINUTUZUMAB,
+        Agent.OFATUMUMAB,
+        Agent.BELIMUMAB,
+        Agent.TACROLIMUS,
+        Agent.CYCLOSPORINE,
+        Agent.VOCLOSPORIN,
+        Agent.ANIFROLUMAB,
+        Agent.IMMUNE_GLOBULIN,
+    }
+)
+MAINTENANCE_ONLY: frozenset[Agent] = frozenset({Agent.AZATHIOPRINE, Agent.LEFLUNOMIDE})

@@ -1,0 +1,236 @@
+"""Domain types: what the rules see of a patient once FHIR has been mapped.
+
+Everything here is a frozen dataclass in clinical words. No FHIR model or dict crosses this line: `fhir_maps`
+turns FHIR JSON into these, `hooks` reasons over them. Units are canonical UCUM (see `fhir_maps.units`), datetimes
+are timezone-aware, and every tuple is sorted by time when it is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class LabConcept(StrEnum):
+    """A measured quantity the response model uses, with the canonical unit it is normalised to."""
+
+    UPCR = "upcr"  # urine protein/creatinine ratio, g/g
+    PROTEIN_24H = "protein-24h"  # 24-hour urine protein excretion, g/(24.h)
+    CREATININE = "creatinine"  # serum creatinine, mg/dL
+    EGFR = "egfr"  # estimated GFR, mL/min/{1.73_m2}
+    URINE_RBC = "urine-rbc"  # red cells per high-power field, /[HPF]
+    CELLULAR_CASTS = "cellular-casts"  # red/white/mixed cellular casts per low-power field, /[LPF]
+    CASTS_UNTYPED = "casts-untyped"  # casts of a type the result does not code, /[LPF]
+
+
+CANONICAL_UNIT: dict[LabConcept, str] = {
+    LabConcept.UPCR: "g/g",
+    LabConcept.PROTEIN_24H: "g/(24.h)",
+    LabConcept.CREATININE: "mg/dL",
+    LabConcept.EGFR: "mL/min/{1.73_m2}",
+    LabConcept.URINE_RBC: "/[HPF]",
+    LabConcept.CELLULAR_CASTS: "/[LPF]",
+    LabConcept.CASTS_UNTYPED: "/[LPF]",
+}
+
+
+class ResultStatus(StrEnum):
+    """Observation.status values that survive mapping; entered-in-error/cancelled never do."""
+
+    FINAL = "final"  # final, amended, corrected: may decide a response class
+    PRELIMINARY = "preliminary"  # shown, never decides (response-model.md §3)
+
+
+class Interpretation(StrEnum):
+    """The lab's own flag, when it sent one (Observation.interpretation, v3 ObservationInterpretation)."""
+
+    NORMAL = "normal"
+    ABNORMAL = "abnormal"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class LabResult:
+    """One numeric result, already in its concept's canonical unit."""
+
+    concept: LabConcept
+    when: datetime  # effective time, timezone-aware (a date-only value is taken as 00:00 UTC)
+    value: Decimal  # in CANONICAL_UNIT[concept]
+    unit: str  # == CANONICAL_UNIT[concept]
+    status: ResultStatus
+    source_unit: str  # the unit as the lab sent it (UCUM code, else the unit string), for "converted from" notes
+    interpretation: Interpretation = Interpretation.UNKNOWN
+    from_24h_collection: bool = False  # a UPCR measured on a 24-h sample (LOINC 13801-6, 40486-3)
+
+    @property
+    def decides(self) -> bool:
+        """Returns True when this result may decide a response class (final/amended/corrected)."""
+        return self.status is ResultStatus.FINAL
+
+
+@dataclass(frozen=True, slots=True)
+class LabSeries:
+    """All usable results of one concept, oldest first."""
+
+    concept: LabConcept
+    results: tuple[LabResult, ...] = ()
+
+    def __post_init__(self) -> None:
+        if any(r.concept is not self.concept for r in self.results):
+            raise ValueError("LabSeries holds results of one concept only")
+        if list(self.results) != sorted(self.results, key=lambda r: r.when):
+            raise ValueError("LabSeries results must be sorted by time")
+
+
+class LnClass(StrEnum):
+    """ISN/RPS 2003 class, from the coded WHO-class SNOMED concepts (class number maps one to one)."""
+
+    I = "I"  # noqa: E741 -- the class is called I in ISN/RPS; renaming it would hide the clinical term
+    II = "II"
+    III = "III"
+    IV = "IV"
+    V = "V"
+    VI = "VI"
+
+
+class ConditionKind(StrEnum):
+    """The clinical concepts the service reads from Condition resources."""
+
+    SLE = "sle"
+    LUPUS_NEPHRITIS = "lupus-nephritis"
+    TMA = "thrombotic-microangiopathy"
+    APS = "antiphospholipid-syndrome"
+    PREGNANCY = "pregnancy"
+    ACTIVE_INFECTION = "active-infection"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """One usable Condition: active or recurring (or no clinicalStatus), not refuted or entered-in-error."""
+
+    kind: ConditionKind
+    recorded: date | None  # onset, else recordedDate; None when the resource gives neither
+    ln_class: LnClass | None = None  # set only for LN Conditions coded with a class
+    active: bool = True  # clinicalStatus active/recurring/relapse (or absent) -> True; inactive/remission/resolved -> False
+
+
+class Agent(StrEnum):
+    """Ingredients the response model knows, at the level the rules reason about (rituximab biosimilars -> rituximab)."""
+
+    CYCLOPHOSPHAMIDE = "cyclophosphamide"
+    MYCOPHENOLATE_MOFETIL = "mycophenolate-mofetil"
+    MYCOPHENOLIC_ACID = "mycophenolic-acid"
+    RITUXIMAB = "rituximab"
+    OBINUTUZUMAB = "obinutuzumab"
+    OFATUMUMAB = "ofatumumab"
+    BELIMUMAB = "belimumab"
+    TACROLIMUS = "tacrolimus"
+    CYCLOSPORINE = "cyclosporine"
+    VOCLOSPORIN = "voclosporin"
+    ANIFROLUMAB = "anifrolumab"
+    IMMUNE_GLOBULIN = "immune-globulin"
+    AZATHIOPRINE = "azathioprine"
+    LEFLUNOMIDE = "leflunomide"
+    HYDROXYCHLOROQUINE = "hydroxychloroquine"
+    GLUCOCORTICOID = "glucocorticoid"
+    RAAS_BLOCKER = "raas-blocker"  # ACE inhibitor, ARB or ARNI
+    SGLT2_INHIBITOR = "sglt2-inhibitor"
+
+
+class MatchedBy(StrEnum):
+    """How a MedicationRequest's drug was recognised."""
+
+    PRODUCT_CODE = "product-code"  # an RxNorm SCD/SBD/GPCK/BPCK/SCDF/SBDF code in our product table
+    INGREDIENT_CODE = "ingredient-code"  # an RxNorm IN code
+    NAME = "name"  # word-boundary ingredient name in coding.display or code text: reported as "matched by name"
+
+
+class OrderStatus(StrEnum):
+    """MedicationRequest.status values that survive mapping (entered-in-error, cancelled, draft never do)."""
+
+    ACTIVE = "active"
+    ON_HOLD = "on-hold"
+    STOPPED = "stopped"
+    COMPLETED = "completed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationOrder:
+    """One usable MedicationRequest, mapped to an agent."""
+
+    agent: Agent
+    start: date  # dosage timing bounds start, else authoredOn
+    end: date | None  # validityPeriod.end / timing bounds end / status date; None = open-ended
+    status: OrderStatus
+    matched_by: MatchedBy
+    daily_dose_mg: Decimal | None = None  # None when it cannot be computed from the request
+    route_systemic: bool = True  # False for ophthalmic/topical products (never counted as immunosuppression)
+
+
+@dataclass(frozen=True, slots=True)
+class TherapyEpisode:
+    """One agent's continuous course: orders merged when the gap between them is <= 60 days."""
+
+    agent: Agent
+    start: date
+    end: date | None  # None = ongoing
+    orders: tuple[MedicationOrder, ...]  # the orders merged into it, by start
+    daily_dose_mg: Decimal | None  # the most recent computable daily dose within the episode
+    gaps_over_30_days: tuple[tuple[date, date], ...] = ()  # (from, to) spans with no order covering them
+    interrupted: bool = False  # an order in the episode was stopped/on-hold before the episode's end
+    matched_by_name: bool = False  # any order of the episode was recognised by name only
+
+    def active_on(self, day: date) -> bool:
+        """Returns True when the episode covers `day`."""
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Demographics:
+    """Only what the eGFR equation needs. Never logged, never shown in a card summary."""
+
+    birth_date: date | None = None
+    sex: Sex = Sex.UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class MappingReport:
+    """What mapping left out, by category, for the log line and the 'cannot assess' card. Counts only, no content."""
+
+    resources_parsed: int = 0
+    resources_invalid: int = 0  # failed fhir.resources validation: skipped
+    observations_excluded_status: int = 0  # entered-in-error / cancelled
+    observations_unknown_unit: int = 0  # skipped, never silently converted
+    observations_no_value: int = 0
+    unknown_unit_concepts: tuple[LabConcept, ...] = ()  # which concepts had a result skipped for its unit
+    medication_requests_uncoded: int = 0  # drug could not be recognised
+    medication_requests_excluded_status: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PatientData:
+    """Everything the rules get. Built by `fhir_maps.map_patient_data`."""
+
+    demographics: Demographics = field(default_factory=Demographics)
+    diagnoses: tuple[Diagnosis, ...] = ()
+    labs: dict[LabConcept, LabSeries] = field(default_factory=dict)
+    orders: tuple[MedicationOrder, ...] = ()
+    episodes: tuple[TherapyEpisode, ...] = ()
+    report: MappingReport = field(default_factory=MappingReport)
+
+    def series(self, concept: LabConcept) -> LabSeries:
+        """Returns the series for `concept` (empty when there is none)."""
+        return self.labs.get(concept) or LabSeries(concept)
+
+    def has(self, kind: ConditionKind) -> bool:
+        """Returns True when an active Diagnosis of `kind` is recorded."""
+        return any(d.kind is kind and d.active for d in self.diagnoses)

@@ -135,7 +135,8 @@ SLE: ValueSet = {
 }
 
 LN_CLASS_CODES: dict[str, LnClass] = {
-    # SNOMED names WHO classes; ISN/RPS class N is taken as WHO class N (clinical convention, noted in terminology review).
+    # SNOMED names WHO classes; ISN/RPS class N is taken as WHO class N (clinical convention, noted in the
+    # terminology review).
     "73286009": LnClass.I,  # SLE glomerulonephritis syndrome, WHO class I (VSAC-LUPUS)
     "4676006": LnClass.II,  # ..., WHO class II (VSAC-LUPUS)
     "76521009": LnClass.III,  # ..., WHO class III (VSAC-LUPUS)
@@ -304,3 +305,24 @@ LINE_AGENTS: frozenset[Agent] = frozenset(
     }
 )
 MAINTENANCE_ONLY: frozenset[Agent] = frozenset({Agent.AZATHIOPRINE, Agent.LEFLUNOMIDE})
+
+# --- Status and flag codes (FHIR R4 required bindings, read in the R4 spec's code system pages) ----------------------
+# A coding with no system is accepted for these: the element's binding is required, so the code alone is unambiguous.
+CLINICAL_ACTIVE: ValueSet = {CONDITION_CLINICAL: frozenset({"active", "recurrence", "relapse"})}
+CLINICAL_INACTIVE: ValueSet = {CONDITION_CLINICAL: frozenset({"inactive", "remission", "resolved"})}
+# Only these two make a Condition unusable (response-model.md §1); provisional/differential/unconfirmed are kept.
+VERIFICATION_EXCLUDED: ValueSet = {CONDITION_VER_STATUS: frozenset({"refuted", "entered-in-error"})}
+
+INTERPRETATION_NORMAL: ValueSet = {OBS_INTERPRETATION: frozenset({"N"})}  # Normal
+INTERPRETATION_ABNORMAL: ValueSet = {
+    OBS_INTERPRETATION: frozenset(
+        {
+            "A",  # Abnormal
+            "AA",  # Critical abnormal
+            "H",  # High
+            "HH",  # Critical high
+            "L",  # Low
+            "LL",  # Critical low
+        }
+    )
+}

@@ -113,11 +113,12 @@ class Diagnosis:
     kind: ConditionKind
     recorded: date | None  # onset, else recordedDate; None when the resource gives neither
     ln_class: LnClass | None = None  # set only for LN Conditions coded with a class
-    active: bool = True  # clinicalStatus active/recurring/relapse (or absent) -> True; inactive/remission/resolved -> False
+    # clinicalStatus active/recurrence/relapse (or absent) -> True; inactive/remission/resolved -> False
+    active: bool = True
 
 
 class Agent(StrEnum):
-    """Ingredients the response model knows, at the level the rules reason about (rituximab biosimilars -> rituximab)."""
+    """Ingredients the response model knows, at the level the rules reason about (biosimilars -> rituximab)."""
 
     CYCLOPHOSPHAMIDE = "cyclophosphamide"
     MYCOPHENOLATE_MOFETIL = "mycophenolate-mofetil"
@@ -214,6 +215,9 @@ class MappingReport:
     unknown_unit_concepts: tuple[LabConcept, ...] = ()  # which concepts had a result skipped for its unit
     medication_requests_uncoded: int = 0  # drug could not be recognised
     medication_requests_excluded_status: int = 0
+    # The two counts below were added last so that positional construction elsewhere stays valid.
+    observations_no_time: int = 0  # no effective time or issued instant with at least a full date: skipped
+    medication_requests_undated: int = 0  # no timing start and no authoredOn: cannot be placed on the timeline
 
 
 @dataclass(frozen=True, slots=True)

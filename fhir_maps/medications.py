@@ -1,0 +1,195 @@
+"""MedicationRequests -> MedicationOrder: which agent, how it was recognised, status, dates, dose and route.
+
+The drug is recognised in a fixed order: an RxNorm product code from the product table, then an RxNorm ingredient
+code, then (last resort, reported as "matched by name") a word-boundary match of an ingredient name in the codings'
+displays or the concept text. Turning orders into courses of therapy is `fhir_maps.episodes` (`build_episodes`,
+re-exported here).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from fhir.resources.R4B.medication import Medication
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from fhir_maps import codes
+from fhir_maps.domain import Agent, MatchedBy, MedicationOrder, OrderStatus
+from fhir_maps.dosing import daily_dose_mg
+from fhir_maps.episodes import build_episodes
+from fhir_maps.parse import as_date, validate
+from fhir_maps.products import NON_SYSTEMIC_FORM, Product, products
+
+__all__ = [
+    "Drug",
+    "Excluded",
+    "ExclusionReason",
+    "Uncoded",
+    "build_episodes",  # re-exported: episodes are built from the orders mapped here
+    "drug_of_concept",
+    "drug_of_medication",
+    "ingredient_names",
+    "map_medication_request",
+    "order_from_request",
+    "recognise",
+]
+
+# MedicationRequest.status (FHIR R4). entered-in-error, cancelled and draft are never kept (response-model.md §2).
+_STATUS: dict[str, OrderStatus] = {status.value: status for status in OrderStatus}
+
+
+class ExclusionReason(StrEnum):
+    """Why a MedicationRequest was left out although its drug may be known."""
+
+    INVALID = "invalid"  # failed fhir.resources validation
+    STATUS = "status"  # entered-in-error, cancelled, draft
+    UNDATED = "undated"  # no timing start and no authoredOn
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    """A MedicationRequest left out for a reason other than an unrecognised drug."""
+
+    reason: ExclusionReason
+
+
+@dataclass(frozen=True, slots=True)
+class Uncoded:
+    """A MedicationRequest whose drug could not be recognised (or is not one of our agents)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Drug:
+    """The coded concept of a drug: (system, code, display) codings and the free text."""
+
+    codings: tuple[tuple[str | None, str | None, str | None], ...] = ()
+    text: str | None = None
+
+    def texts(self) -> list[str]:
+        """Returns every display and the text: where an ingredient name may be found."""
+        return [t for t in (*(display for _, _, display in self.codings), self.text) if t]
+
+
+def drug_of_concept(concept: Any) -> Drug:
+    """Returns the Drug of a validated CodeableConcept (empty when None)."""
+    if concept is None:
+        return Drug()
+    return Drug(tuple((c.system, c.code, c.display) for c in concept.coding or ()), concept.text)
+
+
+def drug_of_medication(resource: Mapping[str, Any]) -> Drug | None:
+    """Returns the Drug of a raw Medication resource, or None when it does not validate."""
+    medication = validate(Medication, resource)
+    return None if medication is None else drug_of_concept(medication.code)
+
+
+# Longest names first, so a longer name wins where two could match at the same place.
+_NAMES = sorted(codes.INGREDIENT_NAMES, key=len, reverse=True)
+_NAME_PATTERN = re.compile(
+    r"\b(" + "|".join(re.escape(name).replace(r"\ ", r"\s+") for name in _NAMES) + r")\b", re.IGNORECASE
+)
+
+
+def ingredient_names(text: str) -> list[str]:
+    """Returns the ingredient names (keys of codes.INGREDIENT_NAMES) found in `text` as whole words, in order."""
+    return [" ".join(match.lower().split()) for match in _NAME_PATTERN.findall(text)]
+
+
+def _agent_by_name(texts: Iterable[str]) -> Agent | None:
+    """A combination ("A / B") gives its first line-defining agent, else its first agent."""
+    found = [codes.INGREDIENT_NAMES[name] for text in texts for name in ingredient_names(text)]
+    return next((a for a in found if a in codes.LINE_AGENTS), found[0] if found else None)
+
+
+def recognise(drug: Drug) -> tuple[Agent, MatchedBy, Product | None] | None:
+    """Returns the agent, how it was recognised and the product row (when a product code matched), or None."""
+    table = products()
+    rxnorm = [code for system, code, _ in drug.codings if system == codes.RXNORM and code]
+    for code in rxnorm:
+        row = table.get(code)
+        if row is not None and not row.is_ingredient:
+            return row.agent, MatchedBy.PRODUCT_CODE, row
+    for code in rxnorm:
+        if code in codes.INGREDIENTS:
+            return codes.INGREDIENTS[code], MatchedBy.INGREDIENT_CODE, None
+        row = table.get(code)
+        if row is not None:  # an ingredient row of the table not listed in codes.INGREDIENTS (e.g. quinapril)
+            return row.agent, MatchedBy.INGREDIENT_CODE, None
+    agent = _agent_by_name(drug.texts())
+    return None if agent is None else (agent, MatchedBy.NAME, None)
+
+
+def map_medication_request(
+    resource: Mapping[str, Any], medications: Mapping[str, Mapping[str, Any]]
+) -> MedicationOrder | Uncoded | Excluded:
+    """Returns the MedicationRequest as a MedicationOrder, or why it was left out.
+
+    `medications` holds Medication resources by id, for a `medicationReference` that is not `#contained`.
+    """
+    drugs = {key: drug for key, raw in medications.items() if (drug := drug_of_medication(raw)) is not None}
+    return order_from_request(resource, drugs)
+
+
+def order_from_request(resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -> MedicationOrder | Uncoded | Excluded:
+    """Returns the MedicationRequest as a MedicationOrder, with referenced Medications already mapped to Drugs."""
+    request = validate(MedicationRequest, resource)
+    if request is None:
+        return Excluded(ExclusionReason.INVALID)
+    status = _STATUS.get(request.status or "")
+    if status is None:
+        return Excluded(ExclusionReason.STATUS)
+    drug = _drug_of_request(request, drugs)
+    recognised = recognise(drug) if drug is not None else None
+    if drug is None or recognised is None:
+        return Uncoded()
+    agent, matched_by, product = recognised
+    dosage = request.dosageInstruction[0] if request.dosageInstruction else None
+    bounds = _bounds(dosage)
+    start = as_date(bounds.start if bounds else None) or as_date(request.authoredOn)
+    if start is None:
+        return Excluded(ExclusionReason.UNDATED)
+    return MedicationOrder(
+        agent=agent,
+        start=start,
+        end=_end(request, status, start, bounds),
+        status=status,
+        matched_by=matched_by,
+        daily_dose_mg=daily_dose_mg(dosage, agent, product.strength_mg if product else None),
+        route_systemic=product.systemic if product else not any(NON_SYSTEMIC_FORM.search(t) for t in drug.texts()),
+    )
+
+
+def _drug_of_request(request: Any, drugs: Mapping[str, Drug]) -> Drug | None:
+    if request.medicationCodeableConcept is not None:
+        return drug_of_concept(request.medicationCodeableConcept)
+    reference = request.medicationReference.reference if request.medicationReference else None
+    if not reference:
+        return None
+    if reference.startswith("#"):
+        for contained in request.contained or ():
+            if isinstance(contained, Medication) and contained.id == reference[1:]:
+                return drug_of_concept(contained.code)
+        return None
+    return drugs.get(reference) or drugs.get(reference.rsplit("/", 1)[-1])  # "Medication/<id>" or a full URL
+
+
+def _bounds(dosage: Any) -> Any:
+    timing = dosage.timing if dosage is not None else None
+    return timing.repeat.boundsPeriod if timing is not None and timing.repeat is not None else None
+
+
+def _end(request: Any, status: OrderStatus, start: date, bounds: Any) -> date | None:
+    """dispenseRequest.validityPeriod.end, else timing bounds end. A stopped or completed order with neither ends
+    on authoredOn (conservative: no exposure is assumed beyond what is recorded; a completed course must never read
+    as ongoing). Any other status without an end is open-ended.
+    """
+    validity = request.dispenseRequest.validityPeriod if request.dispenseRequest else None
+    end = as_date(validity.end if validity else None) or as_date(bounds.end if bounds else None)
+    if end is None and status in (OrderStatus.STOPPED, OrderStatus.COMPLETED):
+        end = as_date(request.authoredOn) or start
+    return None if end is None else max(end, start)  # an end before the start is read as a one-day order

@@ -1,0 +1,81 @@
+"""The application factory. There is no module-level app: gunicorn calls `service.app:create_app()`.
+
+Startup fails before serving when the settings or the registry are invalid (STYLE #2, #6, #20).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import requests
+from flask import Flask
+
+from hooks.spec import CdsServiceSpec, check_registry
+from service.errors import register_error_handlers
+from service.fhir_client import FhirClient
+from service.http import install_cors
+from service.invoke import Invoker, Mapper, default_gate_mapper, default_mapper, utc_now
+from service.logging_setup import configure_logging
+from service.routes import EXTENSION_KEY, AppState, bp
+from service.settings import Settings
+
+
+def _new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def _default_registry() -> Sequence[CdsServiceSpec[Any]]:
+    from hooks import REGISTRY  # imported on use: tests pass their own registry
+
+    return REGISTRY
+
+
+def create_app(
+    settings: Settings | None = None,
+    registry: Sequence[CdsServiceSpec[Any]] | None = None,
+    *,
+    mapper: Mapper | None = None,
+    gate_mapper: Mapper | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    new_uuid: Callable[[], str] = _new_uuid,
+    session: requests.Session | None = None,
+    configure_logs: bool | None = None,
+) -> Flask:
+    """Returns the configured Flask app; raises SettingsError or SpecError before anything is served.
+
+    With no `settings`, they are read from the `CDS_*` environment and the root logger is set up for JSON lines
+    (the gunicorn path); tests pass settings, a registry, and fakes for the mappers, clock, uuids and session.
+    """
+    if configure_logs is None:
+        configure_logs = settings is None
+    settings = settings or Settings.from_env()
+    if configure_logs:
+        configure_logging(settings.log_level)
+    registry = _default_registry() if registry is None else registry
+    check_registry(registry)
+    invoker = Invoker(
+        services={spec.id: spec for spec in registry},
+        settings=settings,
+        fhir=FhirClient(settings, session),
+        mapper=mapper or default_mapper(),
+        # A test that injects one mapper gets it for both steps; real calls gate with the Condition-only mapper.
+        gate_mapper=gate_mapper or mapper or default_gate_mapper(),
+        clock=clock,
+        new_uuid=new_uuid,
+    )
+    app = Flask(__name__)
+    # One byte over the limit: a chunked body is read only up to MAX_CONTENT_LENGTH, so reading limit + 1 bytes
+    # is how `read_json_body` tells "exactly at the limit" from "over it".
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
+    app.extensions[EXTENSION_KEY] = AppState(
+        invoker=invoker,
+        discovery={"services": [spec.discovery_json() for spec in registry]},
+        max_body_bytes=settings.max_body_bytes,
+    )
+    register_error_handlers(app)
+    install_cors(app, settings.cors_origins)
+    app.register_blueprint(bp)
+    return app

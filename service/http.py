@@ -1,0 +1,81 @@
+"""HTTP edge helpers: reading a JSON body within limits, and CORS for browser clients such as the Sandbox.
+
+CORS is written here rather than taken from flask-cors: it is a few lines, adds no dependency, and the policy
+is explicit in one place (STYLE #23) -- preflights of any route answer 204, and error responses carry the header
+too, so a browser client can read an OperationOutcome.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Flask, Request, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from service.errors import BadHookRequest, PayloadTooLarge, UnsupportedMediaType
+
+JSON_TYPES = frozenset({"application/json", "application/fhir+json"})
+ALLOW_METHODS = "GET, POST, OPTIONS"
+ALLOW_HEADERS = "Authorization, Content-Type"
+PREFLIGHT_MAX_AGE = "600"
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_json_body(req: Request, max_bytes: int) -> Any:
+    """Returns the parsed JSON body of `req`; raises 415, 413 or 400 (never echoing the body)."""
+    if req.mimetype not in JSON_TYPES:
+        raise UnsupportedMediaType("Content-Type must be application/json")
+    charset = req.mimetype_params.get("charset")
+    if charset is not None and charset.lower().replace("-", "") != "utf8":
+        raise UnsupportedMediaType("JSON must be sent as UTF-8")
+    if req.content_length is not None and req.content_length > max_bytes:
+        raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes")
+    try:
+        # Without Content-Length (chunked), Werkzeug stops reading at MAX_CONTENT_LENGTH (limit + 1, see app.py).
+        raw = req.get_data(cache=False)
+    except RequestEntityTooLarge:
+        raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes") from None
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes")
+    if not raw:
+        raise BadHookRequest("the request body is empty")
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError):
+        raise BadHookRequest("the request body is not valid JSON") from None
+
+
+def _allowed_origin(origins: tuple[str, ...]) -> str | None:
+    if origins == ("*",):
+        return "*"
+    origin = request.headers.get("Origin")
+    return origin if origin in origins else None
+
+
+def install_cors(app: Flask, origins: tuple[str, ...]) -> None:
+    """Answers OPTIONS preflights with 204 and adds Access-Control-Allow-Origin to every response."""
+
+    def preflight() -> Response | None:
+        if request.method != "OPTIONS" or request.url_rule is None:
+            return None
+        response = Response(status=204)
+        del response.headers["Content-Type"]  # no body, so no media type
+        response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
+        response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+        response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+        return response
+
+    def allow_origin(response: Response) -> Response:
+        allowed = _allowed_origin(origins)
+        if allowed is not None:
+            response.headers["Access-Control-Allow-Origin"] = allowed
+        if allowed != "*":
+            response.vary.add("Origin")  # the answer depends on the Origin header: caches must key on it
+        return response
+
+    app.before_request(preflight)
+    app.after_request(allow_origin)

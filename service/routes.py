@@ -1,0 +1,59 @@
+"""The three CDS Hooks endpoints as one blueprint: thin adapters from HTTP to `service.invoke.Invoker`.
+
+Discovery lists the registry (https://cds-hooks.hl7.org/2.0/#discovery); invoke and feedback read the body within
+limits and hand it on. No fetching, deciding or card building happens here (anti-pattern 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from service.http import read_json_body
+from service.invoke import Invoker
+from service.logging_setup import hook_call
+
+EXTENSION_KEY = "cds_hooks"
+
+bp = Blueprint("cds_hooks", __name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """What the routes need from the app, kept in `app.extensions[EXTENSION_KEY]`."""
+
+    invoker: Invoker
+    discovery: dict[str, Any]
+    max_body_bytes: int
+
+
+def _state() -> AppState:
+    state: AppState = current_app.extensions[EXTENSION_KEY]
+    return state
+
+
+@bp.get("/cds-services")
+def discovery() -> Response:
+    """Returns the discovery document built from the registry at startup."""
+    return jsonify(_state().discovery)
+
+
+@bp.post("/cds-services/<service_id>")
+def invoke(service_id: str) -> Response:
+    """Returns the cards for one hook call; every outcome is logged as one line."""
+    state = _state()
+    with hook_call(service_id) as record:
+        body = read_json_body(request, state.max_body_bytes)
+        return jsonify(state.invoker.invoke(service_id, body, record))
+
+
+@bp.post("/cds-services/<service_id>/feedback")
+def feedback(service_id: str) -> Response:
+    """Returns 200 with no body once the feedback is logged (the spec defines no response body)."""
+    state = _state()
+    state.invoker.feedback(service_id, read_json_body(request, state.max_body_bytes))
+    response = Response(status=200)
+    del response.headers["Content-Type"]
+    return response

@@ -1,0 +1,172 @@
+"""Service configuration: one frozen `Settings`, read once from `CDS_*` environment variables and validated.
+
+A bad value stops the app before it serves, with a message naming the variable and what it accepts (STYLE #20).
+Every variable is listed in `.env.example`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+DEFAULT_CRITERIA_SET = "seed-eular-era-edta-2012"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = frozenset({"on", "true", "1"})
+_FALSE = frozenset({"off", "false", "0"})
+_T = TypeVar("_T")
+
+
+class SettingsError(ValueError):
+    """A `CDS_*` variable has a value the service cannot run with; raised at startup."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable. Defaults are safe for a local run: loopback bind, card/feedback logging off."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    criteria_set: str = DEFAULT_CRITERIA_SET
+    show_status_card: bool = True
+    show_supportive_card: bool = True
+    cors_origins: tuple[str, ...] = ("*",)
+    max_body_bytes: int = 1024 * 1024
+    fhir_connect_timeout: float = 3.05  # just over a multiple of 3 s, the TCP retransmission window
+    fhir_read_timeout: float = 10.0
+    fhir_page_cap: int = 10
+    fhir_workers: int = 4
+    today: date | None = None  # pins "today" for demos and golden fixtures; None = the UTC date of each call
+    log_level: str = "INFO"
+    feedback_log: bool = False  # card content in logs is clinical content: off unless asked for (STYLE #22)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, criteria_sets: Collection[str] | None = None
+    ) -> Settings:
+        """Returns settings read from `environ` (default `os.environ`); raises SettingsError on a bad value.
+
+        `criteria_sets` are the allowed CDS_CRITERIA_SET names; by default they come from the lupus nephritis
+        hook's criteria table, which tests need not import.
+        """
+        env = os.environ if environ is None else environ
+        port = _read(env, "CDS_PORT", 8000, _int_in(1, 65535))
+        return cls(
+            host=_read(env, "CDS_HOST", "127.0.0.1", _non_empty),
+            port=port,
+            public_url=_read(env, "CDS_PUBLIC_URL", f"http://127.0.0.1:{port}", _http_url),
+            criteria_set=_read(env, "CDS_CRITERIA_SET", DEFAULT_CRITERIA_SET, _one_of(_criteria(criteria_sets))),
+            show_status_card=_read(env, "CDS_STATUS_CARD", True, _bool),
+            show_supportive_card=_read(env, "CDS_SUPPORTIVE_CARD", True, _bool),
+            cors_origins=_read(env, "CDS_CORS_ORIGINS", ("*",), _origins),
+            max_body_bytes=_read(env, "CDS_MAX_BODY_BYTES", 1024 * 1024, _int_in(1024, 64 * 1024 * 1024)),
+            fhir_connect_timeout=_read(env, "CDS_FHIR_CONNECT_TIMEOUT", 3.05, _seconds),
+            fhir_read_timeout=_read(env, "CDS_FHIR_READ_TIMEOUT", 10.0, _seconds),
+            fhir_page_cap=_read(env, "CDS_FHIR_PAGE_CAP", 10, _int_in(1, 100)),
+            fhir_workers=_read(env, "CDS_FHIR_WORKERS", 4, _int_in(1, 32)),
+            today=_read(env, "CDS_TODAY", None, _iso_date),
+            log_level=_read(env, "CDS_LOG_LEVEL", "INFO", _log_level),
+            feedback_log=_read(env, "CDS_FEEDBACK_LOG", False, _bool),
+        )
+
+
+def _criteria(names: Collection[str] | None) -> Collection[str]:
+    if names is not None:
+        return names
+    # Imported here, not at the top: settings must load (and be testable) without the hook's rule tables.
+    from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS
+
+    return tuple(CRITERIA_SETS)
+
+
+def _read(env: Mapping[str, str], name: str, default: _T, parse: Callable[[str], _T]) -> _T:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return parse(raw.strip())
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"{name}: {exc}") from None
+
+
+def _non_empty(raw: str) -> str:
+    return raw
+
+
+def _bool(raw: str) -> bool:
+    value = raw.lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{raw!r} is not a switch; use one of on, off, true, false, 1, 0")
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(f"{raw!r} is not an integer; use a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise ValueError(f"{value} is out of range; use a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number of seconds; use a number from 0.1 to 120") from None
+    if not 0.1 <= value <= 120:
+        raise ValueError(f"{value} is out of range; use a number of seconds from 0.1 to 120")
+    return value
+
+
+def _one_of(allowed: Collection[str]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"{raw!r} is not a known criteria set; use one of {', '.join(sorted(allowed))}")
+        return raw
+
+    return parse
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{raw!r} is not an absolute http(s) URL such as http://127.0.0.1:8000")
+    return raw.rstrip("/")
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise ValueError(f"{origin!r} is not an origin; use * or a comma list like https://ehr.example.org")
+    if not origins:
+        raise ValueError("no origin given; use * or a comma list like https://ehr.example.org")
+    return origins
+
+
+def _iso_date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not an ISO date; use YYYY-MM-DD") from None
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"{raw!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+    return level

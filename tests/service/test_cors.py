@@ -1,0 +1,60 @@
+"""CORS for browser clients such as the CDS Hooks Sandbox: preflights answer 204, responses carry the origin."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.settings import Settings
+from tests.service.conftest import SERVICE_ID, AppFactory, hook_request
+
+ROUTES = ["/cds-services", f"/cds-services/{SERVICE_ID}", f"/cds-services/{SERVICE_ID}/feedback"]
+PREFLIGHT = {
+    "Origin": "https://sandbox.cds-hooks.org",
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "authorization, content-type",
+}
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_preflight_is_204_with_allow_headers(make_app: AppFactory, path: str) -> None:
+    reply = make_app().test_client().options(path, headers=PREFLIGHT)
+    assert reply.status_code == 204
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+    assert reply.headers["Access-Control-Allow-Methods"] == "GET, POST, OPTIONS"
+    assert reply.headers["Access-Control-Allow-Headers"] == "Authorization, Content-Type"
+    assert reply.get_data() == b""
+    assert "Content-Type" not in reply.headers
+
+
+def test_preflight_for_an_unknown_service_is_still_204(make_app: AppFactory) -> None:
+    reply = make_app().test_client().options("/cds-services/not-registered", headers=PREFLIGHT)
+    assert reply.status_code == 204
+
+
+def test_discovery_and_invoke_responses_carry_allow_origin(make_app: AppFactory) -> None:
+    client = make_app().test_client()
+    origin = {"Origin": "https://sandbox.cds-hooks.org"}
+    assert client.get("/cds-services", headers=origin).headers["Access-Control-Allow-Origin"] == "*"
+    reply = client.post(f"/cds-services/{SERVICE_ID}", json=hook_request(), headers=origin)
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_error_responses_carry_allow_origin_so_browsers_can_read_them(make_app: AppFactory) -> None:
+    reply = make_app().test_client().post(f"/cds-services/{SERVICE_ID}", json={"hook": 1})
+    assert reply.status_code == 400
+    assert reply.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_listed_origin_is_echoed_with_vary(make_app: AppFactory) -> None:
+    settings = Settings(cors_origins=("https://ehr.example.org", "https://sandbox.cds-hooks.org"))
+    client = make_app(settings=settings).test_client()
+    reply = client.options("/cds-services", headers={**PREFLIGHT, "Origin": "https://ehr.example.org"})
+    assert reply.headers["Access-Control-Allow-Origin"] == "https://ehr.example.org"
+    assert "Origin" in reply.headers["Vary"]
+
+
+def test_unlisted_origin_gets_no_allow_origin(make_app: AppFactory) -> None:
+    client = make_app(settings=Settings(cors_origins=("https://ehr.example.org",))).test_client()
+    reply = client.get("/cds-services", headers={"Origin": "https://evil.example.com"})
+    assert reply.status_code == 200
+    assert "Access-Control-Allow-Origin" not in reply.headers

@@ -1,0 +1,45 @@
+"""`python -m service.demo`: loopback gunicorn over the app factory, today pinned, a ready curl printed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from service import demo
+
+
+def test_demo_today_is_the_demo_scenarios_reference_date() -> None:
+    assert demo.demo_today() == "2026-06-15"
+
+
+def test_instructions_name_discovery_and_a_curl_for_the_demo_request() -> None:
+    text = demo.instructions("127.0.0.1", 8123)
+    assert "http://127.0.0.1:8123/cds-services" in text
+    assert "--data @cards_fixtures/lupus-nephritis-response/demo-refractory-7-months/request.json" in text
+    assert "http://127.0.0.1:8123/cds-services/lupus-nephritis-response" in text
+
+
+def test_gunicorn_runs_the_factory_on_the_given_address_with_an_access_log() -> None:
+    argv = demo.gunicorn_argv("127.0.0.1", 8123)
+    assert Path(argv[0]).name == "gunicorn"
+    assert Path(argv[0]).parent == Path(sys.executable).parent
+    assert argv[1:] == ["-b", "127.0.0.1:8123", "-w", "2", "--access-logfile", "-", "service.app:create_app()"]
+
+
+def test_main_pins_today_binds_loopback_and_execs_gunicorn(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("CDS_HOST", "CDS_TODAY", "CDS_CRITERIA_SET"):
+        monkeypatch.setenv(name, "")  # recorded first, so the value main() sets is undone after the test
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CDS_PORT", "8124")
+    execs: list[list[str]] = []
+    monkeypatch.setattr(os, "execv", lambda path, argv: execs.append(list(argv)))
+    monkeypatch.chdir(Path(demo.ROOT))
+    demo.main()
+    assert os.environ["CDS_TODAY"] == "2026-06-15"
+    assert execs[0][1:3] == ["-b", "127.0.0.1:8124"]
+    assert "curl" in capsys.readouterr().out

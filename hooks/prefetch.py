@@ -9,13 +9,11 @@ from __future__ import annotations
 from fhir_maps import codes
 from fhir_maps.codes import ValueSet
 
-PATIENT_TOKEN = "{{context.patientId}}"
+PATIENT_TOKEN = "{{context.patientId}}"  # noqa: S105 -- a CDS Hooks prefetch token, not a secret
 
 
 def _tokens(*value_sets: ValueSet) -> str:
-    return ",".join(
-        f"{system}|{code}" for vs in value_sets for system in sorted(vs) for code in sorted(vs[system])
-    )
+    return ",".join(f"{system}|{code}" for vs in value_sets for system in sorted(vs) for code in sorted(vs[system]))
 
 
 def observation_query(*value_sets: ValueSet, count: int = 100) -> str:

@@ -1,0 +1,38 @@
+"""The `lupus-nephritis-response` CDS service: treatment response and refractoriness review in lupus nephritis.
+
+Modules: `criteria` (the criteria sets as data), `evidence` (citations), `measures`, `lines`, `response` and
+`checklist` (the pure rules), `model` (`evaluate`), `text` (every clinician-facing string), `phrases`, `detail`
+and `render` (cards). The criteria set is a site setting, passed in as `RuleContext.criteria_set`.
+"""
+
+from __future__ import annotations
+
+from hooks import prefetch
+from hooks.lupus_nephritis_response.model import Assessment, evaluate, in_scope
+from hooks.lupus_nephritis_response.render import render, summary_samples
+from hooks.lupus_nephritis_response.text import t
+from hooks.spec import CdsServiceSpec
+
+SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
+    id="lupus-nephritis-response",
+    hook="patient-view",
+    title=t("service.title"),
+    description=t("service.description"),
+    prefetch={
+        "patient": prefetch.PATIENT,
+        "conditions": prefetch.LUPUS_CONDITIONS,
+        "proteinuria": prefetch.PROTEINURIA_OBSERVATIONS,
+        "kidneyFunction": prefetch.KIDNEY_FUNCTION_OBSERVATIONS,
+        "sediment": prefetch.SEDIMENT_OBSERVATIONS,
+        "medications": prefetch.MEDICATION_REQUESTS,
+    },
+    evaluate=evaluate,
+    render=render,
+    in_scope=in_scope,
+    gate_keys=("conditions",),
+    required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications"),
+    usage_requirements=t("service.usage"),
+    static_texts=summary_samples(),
+)
+
+__all__ = ["SPEC", "Assessment", "evaluate", "in_scope", "render"]

@@ -1,0 +1,171 @@
+"""The review checklist that comes before calling lupus nephritis refractory (response-model.md section 6).
+
+An item is flagged only when the patient's data show it, with the data that triggered it; everything the record
+cannot show is listed as a check for the clinician, never as "excluded". The seed: true resistance is rare, and
+many apparent non-responders are non-adherent, under-dosed, or have chronic damage, TMA or a class V transition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
+from hooks.lupus_nephritis_response.criteria import CriteriaSet
+from hooks.lupus_nephritis_response.lines import TreatmentLine
+from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState
+from hooks.lupus_nephritis_response.response import Measurements
+
+MMF_TARGET_MIN_MG_PER_DAY = Decimal(2000)  # seed: 2-3 g/day; EULAR 2019 abstract (PRIMARY)
+# response-model.md section 6: mycophenolic acid < 1.44 g/day (the enteric-coated salt's dose equivalent to 2 g MMF)
+MPA_TARGET_MIN_MG_PER_DAY = Decimal(1440)
+DOSE_TARGETS = {
+    Agent.MYCOPHENOLATE_MOFETIL: MMF_TARGET_MIN_MG_PER_DAY,
+    Agent.MYCOPHENOLIC_ACID: MPA_TARGET_MIN_MG_PER_DAY,
+}
+CHRONIC_DAMAGE_EGFR = Decimal(30)  # response-model.md section 6: eGFR < 30 -> proteinuria may reflect chronic damage
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A number for a checklist line, with the decimals it is shown with."""
+
+    value: Decimal
+    places: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Percent:
+    """A fraction shown as a whole percentage (signed for a change, unsigned for a tolerance)."""
+
+    fraction: Decimal
+    signed: bool = True
+
+
+Param = str | date | Agent | LabConcept | Amount | Percent
+Params = tuple[tuple[str, Param], ...]
+
+
+class ItemState(StrEnum):
+    FLAGGED = "flagged"  # the data show it
+    NOT_RECORDED = "not-recorded"  # the data needed to judge it are missing (e.g. the dose)
+    CHECK = "check"  # the record cannot show it: the clinician checks
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    key: str  # text key "check.<key>"
+    state: ItemState
+    params: Params = ()
+
+
+def _adherence(line: TreatmentLine) -> Iterator[ChecklistItem]:
+    found = False
+    for e in line.episodes:
+        for start, end in e.gaps_over_30_days:
+            if end >= line.t0:
+                found = True
+                yield ChecklistItem(
+                    "adherence-gap", ItemState.FLAGGED, (("agent", e.agent), ("start", start), ("end", end))
+                )
+        if e.interrupted:
+            found = True
+            yield ChecklistItem("adherence-interrupted", ItemState.FLAGGED, (("agent", e.agent),))
+    if not found:
+        yield ChecklistItem("adherence", ItemState.CHECK)
+
+
+def _dose(line: TreatmentLine, today: date) -> Iterator[ChecklistItem]:
+    found = False
+    for e in line.episodes:
+        target = DOSE_TARGETS.get(e.agent)
+        if target is None or not e.active_on(today):
+            continue
+        if e.daily_dose_mg is None:
+            found = True
+            yield ChecklistItem("dose-not-recorded", ItemState.NOT_RECORDED, (("agent", e.agent),))
+        elif e.daily_dose_mg < target:
+            found = True
+            params: Params = (("agent", e.agent), ("dose", Amount(e.daily_dose_mg)), ("target", Amount(target)))
+            yield ChecklistItem("dose-below-target", ItemState.FLAGGED, params)
+    if not found:
+        yield ChecklistItem("dose", ItemState.CHECK)
+
+
+def _chronic_damage(m: Measurements | None, cs: CriteriaSet) -> Iterator[ChecklistItem]:
+    egfr = m.kidney.latest_egfr if m else None
+    if m and egfr is not None and egfr.value < CHRONIC_DAMAGE_EGFR:
+        params: Params = (("egfr", Amount(egfr.value)), ("day", egfr.day))
+        yield ChecklistItem("chronic-damage-low-egfr", ItemState.FLAGGED, params)
+    elif m and m.kidney.state is KidneyState.WORSE and m.sediment.state is SedimentState.INACTIVE:
+        params = (
+            ("change", Percent(m.kidney.change or Decimal(0))),
+            ("tolerance", Percent(cs.kidney_tolerance, signed=False)),
+        )
+        yield ChecklistItem("chronic-damage-falling", ItemState.FLAGGED, params)
+    else:
+        yield ChecklistItem("chronic-damage", ItemState.CHECK)
+
+
+def _conditions(data: PatientData, classes: tuple[LnClass, ...]) -> Iterator[ChecklistItem]:
+    for kind, key in (
+        (ConditionKind.TMA, "tma"),
+        (ConditionKind.APS, "aps"),
+        (ConditionKind.PREGNANCY, "pregnancy"),
+        (ConditionKind.ACTIVE_INFECTION, "infection"),  # no verified codes yet: normally a manual check
+    ):
+        yield (
+            ChecklistItem(key, ItemState.FLAGGED) if data.has(kind) else ChecklistItem(f"{key}-check", ItemState.CHECK)
+        )
+    if LnClass.V in classes:
+        yield ChecklistItem("class-v", ItemState.FLAGGED, (("ln_class", "+".join(classes)),))
+    else:
+        yield ChecklistItem("class-v-check", ItemState.CHECK)
+
+
+def _active(data: PatientData, agent: Agent, today: date) -> bool:
+    return any(e.agent is agent and e.active_on(today) for e in data.episodes)
+
+
+def _supportive(data: PatientData, m: Measurements | None, cs: CriteriaSet, today: date) -> Iterator[ChecklistItem]:
+    current = m.proteinuria.current if m else None
+    # "While proteinuric" (response-model.md section 6) read as: not below the set's complete-response ceiling.
+    threshold = cs.complete.max_proteinuria
+    proteinuric = current is not None and threshold is not None and current.value >= threshold
+    if proteinuric and current is not None and not _active(data, Agent.RAAS_BLOCKER, today):
+        params = (("value", Amount(current.value, 2)), ("unit", current.concept), ("day", current.day))
+        yield ChecklistItem("no-raas", ItemState.FLAGGED, params)
+    if not _active(data, Agent.HYDROXYCHLOROQUINE, today):
+        yield ChecklistItem("no-hcq", ItemState.FLAGGED)
+    yield ChecklistItem("supportive", ItemState.CHECK)
+
+
+def _matched_by_name(line: TreatmentLine) -> Iterator[ChecklistItem]:
+    for agent in dict.fromkeys(e.agent for e in line.episodes if e.matched_by_name):
+        yield ChecklistItem("matched-by-name", ItemState.FLAGGED, (("agent", agent),))
+
+
+_ORDER = {ItemState.FLAGGED: 0, ItemState.NOT_RECORDED: 1, ItemState.CHECK: 2}
+
+
+def review_checklist(
+    data: PatientData,
+    cs: CriteriaSet,
+    line: TreatmentLine,
+    m: Measurements | None,
+    classes: tuple[LnClass, ...],
+    today: date,
+) -> tuple[ChecklistItem, ...]:
+    """Returns the checklist, flagged items first, then data not recorded, then manual checks."""
+    items = [
+        *_adherence(line),
+        *_dose(line, today),
+        *_chronic_damage(m, cs),
+        *_conditions(data, classes),
+        *_matched_by_name(line),
+        *_supportive(data, m, cs, today),
+    ]
+    return tuple(sorted(items, key=lambda i: _ORDER[i.state]))

@@ -1,0 +1,173 @@
+"""The treatment-response model for lupus nephritis: `evaluate(data, ctx) -> Assessment`, pure.
+
+Steps (response-model.md): scope (an active LN diagnosis), class, the current line and its T0, the measurements,
+the response class, the refractory checkpoints of the chosen criteria set, and the review checklist. Nothing here
+reads a clock, a setting or the network: today, the criteria set and the uuid source come in through RuleContext.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from fhir_maps.domain import ConditionKind, LnClass, PatientData
+from hooks.lupus_nephritis_response.checklist import ChecklistItem, review_checklist
+from hooks.lupus_nephritis_response.criteria import Checkpoint, CriteriaSet, get_criteria_set
+from hooks.lupus_nephritis_response.lines import TreatmentLine, current_line
+from hooks.lupus_nephritis_response.measures import (
+    PROTEINURIA_CONCEPTS,
+    Proteinuria,
+    kidney_function,
+    proteinuria,
+    sediment,
+)
+from hooks.lupus_nephritis_response.response import (
+    CheckpointResult,
+    CheckpointStatus,
+    Measurements,
+    Outcome,
+    Response,
+    apply,
+    classify,
+    judge_checkpoints,
+    months_between,
+)
+from hooks.spec import RuleContext
+
+# response-model.md section 1: classes I, II and VI are out of scope for refractoriness.
+REFRACTORY_CLASSES = frozenset({LnClass.III, LnClass.IV, LnClass.V})
+
+
+class Verdict(StrEnum):
+    REFRACTORY = "refractory"  # a refractory criterion of the set is met: review card
+    WATCH = "watch"  # only a watch-only checkpoint was missed (ACR 2012 at 3 months): status card with a note
+    STATUS = "status"  # on track, too early, or met only by proteinuria: status card
+    CANNOT_ASSESS = "cannot-assess"  # baseline or current proteinuria missing
+
+
+class Missing(StrEnum):
+    BASELINE = "baseline"  # no decisive proteinuria in [T0 - 90 d, T0 + 14 d]
+    CURRENT = "current"  # no decisive proteinuria in the last 90 days
+    SINCE_BASELINE = "since-baseline"  # the only recent value is the baseline itself, and a checkpoint is due
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Everything the cards say, as data. `verdict` is None when there is no card to give."""
+
+    in_scope: bool
+    criteria: CriteriaSet | None = None
+    today: date | None = None
+    classes: tuple[LnClass, ...] = ()
+    line: TreatmentLine | None = None
+    months: Decimal = Decimal(0)
+    verdict: Verdict | None = None
+    proteinuria: Proteinuria | None = None
+    measurements: Measurements | None = None  # present unless proteinuria is missing
+    response: Response | None = None  # None when no result was taken after the baseline yet
+    checkpoints: tuple[CheckpointResult, ...] = ()  # the checkpoints due today
+    next_checkpoint: Checkpoint | None = None
+    missing: tuple[Missing, ...] = ()
+    proteinuria_unit_skipped: bool = False  # some proteinuria results were skipped for an unknown unit
+    class_not_applicable: bool = False  # only class I, II or VI recorded: no refractory call
+    checklist: tuple[ChecklistItem, ...] = ()
+
+    def with_status(self, status: CheckpointStatus) -> tuple[Checkpoint, ...]:
+        """Returns the due checkpoints with `status`, in time order."""
+        return tuple(r.checkpoint for r in self.checkpoints if r.status is status)
+
+
+def in_scope(data: PatientData) -> bool:
+    """Returns True when an active lupus nephritis diagnosis is recorded (SLE alone is not in scope)."""
+    return data.has(ConditionKind.LUPUS_NEPHRITIS)
+
+
+def ln_classes(data: PatientData) -> tuple[LnClass, ...]:
+    """Returns the ISN/RPS classes recorded on the most recent date (III and V together give III+V)."""
+    coded = [d for d in data.diagnoses if d.kind is ConditionKind.LUPUS_NEPHRITIS and d.active and d.ln_class]
+    if not coded:
+        return ()
+    latest = max(d.recorded or date.min for d in coded)
+    order = list(LnClass)
+    found = {d.ln_class for d in coded if (d.recorded or date.min) == latest and d.ln_class is not None}
+    return tuple(sorted(found, key=order.index))
+
+
+def _missing(p: Proteinuria, months: Decimal, cs: CriteriaSet) -> tuple[Missing, ...]:
+    out = []
+    if p.baseline is None:
+        out.append(Missing.BASELINE)
+    if p.current is None:
+        out.append(Missing.CURRENT)
+    first_due = min(c.months for c in cs.checkpoints)
+    if not out and p.current_is_baseline and months >= first_due:
+        out.append(Missing.SINCE_BASELINE)
+    return tuple(out)
+
+
+def _verdict(checkpoints: tuple[CheckpointResult, ...], class_not_applicable: bool) -> Verdict:
+    missed = [r.checkpoint for r in checkpoints if r.status is CheckpointStatus.MISSED]
+    if class_not_applicable or not missed:
+        return Verdict.STATUS
+    return Verdict.WATCH if all(c.watch_only for c in missed) else Verdict.REFRACTORY
+
+
+def _next_checkpoint(cs: CriteriaSet, m: Measurements, months: Decimal) -> Checkpoint | None:
+    """Returns the next time point whose target is not already met (None once in complete response)."""
+    if apply(cs.complete, m).outcome is Outcome.MET:
+        return None
+    return next((c for c in cs.checkpoints if c.months > months and apply(c.test, m).outcome is not Outcome.MET), None)
+
+
+def evaluate(data: PatientData, ctx: RuleContext) -> Assessment:
+    """Returns the response assessment of the current line; raises ValueError for an unknown criteria set.
+
+    LN active but no line agent active today gives no card (an Assessment without a verdict): the issue asks for
+    no card "when LN is inactive and no induction therapy is recorded", and supportive care for untreated LN is
+    the therapy card's job.
+    """
+    cs = get_criteria_set(ctx.criteria_set)
+    if not in_scope(data):
+        return Assessment(in_scope=False)
+    classes = ln_classes(data)
+    line = current_line(data, cs, ctx.today)
+    if line is None:
+        return Assessment(in_scope=True, criteria=cs, today=ctx.today, classes=classes)
+    return _assess_line(data, ctx.today, cs, classes, line)
+
+
+def _assess_line(
+    data: PatientData, today: date, cs: CriteriaSet, classes: tuple[LnClass, ...], line: TreatmentLine
+) -> Assessment:
+    months = months_between((today - line.t0).days)
+    p = proteinuria(data, line.t0, today)
+    base = Assessment(
+        in_scope=True,
+        criteria=cs,
+        today=today,
+        classes=classes,
+        line=line,
+        months=months,
+        verdict=Verdict.CANNOT_ASSESS,
+        proteinuria=p,
+        proteinuria_unit_skipped=any(c in PROTEINURIA_CONCEPTS for c in data.report.unknown_unit_concepts),
+    )
+    missing = _missing(p, months, cs)
+    if missing:
+        return replace(base, missing=missing)
+    m = Measurements(p, kidney_function(data, line.t0, today, cs.kidney_tolerance), sediment(data, today))
+    not_applicable = bool(classes) and not REFRACTORY_CLASSES.intersection(classes)
+    no_result_yet = p.current_is_baseline  # too early for any time point (else _missing said so)
+    checkpoints = () if no_result_yet else judge_checkpoints(cs, m, months)
+    return replace(
+        base,
+        verdict=_verdict(checkpoints, not_applicable),
+        measurements=m,
+        response=None if no_result_yet else classify(cs, m),
+        checkpoints=checkpoints,
+        next_checkpoint=_next_checkpoint(cs, m, months),
+        class_not_applicable=not_applicable,
+        checklist=review_checklist(data, cs, line, m, classes, today),
+    )

@@ -1,0 +1,127 @@
+"""Assessment values turned into short phrases (agents, months, figures, targets), shared by summaries and details.
+
+The words come from `text.py`; this module only decides which template and which formatted values to use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+from fhir_maps.domain import Agent, LabConcept
+from hooks.lupus_nephritis_response.checklist import Amount, Param, Percent
+from hooks.lupus_nephritis_response.criteria import CriteriaSet, Level, ResponseTest
+from hooks.lupus_nephritis_response.lines import TreatmentLine
+from hooks.lupus_nephritis_response.measures import Proteinuria, Reading
+from hooks.lupus_nephritis_response.model import Assessment
+from hooks.lupus_nephritis_response.response import Response
+from hooks.lupus_nephritis_response.text import fmt_amount, fmt_date, fmt_months, fmt_pct, join, t
+
+_PLACES = {LabConcept.EGFR: 0, LabConcept.URINE_RBC: 0, LabConcept.CELLULAR_CASTS: 0, LabConcept.CASTS_UNTYPED: 0}
+_KEYS = {LabConcept.UPCR: "upcr", LabConcept.PROTEIN_24H: "protein-24h"}
+
+
+def agent_names(agents: Sequence[Agent], locale: str) -> str:
+    """Returns "mycophenolate mofetil + belimumab"."""
+    return " + ".join(t(f"agent.{a.value}", locale) for a in agents)
+
+
+def line_agents(line: TreatmentLine, locale: str) -> str:
+    """Returns the line's agents; "A then B" when earlier agents of the same line have stopped (maintenance)."""
+    earlier = [a for a in line.agents if a not in line.current_agents]
+    current = agent_names(line.current_agents, locale)
+    if not earlier:
+        return current
+    return t("agents.sequence", locale, earlier=agent_names(earlier, locale), current=current)
+
+
+def shown_months(a: Assessment) -> int:
+    """Returns whole months on therapy, rounded, but never rounded up onto a time point not yet reached."""
+    rounded = a.months.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    due = {c.months for c in a.criteria.checkpoints} if a.criteria else set()
+    if rounded > a.months and rounded in due:
+        return int(a.months)
+    return int(rounded)
+
+
+def months_phrase(a: Assessment, locale: str) -> str:
+    """Returns "7 months" for the assessment's time on the line."""
+    return fmt_months(shown_months(a), locale)
+
+
+def reading_value(r: Reading) -> str:
+    """Returns a result's value with the decimals its kind is shown with (eGFR and counts whole, ratios to 0.01)."""
+    return fmt_amount(r.value, _PLACES.get(r.concept, 2))
+
+
+def measure_key(p: Proteinuria) -> str:
+    """Returns the text key suffix of the proteinuria kind: "upcr", "protein-24h", or "mixed" when they differ."""
+    if p.mixed_kinds:
+        return "mixed"
+    reading = p.current or p.baseline
+    return _KEYS[reading.concept] if reading else "upcr"
+
+
+def figures(p: Proteinuria, locale: str) -> str:
+    """Returns "UPCR 3.10 → 2.60 g/g, -16%" (empty without both values)."""
+    if p.baseline is None or p.current is None or p.change is None:
+        return ""
+    key = measure_key(p)
+    return t(
+        "figures",
+        locale,
+        measure=t(f"measure.{key}", locale),
+        baseline=reading_value(p.baseline),
+        current=reading_value(p.current),
+        unit=t(f"unit.{key}", locale),
+        change=fmt_pct(p.change),
+    )
+
+
+def response_phrase(response: Response | None, locale: str) -> str:
+    """Returns the response class as a phrase; a class met only by proteinuria says so."""
+    if response is None:
+        return t("level.no-result", locale)
+    if response.provisional is not None:
+        return t("level.provisional", locale, level=t(f"level.{int(response.provisional)}", locale))
+    return t(f"level.{int(response.level)}", locale)
+
+
+def unassessed_phrase(response: Response, locale: str) -> str:
+    """Returns "kidney function and sediment" (what a class met by proteinuria only could not check)."""
+    return join([t(f"unassessed.{u.value}", locale) for u in response.unassessed], locale)
+
+
+def level_name(level: Level, locale: str) -> str:
+    """Returns the name of a response class."""
+    return t(f"level.{int(level)}", locale)
+
+
+def requirements(test: ResponseTest, cs: CriteriaSet, unit: str, locale: str) -> str:
+    """Returns what `test` needs, e.g. "a fall in proteinuria of more than 50%, proteinuria below 3.5 g/g and ..."."""
+    parts = []
+    if test.min_fall is not None:
+        key = "need.fall-strict" if test.fall_strict else "need.fall"
+        parts.append(t(key, locale, pct=fmt_pct(test.min_fall, signed=False)))
+    if test.max_proteinuria is not None:
+        parts.append(t("need.below", locale, value=fmt_amount(test.max_proteinuria, 1), unit=unit))
+    if test.needs_stable_kidney:
+        parts.append(t("need.kidney", locale, pct=fmt_pct(cs.kidney_tolerance, signed=False)))
+    if test.needs_inactive_sediment:
+        parts.append(t("need.sediment", locale))
+    return join(parts, locale)
+
+
+def format_param(value: Param, locale: str) -> str:
+    """Returns a checklist parameter as text (agents by name, dates ISO, units by name, numbers formatted)."""
+    if isinstance(value, Agent):
+        return t(f"agent.{value.value}", locale)
+    if isinstance(value, LabConcept):
+        return t(f"unit.{_KEYS.get(value, 'upcr')}", locale)
+    if isinstance(value, Amount):
+        return fmt_amount(value.value, value.places)
+    if isinstance(value, Percent):
+        return fmt_pct(value.fraction, signed=value.signed)
+    if isinstance(value, str):
+        return value
+    return fmt_date(value)

@@ -1,0 +1,139 @@
+"""The "before calling it refractory" checklist: each item flagged only when the data show it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
+from hooks.lupus_nephritis_response.checklist import ItemState
+from tests.hooks.builders import ago, assess, cards, days_for, dx, episode, lab, story
+
+MMF = Agent.MYCOPHENOLATE_MOFETIL
+T0 = ago(days_for(7))
+
+
+def _demo(**kw: object) -> PatientData:
+    """The demo patient: 7 months of MMF 3 g/day, UPCR 3.10 -> 2.60 g/g (refractory, criterion 2)."""
+    return story(7, "3.10", "2.60", **kw)  # type: ignore[arg-type]
+
+
+FLAGS = [
+    pytest.param(
+        lambda: _demo(diagnoses=[dx(ConditionKind.APS, ago(300))]),
+        "aps",
+        "Antiphospholipid syndrome recorded",
+        id="aps",
+    ),
+    pytest.param(
+        lambda: _demo(diagnoses=[dx(ConditionKind.TMA, ago(30))]),
+        "tma",
+        "Thrombotic microangiopathy recorded",
+        id="tma",
+    ),
+    pytest.param(
+        lambda: _demo(diagnoses=[dx(ConditionKind.PREGNANCY, ago(60))]), "pregnancy", "teratogenic", id="pregnancy"
+    ),
+    pytest.param(
+        lambda: _demo(diagnoses=[dx(ConditionKind.ACTIVE_INFECTION, ago(10))]),
+        "infection",
+        "Active infection recorded",
+        id="infection-if-a-site-codes-it",
+    ),
+    pytest.param(
+        lambda: _demo(classes=(LnClass.IV, LnClass.V)), "class-v", "Class IV+V: persistent proteinuria", id="class-iv+v"
+    ),
+    pytest.param(
+        lambda: _demo(dose=1500),
+        "dose-below-target",
+        "Dose below target: mycophenolate mofetil 1500 mg/day, under 2000 mg/day",
+        id="mmf-1.5g",
+    ),
+    pytest.param(
+        lambda: _demo(episodes=[episode(Agent.MYCOPHENOLIC_ACID, T0, dose=1080)]),
+        "dose-below-target",
+        "mycophenolic acid 1080 mg/day, under 1440 mg/day",
+        id="mycophenolic-acid-1080mg",
+    ),
+    pytest.param(
+        lambda: _demo(dose=None), "dose-not-recorded", "Dose of mycophenolate mofetil not recorded", id="dose-unknown"
+    ),
+    pytest.param(
+        lambda: _demo(episodes=[episode(MMF, T0, dose=3000, gaps=((ago(150), ago(110)),))]),
+        "adherence-gap",
+        f"no active order from {ago(150).isoformat()} to {ago(110).isoformat()}",
+        id="gap-over-30-days",
+    ),
+    pytest.param(
+        lambda: _demo(episodes=[episode(MMF, T0, dose=3000, interrupted=True)]),
+        "adherence-interrupted",
+        "stopped or put on hold",
+        id="stopped-or-on-hold",
+    ),
+    pytest.param(lambda: _demo(egfr=("32", "28")), "chronic-damage-low-egfr", "eGFR 28 on", id="egfr-below-30"),
+    pytest.param(
+        lambda: _demo(egfr=None, labs=[lab(LabConcept.EGFR, ago(5), "25")]),
+        "chronic-damage-low-egfr",
+        f"eGFR 25 on {ago(5).isoformat()}",
+        id="egfr-below-30-without-baseline",
+    ),
+    pytest.param(
+        lambda: _demo(egfr=("60", "50")),
+        "chronic-damage-falling",
+        "Kidney function \u221217%, beyond the 10% tolerance, with an inactive sediment",
+        id="egfr-falling-quiet-sediment",
+    ),
+    pytest.param(
+        lambda: _demo(episodes=[episode(MMF, T0, dose=3000, by_name=True)]),
+        "matched-by-name",
+        "recognised by its name only",
+        id="matched-by-name",
+    ),
+    pytest.param(
+        lambda: _demo(supportive=False), "no-raas", "No RAAS blocker active while proteinuric (2.60 g/g", id="no-raas"
+    ),
+    pytest.param(lambda: _demo(supportive=False), "no-hcq", "No hydroxychloroquine active", id="no-hydroxychloroquine"),
+]
+
+
+@pytest.mark.parametrize(("make", "key", "text"), FLAGS)
+def test_checklist_flags_what_the_data_show_with_the_data(make: Callable[[], PatientData], key: str, text: str) -> None:
+    data = make()
+    a = assess(data)
+    flagged = {i.key for i in a.checklist if i.state is not ItemState.CHECK}
+    assert key in flagged
+    (card,) = cards(data)
+    assert card.rule_id == "ln-refractory"
+    assert text in (card.detail or "")
+
+
+def test_nothing_flagged_lists_every_item_as_a_check() -> None:
+    a = assess(_demo())
+    assert all(i.state is ItemState.CHECK for i in a.checklist)
+    keys = {i.key for i in a.checklist}
+    expected = {"adherence", "dose", "chronic-damage", "tma-check", "aps-check", "pregnancy-check", "infection-check"}
+    assert expected | {"class-v-check", "supportive"} == keys
+
+
+def test_adequate_doses_are_not_flagged() -> None:
+    a = assess(_demo(episodes=[episode(Agent.MYCOPHENOLIC_ACID, T0, dose=1440)]))
+    assert "dose-below-target" not in {i.key for i in a.checklist}
+
+
+def test_egfr_falling_with_active_sediment_is_not_called_chronic_damage() -> None:
+    a = assess(_demo(egfr=("60", "50"), rbc=("20", "12")))
+    assert "chronic-damage-falling" not in {i.key for i in a.checklist}
+
+
+def test_no_raas_flag_only_while_proteinuric() -> None:
+    a = assess(story(25, "4.0", "0.3", supportive=False))
+    assert "no-raas" not in {i.key for i in a.checklist}
+
+
+def test_flagged_items_come_first_in_the_card() -> None:
+    (card,) = cards(_demo(dose=None, diagnoses=[dx(ConditionKind.APS, ago(300))]))
+    lines = [line for line in (card.detail or "").splitlines() if line.startswith("- ")]
+    states = [line.split(" ")[1] for line in lines if "Check:" in line or "**" in line]
+    assert states.index("**Flagged:**") < states.index("**Not") < states.index("Check:")
+    assert lines[0].startswith("- **Flagged:** Antiphospholipid")

@@ -1,0 +1,247 @@
+"""Baseline and current windows, result status, proteinuria kinds, and the kidney-function methods."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from fhir_maps.domain import Demographics, Interpretation, LabConcept, MappingReport, PatientData, ResultStatus, Sex
+from fhir_maps.egfr import ckd_epi_2021
+from hooks.lupus_nephritis_response.measures import KidneyMethod, KidneyState
+from hooks.lupus_nephritis_response.model import Missing, Verdict
+from tests.hooks.builders import ago, assess, cards, days_for, lab, story, upcr
+
+T0_7M = ago(days_for(7))
+
+
+@pytest.mark.parametrize(
+    ("offset", "assessable"),
+    [
+        pytest.param(-90, True, id="t0-minus-90-in"),
+        pytest.param(-91, False, id="t0-minus-91-out"),
+        pytest.param(14, True, id="t0-plus-14-in"),
+        pytest.param(15, False, id="t0-plus-15-out"),
+    ],
+)
+def test_baseline_window_edges(offset: int, assessable: bool) -> None:
+    a = assess(story(7, "3.1", "2.6", baseline_offset=offset))
+    if assessable:
+        assert a.verdict is Verdict.REFRACTORY
+        assert a.proteinuria is not None
+        assert a.proteinuria.baseline is not None
+        assert a.proteinuria.baseline.day == T0_7M + timedelta(days=offset)
+    else:
+        assert a.verdict is Verdict.CANNOT_ASSESS
+        assert a.missing == (Missing.BASELINE,)
+        assert a.response is None
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "verdict"),
+    [
+        pytest.param(90, Verdict.REFRACTORY, id="90-days-old-current"),
+        pytest.param(91, Verdict.CANNOT_ASSESS, id="91-days-old-cannot-assess"),
+    ],
+)
+def test_current_result_no_older_than_90_days(days_ago: int, verdict: Verdict) -> None:
+    a = assess(story(7, "3.1", "2.6", current_days_ago=days_ago))
+    assert a.verdict is verdict
+    if verdict is Verdict.CANNOT_ASSESS:
+        assert a.missing == (Missing.CURRENT,)
+
+
+def test_baseline_nearest_t0_wins_and_ties_go_to_the_value_before_t0() -> None:
+    data = story(
+        7,
+        "9.0",
+        "2.6",
+        baseline_offset=-40,
+        labs=[upcr(T0_7M - timedelta(days=3), "3.1"), upcr(T0_7M + timedelta(days=3), "5.0")],
+    )
+    a = assess(data)
+    assert a.proteinuria is not None
+    assert a.proteinuria.baseline is not None
+    assert a.proteinuria.baseline.value == Decimal("3.1")
+
+
+def test_newer_preliminary_result_is_reported_not_used() -> None:
+    data = story(7, "3.10", "2.60", labs=[upcr(ago(1), "0.40", status=ResultStatus.PRELIMINARY)])
+    a = assess(data)
+    assert a.verdict is Verdict.REFRACTORY
+    assert a.proteinuria is not None
+    assert a.proteinuria.current is not None
+    assert a.proteinuria.current.value == Decimal("2.60")
+    (card,) = cards(data)
+    assert f"Preliminary result of {ago(1).isoformat()} not used." in (card.detail or "")
+
+
+def test_only_a_preliminary_current_result_cannot_assess() -> None:
+    data = story(7, "3.10", "2.60", current_days_ago=200, labs=[upcr(ago(1), "0.40", status=ResultStatus.PRELIMINARY)])
+    a = assess(data)
+    assert a.verdict is Verdict.CANNOT_ASSESS
+    assert a.missing == (Missing.CURRENT,)
+
+
+def test_24_hour_protein_instead_of_upcr_is_judged_in_g_per_day() -> None:
+    data = story(7, "3.40", "2.90", kind=LabConcept.PROTEIN_24H)
+    a = assess(data)
+    assert a.verdict is Verdict.REFRACTORY
+    (card,) = cards(data)
+    assert "24-h protein: 3.40 g/day" in (card.detail or "")
+    assert "Proteinuria (24-h protein, g/day)" in (card.detail or "")
+
+
+def test_mixed_kinds_are_noted() -> None:
+    data = story(
+        7, "3.10", "2.60", baseline_offset=-30, labs=[lab(LabConcept.PROTEIN_24H, T0_7M - timedelta(days=2), "3.40")]
+    )
+    a = assess(data)
+    assert a.proteinuria is not None
+    assert a.proteinuria.mixed_kinds
+    (card,) = cards(data)
+    assert "spot UPCR in g/g is taken as equivalent to g/day" in (card.detail or "")
+
+
+def test_unknown_unit_proteinuria_cannot_assess_and_says_so() -> None:
+    report = MappingReport(observations_unknown_unit=2, unknown_unit_concepts=(LabConcept.UPCR,))
+    data = story(7, "3.1", "2.6", kind=None, report=report)
+    a = assess(data)
+    assert a.verdict is Verdict.CANNOT_ASSESS
+    assert a.missing == (Missing.BASELINE, Missing.CURRENT)
+    (card,) = cards(data)
+    assert card.summary == "Lupus nephritis response: cannot assess — no baseline or recent proteinuria"
+    assert "their unit could not be converted" in (card.detail or "")
+
+
+def test_no_result_after_the_baseline_once_a_time_point_is_due() -> None:
+    data = story(3.1, "3.1", None, baseline_offset=10)
+    a = assess(data)
+    assert a.verdict is Verdict.CANNOT_ASSESS
+    assert a.missing == (Missing.SINCE_BASELINE,)
+
+
+def test_no_result_after_the_baseline_before_any_time_point_is_a_status() -> None:
+    data = story(1, "3.1", None, baseline_offset=2)
+    a = assess(data)
+    assert a.verdict is Verdict.STATUS
+    assert a.response is None
+    (card,) = cards(data)
+    assert "no result since baseline" in card.summary
+
+
+def _creatinine_story(
+    baseline: str, current: str, demographics: Demographics, flag: Interpretation = Interpretation.UNKNOWN
+) -> PatientData:
+    labs = [
+        lab(LabConcept.CREATININE, T0_7M - timedelta(days=5), baseline),
+        lab(LabConcept.CREATININE, ago(5), current, flag=flag),
+    ]
+    return story(7, "4.0", "1.6", egfr=None, labs=labs, demographics=demographics)
+
+
+ADULT = Demographics(date(1990, 5, 10), Sex.FEMALE)
+NO_SEX = Demographics(date(1990, 5, 10), Sex.UNKNOWN)
+CHILD = Demographics(date(2012, 1, 1), Sex.FEMALE)
+
+
+@pytest.mark.parametrize(
+    ("baseline", "current", "demographics", "flag", "method", "state"),
+    [
+        pytest.param(
+            "0.80",
+            "0.84",
+            ADULT,
+            Interpretation.UNKNOWN,
+            KidneyMethod.EGFR_COMPUTED,
+            KidneyState.STABLE,
+            id="computed-stable",
+        ),
+        pytest.param(
+            "0.80",
+            "1.20",
+            ADULT,
+            Interpretation.UNKNOWN,
+            KidneyMethod.EGFR_COMPUTED,
+            KidneyState.WORSE,
+            id="computed-worse",
+        ),
+        pytest.param(
+            "1.00",
+            "1.10",
+            NO_SEX,
+            Interpretation.UNKNOWN,
+            KidneyMethod.CREATININE,
+            KidneyState.STABLE,
+            id="creatinine-10pct-rise",
+        ),
+        pytest.param(
+            "1.00",
+            "1.11",
+            NO_SEX,
+            Interpretation.UNKNOWN,
+            KidneyMethod.CREATININE,
+            KidneyState.WORSE,
+            id="creatinine-11pct-rise",
+        ),
+        pytest.param(
+            "1.00",
+            "1.11",
+            CHILD,
+            Interpretation.UNKNOWN,
+            KidneyMethod.CREATININE,
+            KidneyState.WORSE,
+            id="child-no-ckd-epi",
+        ),
+        pytest.param(
+            "0.60",
+            "0.95",
+            NO_SEX,
+            Interpretation.NORMAL,
+            KidneyMethod.CREATININE,
+            KidneyState.NORMAL,
+            id="normal-flag-wins",
+        ),
+    ],
+)
+def test_kidney_function_method_and_state(
+    baseline: str,
+    current: str,
+    demographics: Demographics,
+    flag: Interpretation,
+    method: KidneyMethod,
+    state: KidneyState,
+) -> None:
+    a = assess(_creatinine_story(baseline, current, demographics, flag))
+    assert a.measurements is not None
+    assert a.measurements.kidney.method is method
+    assert a.measurements.kidney.state is state
+
+
+def test_computed_egfr_uses_ckd_epi_2021_with_age_at_the_result_and_says_so() -> None:
+    data = _creatinine_story("0.80", "0.84", ADULT)
+    a = assess(data)
+    assert a.measurements is not None
+    assert a.measurements.kidney.current is not None
+    assert a.measurements.kidney.current.value == ckd_epi_2021(Decimal("0.84"), 35, Sex.FEMALE)  # born 1990-05-10
+    (card,) = cards(data)
+    assert "eGFR computed from creatinine with CKD-EPI 2021" in (card.detail or "")
+
+
+def test_normal_creatinine_counts_without_a_baseline() -> None:
+    labs = [lab(LabConcept.CREATININE, ago(5), "0.7", flag=Interpretation.NORMAL)]
+    a = assess(story(7, "4.0", "1.6", egfr=None, labs=labs))
+    assert a.measurements is not None
+    assert a.measurements.kidney.state is KidneyState.NORMAL
+    assert a.verdict is Verdict.STATUS
+    assert a.response is not None
+    assert a.response.provisional is None
+
+
+def test_reported_egfr_is_preferred() -> None:
+    labs = [lab(LabConcept.CREATININE, T0_7M, "0.8"), lab(LabConcept.CREATININE, ago(5), "2.0")]
+    a = assess(story(7, "4.0", "1.6", labs=labs))
+    assert a.measurements is not None
+    assert a.measurements.kidney.method is KidneyMethod.EGFR_REPORTED
+    assert a.measurements.kidney.state is KidneyState.STABLE

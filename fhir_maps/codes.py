@@ -194,10 +194,29 @@ PREGNANCY: ValueSet = {
     ),
 }
 
-# Active serious infection: no code was verified in the terminology review, so none is listed. The review card
-# names infection as a check for the clinician instead of claiming to have excluded it. A site may extend this set
-# with verified codes; each must be cited here.
-ACTIVE_INFECTION: ValueSet = {}
+# Active serious infection: the seed's "severe infection at the same time as the renal flare" (extracorporeal therapy
+# section). Only sepsis is coded here: a small set, each code verified after the terminology review (issue #4) --
+#   OHDSI-SEPSIS = OHDSI/PhenotypeLibrary @40106e4e : inst/cohorts/411.json ("[P] Sepsis or Septic Shock", concept
+#                  set "Sepsis"; 91302008 also in 1073.json "Serious Infections")
+#   VSAC-SEPSIS  = cqframework/ecqm-content-qicore-2024 @9ebd48ff : input/vocabulary/valueset/external/
+#                  valueset-2.16.840.1.113762.1.4.1029.237.json ("Sepsis", v20240210)
+# Any other infection is not read: the review card still lists infection as a check for the clinician. A site may
+# extend this set with verified codes; each must be cited here.
+ACTIVE_INFECTION: ValueSet = {
+    SNOMED: frozenset(
+        {
+            "91302008",  # Sepsis (OHDSI-SEPSIS)
+            "76571007",  # Septic shock (OHDSI-SEPSIS)
+        }
+    ),
+    ICD10CM: frozenset(
+        {
+            "A41.9",  # Sepsis, unspecified organism (VSAC-SEPSIS)
+            "R65.20",  # Severe sepsis without septic shock (VSAC-SEPSIS)
+            "R65.21",  # Severe sepsis with septic shock (VSAC-SEPSIS)
+        }
+    ),
+}
 
 CONDITION_VALUE_SETS: dict[ConditionKind, ValueSet] = {
     ConditionKind.LUPUS_NEPHRITIS: LUPUS_NEPHRITIS,
@@ -206,6 +225,19 @@ CONDITION_VALUE_SETS: dict[ConditionKind, ValueSet] = {
     ConditionKind.APS: APS,
     ConditionKind.PREGNANCY: PREGNANCY,
     ConditionKind.ACTIVE_INFECTION: ACTIVE_INFECTION,
+}
+
+# --- Orders the cards may propose (ServiceRequest.code): (system, code, display as the source states it) ----------
+OrderCode = tuple[str, str, str]
+# PEDSnet/Variable-Dictionary @fad293dd : procedures/px_2023_04_KidneyBiopsy_V1.csv ("Kidney biopsy", OMOP concept
+# 4217034, vocabulary SNOMED); Verhoeff check digit valid. Used for a repeat biopsy, whatever the technique.
+KIDNEY_BIOPSY: OrderCode = (SNOMED, "7246002", "Kidney biopsy")
+# Calcineurin-inhibitor levels in whole blood: Regenstrief LOINC Top 2000+ (SI, 2012), read in hl7ch/ch-lab-order
+# @5ac4ab2e : input/fsh/instances/catalog/top_2000.fsh (11253-2 is entry #215, 3520-4 entry #464); mod-10 check
+# digits valid. Neither code is trough-specific: the order's text says "trough".
+CNI_LEVEL_TESTS: dict[Agent, OrderCode] = {
+    Agent.TACROLIMUS: (LOINC, "11253-2", "Tacrolimus [Mass/volume] in Blood"),
+    Agent.CYCLOSPORINE: (LOINC, "3520-4", "Cyclosporine [Mass/volume] in Blood"),
 }
 
 # --- Medications: RxNorm ingredient (TTY IN) codes -----------------------------------------------------------------

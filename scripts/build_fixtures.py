@@ -40,6 +40,8 @@ MMF = ("200060", "mycophenolate mofetil 500 MG Oral Tablet")
 CYC = ("1734919", "cyclophosphamide 1000 MG Injection")
 LISINOPRIL = ("314076", "lisinopril 10 MG Oral Tablet")
 HCQ = ("5521", "hydroxychloroquine")
+TAC = ("198377", "tacrolimus 1 MG Oral Capsule")
+RTX = ("1657862", "10 ML rituximab 10 MG/ML Injection")
 
 
 @dataclass

@@ -34,6 +34,7 @@ SNOMED_DISPLAY = {
     "26843008": "Antiphospholipid syndrome",
     "126729006": "Thrombotic microangiopathy",
     "77386006": "Pregnancy",
+    "91302008": "Sepsis",
 }
 
 

@@ -1,8 +1,10 @@
 """The `lupus-nephritis-response` CDS service: treatment response and refractoriness review in lupus nephritis.
 
 Modules: `criteria` (the criteria sets as data), `evidence` (citations), `measures`, `lines`, `response` and
-`checklist` (the pure rules), `model` (`evaluate`), `text` (every clinician-facing string), `phrases`, `detail`
-and `render` (cards). The criteria set is a site setting, passed in as `RuleContext.criteria_set`.
+`checklist` (the pure rules), `therapies` (the next-line therapy table as data, summarised in THERAPY.md),
+`ordering` and `supportive` (the pure next-line and supportive-care rules), `model` (`evaluate`), `text` and
+`text_therapy` (every clinician-facing string), `phrases`, `detail`, `render`, `therapy_cards`, `orders` and
+`overrides` (cards). The criteria set is a site setting, passed in as `RuleContext.criteria_set`.
 """
 
 from __future__ import annotations

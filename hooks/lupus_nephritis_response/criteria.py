@@ -119,6 +119,23 @@ EULAR25_12M_PROTEINURIA_BELOW = Decimal("0.7")  # EULAR 2025, "UPCR <0.7 g/g by 
 EULAR25_12M_MONTHS = Decimal(12)  # EULAR 2025 milestone time point; 2nd tier
 EULAR25_KIDNEY_TOLERANCE = Decimal("0.20")  # EULAR 2025, GFR ">=80% of baseline"; 2nd tier
 
+# --- eular-2019 ---------------------------------------------------------------------------------------------------
+# EULAR/ERA-EDTA 2019 LN update (evidence.md section 2, EULAR/ERA-EDTA 2019 row). The CR target is PRIMARY (abstract:
+# "complete response (proteinuria <0.5-0.7 g/24 hours with (near-)normal glomerular filtration rate) by 12 months");
+# the 3- and 6-month milestones are 2nd tier (droracle.ai 393032 and a GitHub study note; body text not read). The
+# extension for a nephrotic baseline ("+6-12 months", 2nd tier) is not modelled: the card's 12-month call stands.
+EULAR19_CR_PROTEINURIA_BELOW = Decimal("0.5")  # EULAR 2019 abstract, lower end of "<0.5-0.7 g/24 h"; PRIMARY
+EULAR19_3M_MIN_FALL = Decimal("0.25")  # EULAR 2019, ">=25% by 3 months"; 2nd tier
+EULAR19_3M_MONTHS = Decimal(3)  # EULAR 2019 milestone time point; 2nd tier
+EULAR19_6M_MIN_FALL = Decimal("0.50")  # EULAR 2019, ">=50% by 6 months"; 2nd tier
+EULAR19_6M_MONTHS = Decimal(6)  # EULAR 2019 milestone time point; 2nd tier
+# EULAR 2019 abstract, upper end of "<0.5-0.7 g/24 h" "by 12 months", used as the 12-month target; PRIMARY
+EULAR19_12M_PROTEINURIA_BELOW = Decimal("0.7")
+EULAR19_12M_MONTHS = Decimal(12)  # EULAR 2019 abstract, "by 12 months"; PRIMARY
+# EULAR 2019 says only "(near-)normal GFR"; the 10% is response-model.md section 4 ("EULAR: within 10%"), not read
+# in the 2019 text.
+EULAR19_KIDNEY_TOLERANCE = Decimal("0.10")
+
 _SEED_CR = ResponseTest(max_proteinuria=SEED_CR_PROTEINURIA_BELOW, needs_inactive_sediment=True)
 _SEED_PR = ResponseTest(
     max_proteinuria=SEED_PR_PROTEINURIA_BELOW,
@@ -182,6 +199,24 @@ EULAR25_SET = CriteriaSet(
     ),
 )
 
+_EULAR19_3M = ResponseTest(min_fall=EULAR19_3M_MIN_FALL)
+_EULAR19_6M = ResponseTest(min_fall=EULAR19_6M_MIN_FALL)
+EULAR19_SET = CriteriaSet(
+    id="eular-2019",
+    citation_ids=("eular-ln-2019",),
+    complete=ResponseTest(max_proteinuria=EULAR19_CR_PROTEINURIA_BELOW),
+    partial=_EULAR19_6M,  # EULAR 2019's PR wording was not read; the 6-month >= 50% fall stands in for PR
+    improvement=_EULAR19_3M,
+    kidney_tolerance=EULAR19_KIDNEY_TOLERANCE,
+    checkpoints=(
+        Checkpoint("milestone-3", EULAR19_3M_MONTHS, None, _EULAR19_3M),
+        Checkpoint("milestone-6", EULAR19_6M_MONTHS, None, _EULAR19_6M),
+        Checkpoint(
+            "milestone-12", EULAR19_12M_MONTHS, None, ResponseTest(max_proteinuria=EULAR19_12M_PROTEINURIA_BELOW)
+        ),
+    ),
+)
+
 # ACR 2012 as the seed quotes it (seed para 2: keep the induction regimen "for another 6 months before considering
 # to change it"; SEED TEXT, the ACR text itself not read): the default set's definitions, with the 3-month
 # criterion downgraded to a watch note, so the earliest refractory call is at 6 months.
@@ -196,7 +231,9 @@ ACR_SET = CriteriaSet(
 )
 
 DEFAULT_CRITERIA_SET = SEED_SET.id
-CRITERIA_SETS: dict[str, CriteriaSet] = {cs.id: cs for cs in (SEED_SET, KDIGO_SET, EULAR25_SET, ACR_SET)}
+# EULAR SLE 2023 gives no response thresholds in what was read (evidence.md section 2: NOT READ), so there is no set
+# for it; it is used for therapy ordering only (therapies.THERAPY_GUIDELINES).
+CRITERIA_SETS: dict[str, CriteriaSet] = {cs.id: cs for cs in (SEED_SET, KDIGO_SET, EULAR25_SET, ACR_SET, EULAR19_SET)}
 
 
 def get_criteria_set(set_id: str) -> CriteriaSet:

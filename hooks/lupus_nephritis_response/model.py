@@ -1,7 +1,9 @@
 """The treatment-response model for lupus nephritis: `evaluate(data, ctx) -> Assessment`, pure.
 
 Steps (response-model.md): scope (an active LN diagnosis), class, the current line and its T0, the measurements,
-the response class, the refractory checkpoints of the chosen criteria set, and the review checklist. Nothing here
+the response class, the refractory checkpoints of the chosen criteria set, and the review checklist; then, for a
+refractory line, the ordered next-line options (`ordering`), and for every LN patient the supportive care the record
+lacks (`supportive`). Nothing here
 reads a clock, a setting or the network: today, the criteria set and the uuid source come in through RuleContext.
 """
 
@@ -23,6 +25,7 @@ from hooks.lupus_nephritis_response.measures import (
     proteinuria,
     sediment,
 )
+from hooks.lupus_nephritis_response.ordering import TherapyPlan, plan_therapy
 from hooks.lupus_nephritis_response.response import (
     CheckpointResult,
     CheckpointStatus,
@@ -34,6 +37,7 @@ from hooks.lupus_nephritis_response.response import (
     judge_checkpoints,
     months_between,
 )
+from hooks.lupus_nephritis_response.supportive import SupportiveGaps, supportive_gaps
 from hooks.spec import RuleContext
 
 # response-model.md section 1: classes I, II and VI are out of scope for refractoriness.
@@ -73,6 +77,8 @@ class Assessment:
     proteinuria_unit_skipped: bool = False  # some proteinuria results were skipped for an unknown unit
     class_not_applicable: bool = False  # only class I, II or VI recorded: no refractory call
     checklist: tuple[ChecklistItem, ...] = ()
+    therapy: TherapyPlan | None = None  # next-line options: only for a refractory verdict
+    supportive: SupportiveGaps | None = None  # supportive care the record lacks (None: nothing missing)
 
     def with_status(self, status: CheckpointStatus) -> tuple[Checkpoint, ...]:
         """Returns the due checkpoints with `status`, in time order."""
@@ -124,18 +130,22 @@ def _next_checkpoint(cs: CriteriaSet, m: Measurements, months: Decimal) -> Check
 def evaluate(data: PatientData, ctx: RuleContext) -> Assessment:
     """Returns the response assessment of the current line; raises ValueError for an unknown criteria set.
 
-    LN active but no line agent active today gives no card (an Assessment without a verdict): the issue asks for
-    no card "when LN is inactive and no induction therapy is recorded", and supportive care for untreated LN is
-    the therapy card's job.
+    LN active but no line agent active today gives no response card (an Assessment without a verdict): the issue
+    asks for no card "when LN is inactive and no induction therapy is recorded"; only the supportive-care card can
+    show for untreated LN.
     """
     cs = get_criteria_set(ctx.criteria_set)
     if not in_scope(data):
         return Assessment(in_scope=False)
     classes = ln_classes(data)
     line = current_line(data, cs, ctx.today)
+    gaps = supportive_gaps(data, cs, ctx.today)
     if line is None:
-        return Assessment(in_scope=True, criteria=cs, today=ctx.today, classes=classes)
-    return _assess_line(data, ctx.today, cs, classes, line)
+        return Assessment(in_scope=True, criteria=cs, today=ctx.today, classes=classes, supportive=gaps)
+    a = replace(_assess_line(data, ctx.today, cs, classes, line), supportive=gaps)
+    if a.verdict is Verdict.REFRACTORY and a.measurements is not None:
+        a = replace(a, therapy=plan_therapy(data, cs, line, a.measurements, classes, a.checklist, ctx.today))
+    return a
 
 
 def _assess_line(

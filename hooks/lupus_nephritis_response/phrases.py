@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from fhir_maps.domain import Agent, LabConcept
+from hooks.cards import SUMMARY_MAX_CHARS
 from hooks.lupus_nephritis_response.checklist import Amount, Param, Percent
 from hooks.lupus_nephritis_response.criteria import CriteriaSet, Level, ResponseTest
 from hooks.lupus_nephritis_response.lines import TreatmentLine
@@ -19,6 +20,14 @@ from hooks.lupus_nephritis_response.text import fmt_amount, fmt_date, fmt_months
 
 _PLACES = {LabConcept.EGFR: 0, LabConcept.URINE_RBC: 0, LabConcept.CELLULAR_CASTS: 0, LabConcept.CASTS_UNTYPED: 0}
 _KEYS = {LabConcept.UPCR: "upcr", LabConcept.PROTEIN_24H: "protein-24h"}
+
+
+def fit(*candidates: str) -> str:
+    """Returns the first candidate under the summary limit (the last one, cut, if none fits)."""
+    for candidate in candidates:
+        if len(candidate) < SUMMARY_MAX_CHARS:
+            return candidate
+    return candidates[-1][: SUMMARY_MAX_CHARS - 2] + "…"
 
 
 def agent_names(agents: Sequence[Agent], locale: str) -> str:

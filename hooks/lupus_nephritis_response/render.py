@@ -1,4 +1,5 @@
-"""Cards from an Assessment: refractoriness review (warning), response status (info), cannot assess (info).
+"""Cards from an Assessment: refractoriness review (warning), response status (info), cannot assess (info); then the
+next-line therapy and supportive-care cards (`therapy_cards.py`).
 
 Summaries never name the patient and are fitted under 140 characters: when the longest form does not fit, a
 shorter one (without the figures, then without the agents) is used. Every card names its criteria set in
@@ -7,14 +8,16 @@ shorter one (without the figures, then without the agents) is used. Every card n
 
 from __future__ import annotations
 
-from hooks.cards import SUMMARY_MAX_CHARS, Card, Coding, Indicator, Link, Source
+from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response import detail
 from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS, Checkpoint, CriteriaSet
 from hooks.lupus_nephritis_response.evidence import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.lines import TreatmentLine
 from hooks.lupus_nephritis_response.model import Assessment, Missing, Verdict
+from hooks.lupus_nephritis_response.overrides import override_reasons
 from hooks.lupus_nephritis_response.phrases import (
     figures,
+    fit,
     level_name,
     line_agents,
     months_phrase,
@@ -23,21 +26,13 @@ from hooks.lupus_nephritis_response.phrases import (
 )
 from hooks.lupus_nephritis_response.response import CheckpointStatus
 from hooks.lupus_nephritis_response.text import CATALOGUES, EN, cap, fmt_amount, fmt_months, join, t
+from hooks.lupus_nephritis_response.therapy_cards import summary_samples as therapy_summary_samples
+from hooks.lupus_nephritis_response.therapy_cards import supportive_card, therapy_card
 from hooks.spec import RuleContext
 
 RULE_REFRACTORY = "ln-refractory"
 RULE_STATUS = "ln-status"
 RULE_CANNOT_ASSESS = "ln-cannot-assess"
-OVERRIDE_SYSTEM = "https://ln-cds.example.org/CodeSystem/override-reason"
-OVERRIDE_CODES = ("specialist-review", "patient-declined", "not-refractory", "data-incomplete")
-
-
-def fit(*candidates: str) -> str:
-    """Returns the first candidate under the summary limit (the last one, cut, if none fits)."""
-    for candidate in candidates:
-        if len(candidate) < SUMMARY_MAX_CHARS:
-            return candidate
-    return candidates[-1][: SUMMARY_MAX_CHARS - 2] + "…"
 
 
 def source(cs: CriteriaSet, locale: str) -> Source:
@@ -49,11 +44,6 @@ def links(cs: CriteriaSet) -> tuple[Link, ...]:
     """Returns absolute links to the seed review and the set's guidelines, without repeats."""
     ids = dict.fromkeys((SEED_CITATION_ID, *cs.citation_ids))
     return tuple(Link(label=CITATIONS[i].label, url=CITATIONS[i].url) for i in ids)
-
-
-def override_reasons(locale: str) -> tuple[Coding, ...]:
-    """Returns the reasons a clinician can give for dismissing a refractoriness review."""
-    return tuple(Coding(OVERRIDE_SYSTEM, code, t(f"override.{code}", locale)) for code in OVERRIDE_CODES)
 
 
 def _headline(a: Assessment, status: CheckpointStatus) -> Checkpoint:
@@ -232,7 +222,20 @@ def _card(ctx: RuleContext, cs: CriteriaSet, rule_id: str, indicator: Indicator,
 
 
 def render(a: Assessment, ctx: RuleContext) -> list[Card]:
-    """Returns the cards for `a`: none out of scope or without a current line, else exactly one."""
+    """Returns the cards for `a`: the response card, the next-line options for a refractory line, and the
+    supportive-care card when the record lacks supportive care (switchable). None out of scope."""
+    if not a.in_scope or a.criteria is None:
+        return []
+    cards = response_cards(a, ctx)
+    if a.therapy is not None:
+        cards.append(therapy_card(a.therapy, a.criteria, ctx))
+    if a.supportive is not None and ctx.show_supportive_card:
+        cards.append(supportive_card(a.supportive, a.criteria, ctx))
+    return cards
+
+
+def response_cards(a: Assessment, ctx: RuleContext) -> list[Card]:
+    """Returns the response card for `a`: none without a current line, else exactly one."""
     cs, line, loc = a.criteria, a.line, ctx.locale
     if not a.in_scope or cs is None or line is None or a.verdict is None:
         return []
@@ -285,4 +288,5 @@ def summary_samples(locale: str = "en") -> tuple[str, ...]:
         ),
         t("summary.status.short", locale, response=response, months=months, agents=agents),
         *(t("summary.cannot-assess", locale, what=v) for k, v in catalogue.items() if k.startswith("missing-short.")),
+        *therapy_summary_samples(locale),
     )

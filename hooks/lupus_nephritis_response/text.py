@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from hooks.lupus_nephritis_response.text_therapy import THERAPY_EN
+
 MINUS = "\u2212"  # a true minus sign (U+2212), as in "-16%" typeset
 
 EN: dict[str, str] = {
@@ -21,7 +23,8 @@ EN: dict[str, str] = {
         "For patients with lupus nephritis on induction therapy: classifies the response to the current treatment "
         "line from proteinuria, kidney function and urinary sediment, and suggests a refractoriness review (with "
         "the checks that come first) when the site's chosen criteria set (default: EULAR/ERA-EDTA 2012 as quoted "
-        "in Santacruz 2023; also KDIGO 2024, EULAR 2025, ACR 2012) calls the line refractory."
+        "in Santacruz 2023; also KDIGO 2024, EULAR 2025, EULAR/ERA-EDTA 2019, ACR 2012) calls the line refractory, "
+        "with the next-line therapy options in evidence order; notes missing supportive care."
     ),
     "service.usage": (
         "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations and "
@@ -32,6 +35,7 @@ EN: dict[str, str] = {
     "set.kdigo-2024": "KDIGO 2024",
     "set.eular-2025": "EULAR 2025 milestones",
     "set.acr-2012": "ACR 2012 as quoted in Santacruz 2023",
+    "set.eular-2019": "EULAR/ERA-EDTA 2019 milestones",
     # --- agents --------------------------------------------------------------------------------------------------
     "agent.cyclophosphamide": "cyclophosphamide",
     "agent.mycophenolate-mofetil": "mycophenolate mofetil",
@@ -181,7 +185,7 @@ EN: dict[str, str] = {
     "check.pregnancy": "Pregnancy recorded: mycophenolate and cyclophosphamide are teratogenic",
     "check.pregnancy-check": "Pregnancy",
     "check.infection": "Active infection recorded",
-    "check.infection-check": "Active serious infection (not coded in the record this service reads)",
+    "check.infection-check": "Active serious infection (of infections, only sepsis codes are read)",
     "check.class-v": (
         "Class {ln_class}: persistent proteinuria may reflect membranous disease; calcineurin inhibitors are "
         "favoured in classes IV/V"
@@ -208,6 +212,10 @@ EN: dict[str, str] = {
     "override.not-refractory": "Not refractory in my judgement",
     "override.data-incomplete": "Data in the record are incomplete",
 }
+# The next-line therapy and supportive-care strings live in text_therapy.py; a key may be defined once only.
+if EN.keys() & THERAPY_EN.keys():
+    raise RuntimeError(f"text keys defined twice: {sorted(EN.keys() & THERAPY_EN.keys())}")
+EN.update(THERAPY_EN)
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
 

@@ -177,7 +177,9 @@ def story(
     return patient(diagnoses=[*dxs, *diagnoses], labs=results, episodes=eps, **kw)  # type: ignore[arg-type]
 
 
-def context(criteria_set: str = "seed-eular-era-edta-2012", *, show_status_card: bool = True) -> RuleContext:
+def context(
+    criteria_set: str = "seed-eular-era-edta-2012", *, show_status_card: bool = True, show_supportive_card: bool = True
+) -> RuleContext:
     counter = itertools.count(1)
     return RuleContext(
         today=TODAY,
@@ -185,6 +187,7 @@ def context(criteria_set: str = "seed-eular-era-edta-2012", *, show_status_card:
         patient_ref=f"Patient/{PATIENT_ID}",
         criteria_set=criteria_set,
         show_status_card=show_status_card,
+        show_supportive_card=show_supportive_card,
     )
 
 
@@ -197,3 +200,12 @@ def cards(data: PatientData, criteria_set: str = "seed-eular-era-edta-2012", **k
     """Returns the cards for `data` today with `criteria_set`."""
     ctx = context(criteria_set, **kw)
     return render(evaluate(data, ctx), ctx)
+
+
+RESPONSE_RULES = frozenset({"ln-refractory", "ln-status", "ln-cannot-assess"})
+
+
+def response_cards(data: PatientData, criteria_set: str = "seed-eular-era-edta-2012", **kw: bool) -> list[Card]:
+    """Returns only the response cards (review, status, cannot assess): the next-line and supportive cards have
+    their own tests."""
+    return [c for c in cards(data, criteria_set, **kw) if c.rule_id in RESPONSE_RULES]

@@ -12,10 +12,21 @@ from hooks.cards import SUMMARY_MAX_CHARS, Card, Indicator, response_json
 from hooks.lupus_nephritis_response import SPEC, evaluate, render
 from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS, DEFAULT_CRITERIA_SET, UnknownCriteriaSet
 from hooks.lupus_nephritis_response.evidence import CITATIONS
-from hooks.lupus_nephritis_response.render import OVERRIDE_SYSTEM, fit, summary_samples
+from hooks.lupus_nephritis_response.overrides import OVERRIDE_SYSTEM
+from hooks.lupus_nephritis_response.render import fit, summary_samples
 from hooks.lupus_nephritis_response.text import CATALOGUES, EN, fmt_pct, t
 from hooks.spec import check_spec
-from tests.hooks.builders import PATIENT_ID, ago, cards, context, days_for, episode, story
+from tests.hooks.builders import (
+    PATIENT_ID,
+    RESPONSE_RULES,
+    ago,
+    cards,
+    context,
+    days_for,
+    episode,
+    response_cards,
+    story,
+)
 
 MINUS = "\u2212"
 SEED_DOI = "https://doi.org/10.1016/j.rcreue.2021.10.010"
@@ -134,14 +145,17 @@ SCENARIOS: list[tuple[str, Callable[[], PatientData], str, str | None, str | Non
 def test_card_kind_and_summary(
     make: Callable[[], PatientData], criteria_set: str, rule_id: str | None, summary: str | None
 ) -> None:
-    result = cards(make(), criteria_set)
+    everything = cards(make(), criteria_set)
+    result = [c for c in everything if c.rule_id in RESPONSE_RULES]
     assert [c.rule_id for c in result] == ([rule_id] if rule_id else [])
     if summary is not None:
         assert result[0].summary == summary
+    # a refractory line, and only a refractory line, also gets the next-line options
+    assert ("ln-next-line-therapy" in {c.rule_id for c in everything}) is (rule_id == "ln-refractory")
 
 
 def _all_cards() -> list[Card]:
-    return [card for _, make, cs, _, _ in SCENARIOS for card in cards(make(), cs)]
+    return [card for _, make, cs, _, _ in SCENARIOS for card in response_cards(make(), cs)]
 
 
 def test_every_card_meets_the_invariants() -> None:
@@ -162,7 +176,9 @@ def test_every_card_meets_the_invariants() -> None:
 
 
 def test_no_card_text_contains_the_patient_id() -> None:
-    for card in _all_cards():
+    every = [card for _, make, cs, _, _ in SCENARIOS for card in cards(make(), cs)]
+    assert len(every) > len(SCENARIOS)  # the next-line cards are checked too
+    for card in every:
         for text in (card.summary, card.detail or "", card.source.label, *(link.label for link in card.links)):
             assert PATIENT_ID not in text
 
@@ -178,11 +194,12 @@ def test_uuids_come_from_the_context_and_are_unique() -> None:
         )
         for c in render(evaluate(make(), ctx), ctx)
     ]
-    assert found == [f"00000000-0000-4000-8000-{n:012d}" for n in (1, 2, 3)]
+    # review + next-line options, status, cannot assess: one uuid each, in order, from the one context
+    assert found == [f"00000000-0000-4000-8000-{n:012d}" for n in (1, 2, 3, 4)]
 
 
 def test_refractory_card_is_a_warning_with_override_reasons() -> None:
-    (card,) = cards(story(7, "3.10", "2.60"))
+    (card,) = response_cards(story(7, "3.10", "2.60"))
     assert card.indicator is Indicator.WARNING
     assert [r.code for r in card.override_reasons] == [
         "specialist-review",
@@ -195,7 +212,7 @@ def test_refractory_card_is_a_warning_with_override_reasons() -> None:
 
 
 def test_refractory_detail_gives_the_criterion_figures_target_and_set() -> None:
-    (card,) = cards(story(7, "3.10", "2.60"))
+    (card,) = response_cards(story(7, "3.10", "2.60"))
     detail = card.detail or ""
     assert "**Partial response not reached** at 7 months of mycophenolate mofetil (target 6\u201312 months)." in detail
     assert "a fall in proteinuria of more than 50%, proteinuria below 3.5 g/g" in detail
@@ -210,7 +227,7 @@ def test_refractory_detail_gives_the_criterion_figures_target_and_set() -> None:
 
 
 def test_cannot_assess_card_names_what_is_missing_and_never_a_response_class() -> None:
-    (card,) = cards(story(7, "3.1", "2.6", baseline_offset=-120))
+    (card,) = response_cards(story(7, "3.1", "2.6", baseline_offset=-120))
     detail = card.detail or ""
     t0 = ago(days_for(7))
     start, end = ago(days_for(7) + 90), ago(days_for(7) - 14)
@@ -225,7 +242,7 @@ def test_cannot_assess_card_names_what_is_missing_and_never_a_response_class() -
 
 
 def test_cannot_assess_card_gives_the_date_of_the_last_result() -> None:
-    (card,) = cards(story(7, "3.1", "2.6", current_days_ago=120))
+    (card,) = response_cards(story(7, "3.1", "2.6", current_days_ago=120))
     assert f"the last was on {ago(120).isoformat()}" in (card.detail or "")
 
 
@@ -242,20 +259,20 @@ def test_status_card_can_be_switched_off(make: Callable[[], PatientData], shown_
 
 
 def test_acr_watch_note_is_shown_even_with_status_cards_off() -> None:
-    (card,) = cards(story(4, "3.00", "2.70"), "acr-2012", show_status_card=False)
+    (card,) = response_cards(story(4, "3.00", "2.70"), "acr-2012", show_status_card=False)
     assert "**Watch:**" in (card.detail or "")
     assert card.indicator is Indicator.INFO
 
 
 def test_status_card_names_the_next_time_point() -> None:
-    (card,) = cards(story(6.2, "4.00", "1.60"))
+    (card,) = response_cards(story(6.2, "4.00", "1.60"))
     assert "Next time point, 24 months: A complete response needs proteinuria below 0.5 g/g" in (card.detail or "")
-    (done,) = cards(story(12, "3.2", "0.3"))
+    (done,) = response_cards(story(12, "3.2", "0.3"))
     assert "No further time point" in (done.detail or "")
 
 
 def test_class_not_applicable_is_explained() -> None:
-    (card,) = cards(story(7, "3.10", "2.60", classes=(LnClass.VI,)))
+    (card,) = response_cards(story(7, "3.10", "2.60", classes=(LnClass.VI,)))
     assert "Class VI: the refractory criteria apply to classes III, IV and V." in (card.detail or "")
 
 
@@ -285,7 +302,7 @@ def test_unknown_criteria_set_raises(exc: type[Exception]) -> None:
 
 
 def test_criteria_sets_and_their_citations() -> None:
-    assert list(CRITERIA_SETS) == ["seed-eular-era-edta-2012", "kdigo-2024", "eular-2025", "acr-2012"]
+    assert list(CRITERIA_SETS) == ["seed-eular-era-edta-2012", "kdigo-2024", "eular-2025", "acr-2012", "eular-2019"]
     assert DEFAULT_CRITERIA_SET == "seed-eular-era-edta-2012"
     for cs in CRITERIA_SETS.values():
         assert all(i in CITATIONS for i in cs.citation_ids)
@@ -299,8 +316,12 @@ def test_criteria_sets_and_their_citations() -> None:
 def test_citations_are_verified_doi_links() -> None:
     assert CITATIONS["seed-santacruz-2023"].url == SEED_DOI
     assert "Update on available therapies for refractory lupus nephritis" in CITATIONS["seed-santacruz-2023"].label
+    registry = {"ring-nct01673295", "calibrate-2020"}  # no verified DOI: the ClinicalTrials.gov record instead
     for citation in CITATIONS.values():
-        assert citation.url.startswith("https://doi.org/10.")
+        if citation.id in registry:
+            assert citation.url.startswith("https://clinicaltrials.gov/study/NCT")
+        else:
+            assert citation.url.startswith("https://doi.org/10.")
         assert citation.verification.value in ("VERIFIED", "VERIFIED-2nd")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
 from hooks.lupus_nephritis_response.checklist import ItemState
-from tests.hooks.builders import ago, assess, cards, days_for, dx, episode, lab, story
+from tests.hooks.builders import ago, assess, days_for, dx, episode, lab, response_cards, story
 
 MMF = Agent.MYCOPHENOLATE_MOFETIL
 T0 = ago(days_for(7))
@@ -103,7 +103,7 @@ def test_checklist_flags_what_the_data_show_with_the_data(make: Callable[[], Pat
     a = assess(data)
     flagged = {i.key for i in a.checklist if i.state is not ItemState.CHECK}
     assert key in flagged
-    (card,) = cards(data)
+    (card,) = response_cards(data)
     assert card.rule_id == "ln-refractory"
     assert text in (card.detail or "")
 
@@ -132,7 +132,7 @@ def test_no_raas_flag_only_while_proteinuric() -> None:
 
 
 def test_flagged_items_come_first_in_the_card() -> None:
-    (card,) = cards(_demo(dose=None, diagnoses=[dx(ConditionKind.APS, ago(300))]))
+    (card,) = response_cards(_demo(dose=None, diagnoses=[dx(ConditionKind.APS, ago(300))]))
     lines = [line for line in (card.detail or "").splitlines() if line.startswith("- ")]
     states = [line.split(" ")[1] for line in lines if "Check:" in line or "**" in line]
     assert states.index("**Flagged:**") < states.index("**Not") < states.index("Check:")

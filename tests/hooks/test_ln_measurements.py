@@ -11,7 +11,7 @@ from fhir_maps.domain import Demographics, Interpretation, LabConcept, MappingRe
 from fhir_maps.egfr import ckd_epi_2021
 from hooks.lupus_nephritis_response.measures import KidneyMethod, KidneyState
 from hooks.lupus_nephritis_response.model import Missing, Verdict
-from tests.hooks.builders import ago, assess, cards, days_for, lab, story, upcr
+from tests.hooks.builders import ago, assess, days_for, lab, response_cards, story, upcr
 
 T0_7M = ago(days_for(7))
 
@@ -73,7 +73,7 @@ def test_newer_preliminary_result_is_reported_not_used() -> None:
     assert a.proteinuria is not None
     assert a.proteinuria.current is not None
     assert a.proteinuria.current.value == Decimal("2.60")
-    (card,) = cards(data)
+    (card,) = response_cards(data)
     assert f"Preliminary result of {ago(1).isoformat()} not used." in (card.detail or "")
 
 
@@ -88,7 +88,7 @@ def test_24_hour_protein_instead_of_upcr_is_judged_in_g_per_day() -> None:
     data = story(7, "3.40", "2.90", kind=LabConcept.PROTEIN_24H)
     a = assess(data)
     assert a.verdict is Verdict.REFRACTORY
-    (card,) = cards(data)
+    (card,) = response_cards(data)
     assert "24-h protein: 3.40 g/day" in (card.detail or "")
     assert "Proteinuria (24-h protein, g/day)" in (card.detail or "")
 
@@ -100,7 +100,7 @@ def test_mixed_kinds_are_noted() -> None:
     a = assess(data)
     assert a.proteinuria is not None
     assert a.proteinuria.mixed_kinds
-    (card,) = cards(data)
+    (card,) = response_cards(data)
     assert "spot UPCR in g/g is taken as equivalent to g/day" in (card.detail or "")
 
 
@@ -110,7 +110,7 @@ def test_unknown_unit_proteinuria_cannot_assess_and_says_so() -> None:
     a = assess(data)
     assert a.verdict is Verdict.CANNOT_ASSESS
     assert a.missing == (Missing.BASELINE, Missing.CURRENT)
-    (card,) = cards(data)
+    (card,) = response_cards(data)
     assert card.summary == "Lupus nephritis response: cannot assess — no baseline or recent proteinuria"
     assert "their unit could not be converted" in (card.detail or "")
 
@@ -127,7 +127,7 @@ def test_no_result_after_the_baseline_before_any_time_point_is_a_status() -> Non
     a = assess(data)
     assert a.verdict is Verdict.STATUS
     assert a.response is None
-    (card,) = cards(data)
+    (card,) = response_cards(data)
     assert "no result since baseline" in card.summary
 
 
@@ -225,7 +225,7 @@ def test_computed_egfr_uses_ckd_epi_2021_with_age_at_the_result_and_says_so() ->
     assert a.measurements is not None
     assert a.measurements.kidney.current is not None
     assert a.measurements.kidney.current.value == ckd_epi_2021(Decimal("0.84"), 35, Sex.FEMALE)  # born 1990-05-10
-    (card,) = cards(data)
+    (card,) = response_cards(data)
     assert "eGFR computed from creatinine with CKD-EPI 2021" in (card.detail or "")
 
 

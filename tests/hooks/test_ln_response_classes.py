@@ -16,6 +16,7 @@ SEED = "seed-eular-era-edta-2012"
 KDIGO = "kdigo-2024"
 EULAR25 = "eular-2025"
 ACR = "acr-2012"
+EULAR19 = "eular-2019"
 
 # (id, patient, criteria set, verdict, missed checkpoint keys, response level reached)
 CASES: list[tuple[str, Callable[[], PatientData], str, Verdict, tuple[str, ...], Level]] = [
@@ -198,6 +199,36 @@ CASES: list[tuple[str, Callable[[], PatientData], str, Verdict, tuple[str, ...],
     ("eular25-12m-0.69", lambda: story(12.5, "3.0", "0.69"), EULAR25, Verdict.STATUS, (), Level.PARTIAL),
     # a complete response meets every time point, even from a low baseline
     ("eular25-cr-low-baseline", lambda: story(7, "0.60", "0.45"), EULAR25, Verdict.STATUS, (), Level.COMPLETE),
+    # EULAR/ERA-EDTA 2019: >= 25% by 3 m and >= 50% by 6 m (2nd tier), < 0.7 g/24 h by 12 m, CR < 0.5, eGFR 10%
+    ("eular19-3m-24pct", lambda: story(3.5, "3.20", "2.44"), EULAR19, Verdict.REFRACTORY, ("milestone-3",), Level.NONE),
+    ("eular19-3m-25pct", lambda: story(3.5, "3.20", "2.40"), EULAR19, Verdict.STATUS, (), Level.IMPROVEMENT),
+    (
+        "eular19-6m-47pct",
+        lambda: story(6.5, "3.0", "1.6"),
+        EULAR19,
+        Verdict.REFRACTORY,
+        ("milestone-6",),
+        Level.IMPROVEMENT,
+    ),
+    ("eular19-6m-exactly-50pct", lambda: story(6.5, "3.0", "1.5"), EULAR19, Verdict.STATUS, (), Level.PARTIAL),
+    (
+        "eular19-12m-0.70",
+        lambda: story(12.5, "3.0", "0.70"),
+        EULAR19,
+        Verdict.REFRACTORY,
+        ("milestone-12",),
+        Level.PARTIAL,
+    ),
+    ("eular19-12m-0.69", lambda: story(12.5, "3.0", "0.69"), EULAR19, Verdict.STATUS, (), Level.PARTIAL),
+    ("eular19-cr-0.49", lambda: story(12.5, "3.0", "0.49"), EULAR19, Verdict.STATUS, (), Level.COMPLETE),
+    (
+        "eular19-egfr-11pct-worse",
+        lambda: story(7, "4.0", "1.6", egfr=("100", "89")),
+        EULAR19,
+        Verdict.REFRACTORY,
+        ("milestone-3", "milestone-6"),
+        Level.NONE,
+    ),
 ]
 
 

@@ -10,7 +10,7 @@ import pytest
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
 from hooks.lupus_nephritis_response.lines import ChangeKind
 from hooks.lupus_nephritis_response.model import in_scope, ln_classes
-from tests.hooks.builders import ago, assess, cards, dx, episode, lab, ln_dx, patient, story, upcr
+from tests.hooks.builders import ago, assess, cards, dx, episode, lab, ln_dx, patient, response_cards, story, upcr
 
 MMF, CYC, BEL = Agent.MYCOPHENOLATE_MOFETIL, Agent.CYCLOPHOSPHAMIDE, Agent.BELIMUMAB
 
@@ -59,13 +59,16 @@ NO_LINE = [
 
 
 @pytest.mark.parametrize("episodes", NO_LINE)
-def test_active_ln_without_an_active_line_agent_gives_no_card(episodes: list[object]) -> None:
+def test_active_ln_without_an_active_line_agent_gives_no_response_card(episodes: list[object]) -> None:
     data = story(7, "3.1", "2.6", episodes=episodes, supportive=False)
     a = assess(data)
     assert a.in_scope
     assert a.line is None
     assert a.verdict is None
-    assert cards(data) == []
+    assert a.therapy is None
+    # untreated LN still gets the supportive-care card when the record lacks it (and nothing when switched off)
+    assert [c.rule_id for c in cards(data)] == ["ln-supportive-care"]
+    assert cards(data, show_supportive_card=False) == []
 
 
 @pytest.mark.parametrize(
@@ -122,7 +125,7 @@ def test_switch_without_partial_response_starts_a_new_line_and_records_the_faile
 
 def test_maintenance_line_summary_names_both_agents_and_the_clock_from_the_first() -> None:
     data = _switch_story(at_switch="1.4")
-    (card,) = cards(data)
+    (card,) = response_cards(data)
     assert card.summary == (
         "Lupus nephritis: partial response after 13 months of cyclophosphamide then mycophenolate mofetil "
         "(UPCR 4.00 → 1.20 g/g, \u221270%)"

@@ -1,0 +1,57 @@
+"""Supportive care the record lacks, for every patient with active lupus nephritis (on a line or not).
+
+Seed, "General supportive measures and special considerations": in all patients with focal or diffuse LN, dietary
+sodium and protein restriction, blood pressure control, minimisation of proteinuria with RAAS inhibitors,
+antimalarials "unless there is any contraindication" and treatment of dyslipidaemia (SEED TEXT; response-model.md
+section 6 lists the two the record can show: no RAAS blocker while proteinuric, no hydroxychloroquine). Blood
+pressure, diet and lipids are not read by this service: the card names them as checks, never as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from fhir_maps.domain import Agent, PatientData
+from hooks.lupus_nephritis_response.criteria import CriteriaSet
+from hooks.lupus_nephritis_response.measures import PROTEINURIA_CONCEPTS, Reading, pick_current
+
+
+@dataclass(frozen=True, slots=True)
+class SupportiveGaps:
+    """What the record lacks. `proteinuria` is the result that makes RAAS blockade due (None: not due or met)."""
+
+    proteinuria: Reading | None
+    no_hydroxychloroquine: bool
+
+    @property
+    def any(self) -> bool:
+        """Returns True when at least one measure is missing."""
+        return self.proteinuria is not None or self.no_hydroxychloroquine
+
+
+def _active(data: PatientData, agent: Agent, today: date) -> bool:
+    return any(e.agent is agent and e.active_on(today) for e in data.episodes)
+
+
+def current_proteinuria(data: PatientData, today: date) -> Reading | None:
+    """Returns the latest decisive proteinuria (UPCR or 24-h protein) of the last 90 days, as the checklist does."""
+    results = [r for c in PROTEINURIA_CONCEPTS for r in data.series(c).results if r.when.date() <= today]
+    picked = pick_current(results, today)
+    return Reading(picked.concept, picked.value, picked.when.date()) if picked else None
+
+
+def supportive_gaps(data: PatientData, cs: CriteriaSet, today: date) -> SupportiveGaps | None:
+    """Returns the missing supportive measures, or None when nothing the record can show is missing.
+
+    "Proteinuric" is read as the checklist reads it: the current value is not below the set's complete-response
+    ceiling (response-model.md section 6, "while proteinuric").
+    """
+    current = current_proteinuria(data, today)
+    ceiling = cs.complete.max_proteinuria
+    proteinuric = current is not None and ceiling is not None and current.value >= ceiling
+    gaps = SupportiveGaps(
+        proteinuria=current if proteinuric and not _active(data, Agent.RAAS_BLOCKER, today) else None,
+        no_hydroxychloroquine=not _active(data, Agent.HYDROXYCHLOROQUINE, today),
+    )
+    return gaps if gaps.any else None

@@ -1,0 +1,278 @@
+"""The next-line therapy card and the supportive-care card: text, links, suggestions, FHIR validity, switches."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from fhir.resources.R4B.servicerequest import ServiceRequest
+
+from fhir_maps import codes
+from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
+from hooks.cards import SUMMARY_MAX_CHARS, Card, Indicator, response_json
+from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS
+from hooks.lupus_nephritis_response.evidence import CITATIONS, SEED_CITATION_ID
+from hooks.lupus_nephritis_response.overrides import (
+    OVERRIDE_CODES,
+    OVERRIDE_SYSTEM,
+    SUPPORTIVE_REASONS,
+    THERAPY_REASONS,
+    override_reasons,
+)
+from hooks.lupus_nephritis_response.text import t
+from tests.contract import check_response
+from tests.hooks.builders import PATIENT_ID, TODAY, ago, cards, days_for, dx, episode, lab, story
+
+MMF, CYC, TAC = Agent.MYCOPHENOLATE_MOFETIL, Agent.CYCLOPHOSPHAMIDE, Agent.TACROLIMUS
+THERAPY, SUPPORTIVE = "ln-next-line-therapy", "ln-supportive-care"
+SEED_URL = CITATIONS[SEED_CITATION_ID].url
+
+
+def demo(**kw: object) -> PatientData:
+    """Class IV LN, 7 months of MMF 3 g/day, UPCR 3.10 -> 2.60 g/g: refractory."""
+    return story(7, "3.10", "2.60", **kw)  # type: ignore[arg-type]
+
+
+def on_tacrolimus_low_egfr() -> PatientData:
+    """CYC failed; MMF + tacrolimus for 10 months; eGFR 58 -> 38 with a quiet sediment."""
+    t0 = ago(days_for(10))
+    episodes = [
+        episode(CYC, t0 - timedelta(days=days_for(6)), t0 - timedelta(days=15)),
+        episode(MMF, t0, dose=3000),
+        episode(TAC, t0),
+    ]
+    labs = [lab(LabConcept.UPCR, t0 - timedelta(days=days_for(6) + 5), "4.0")]
+    return story(10, "3.7", "3.3", egfr=("58", "38"), episodes=episodes, labs=labs)
+
+
+def only(rule: str, data: PatientData, criteria_set: str = "seed-eular-era-edta-2012", **kw: bool) -> Card:
+    (card,) = [c for c in cards(data, criteria_set, **kw) if c.rule_id == rule]
+    return card
+
+
+def numbered(card: Card) -> list[str]:
+    return re.findall(r"^(\d+)\. \*\*(.+?)\*\*", card.detail or "", re.M)  # type: ignore[return-value]
+
+
+def test_next_line_card_numbers_one_line_per_option_in_order() -> None:
+    card = only(THERAPY, demo())
+    lines = numbered(card)
+    assert [n for n, _ in lines] == ["1", "2", "3", "4", "5"]
+    assert [name for _, name in lines] == [
+        t("therapy.switch-to-cyc.name"),
+        t("therapy.multitarget.name"),
+        t("therapy.cni.name"),
+        t("therapy.rituximab.name"),
+        t("therapy.msc.name"),
+    ]
+    detail = card.detail or ""
+    assert "_Evidence: meta-analysis of open-label studies;" in detail  # each line names its evidence level
+    assert "375 mg/m\u00b2 weekly \u00d74, or 1000 mg on days 1 and 15" in detail  # the regimen as the seed gives it
+    assert "refractory to mycophenolate mofetil (not offered again)" in detail
+    assert (
+        card.summary
+        == "Refractory lupus nephritis \u2014 next-line options: 1. switch to cyclophosphamide, and 4 more in order"
+    )
+    assert card.indicator is Indicator.INFO
+
+
+@pytest.mark.parametrize("criteria_set", list(CRITERIA_SETS))
+def test_next_line_card_names_the_criteria_set(criteria_set: str) -> None:
+    data = demo(egfr=("90", "88")) if criteria_set != "acr-2012" else demo()
+    card = only(THERAPY, data, criteria_set)
+    name = t(f"set.{criteria_set}")
+    assert name in card.source.label
+    assert f"Criteria: {name}." in (card.detail or "")
+    assert card.source.url == SEED_URL
+
+
+def test_eular_2019_card_says_eular_2023_is_for_therapy_only() -> None:
+    detail = only(THERAPY, demo(), "eular-2019").detail or ""
+    assert "also EULAR/ERA-EDTA 2019 and EULAR 2023 (for therapy only)" in detail
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(demo, id="mmf-only"),
+        pytest.param(on_tacrolimus_low_egfr, id="on-tacrolimus"),
+        pytest.param(lambda: demo(diagnoses=[dx(ConditionKind.PREGNANCY, ago(40))]), id="pregnancy"),
+        pytest.param(lambda: demo(diagnoses=[dx(ConditionKind.APS, ago(40))]), id="aps"),
+    ],
+)
+def test_every_link_is_a_verified_citation_once_with_the_seed_first(make: Callable[[], PatientData]) -> None:
+    card = only(THERAPY, make())
+    verified = {c.url for c in CITATIONS.values() if c.verification.value in ("VERIFIED", "VERIFIED-2nd")}
+    urls = [link.url for link in card.links]
+    assert urls[0] == SEED_URL
+    assert card.links[0].label.startswith("Order: ")
+    assert len(urls) == len(set(urls))
+    for link in card.links:
+        assert link.url in verified
+        assert link.url.startswith(("https://doi.org/10.", "https://clinicaltrials.gov/study/NCT"))
+    assert all(re.match(r"Options? \d", link.label) for link in card.links[1:])
+
+
+def test_link_labels_carry_the_option_numbers() -> None:
+    labels = [link.label for link in only(THERAPY, demo()).links]
+    assert f"Option 4: {CITATIONS['rituximab-meta-2013'].label}" in labels
+    assert f"Option 2: {CITATIONS['multitarget-bao-2008'].label}" in labels
+
+
+def test_draft_orders_are_valid_fhir_service_requests_for_the_patient() -> None:
+    card = only(THERAPY, on_tacrolimus_low_egfr())
+    assert card.selection_behavior == "any"
+    assert [s.label for s in card.suggestions] == [
+        "Repeat kidney biopsy (draft order)",
+        "Tacrolimus trough level (draft order)",
+    ]
+    expected_codes = [codes.KIDNEY_BIOPSY, codes.CNI_LEVEL_TESTS[TAC]]
+    for suggestion, (system, code, display) in zip(card.suggestions, expected_codes, strict=True):
+        (action,) = suggestion.actions
+        assert action.type == "create"
+        resource = dict(action.resource or {})
+        model = ServiceRequest.model_validate(resource)
+        assert model.status == "draft"
+        assert model.intent == "proposal"
+        assert model.subject.reference == f"Patient/{PATIENT_ID}"
+        assert (model.code.coding[0].system, model.code.coding[0].code, model.code.coding[0].display) == (
+            system,
+            code,
+            display,
+        )
+        assert resource["authoredOn"] == TODAY.isoformat()
+    biopsy = dict(card.suggestions[0].actions[0].resource or {})
+    assert (
+        biopsy["reasonCode"][0]["text"]
+        == "Refractory lupus nephritis: chronic damage is suspected (see the review checklist)"
+    )
+    assert check_response(response_json(cards(on_tacrolimus_low_egfr()))) == []
+
+
+def test_no_suggestions_and_no_selection_behavior_when_nothing_to_order() -> None:
+    card = only(THERAPY, demo())
+    assert card.suggestions == ()
+    assert card.selection_behavior is None
+    assert "draft order" not in (card.detail or "")
+
+
+def test_low_egfr_on_tacrolimus_card_says_why_and_cautions() -> None:
+    detail = only(THERAPY, on_tacrolimus_low_egfr()).detail or ""
+    assert "**Repeat kidney biopsy** before choosing: chronic damage is suspected" in detail
+    assert "A draft order for a tacrolimus trough level is attached." in detail
+    assert (
+        "**Calcineurin inhibitor active (tacrolimus):** monitor drug levels, creatinine, blood pressure and glucose"
+        in detail
+    )
+    assert f"**eGFR 38 on {ago(5).isoformat()}**, at or below 45" in detail
+    assert "**Kidney function falling** (\u221234% from baseline)" in detail
+
+
+def test_pregnancy_card_says_what_it_withholds_and_why() -> None:
+    detail = only(THERAPY, demo(diagnoses=[dx(ConditionKind.PREGNANCY, ago(40))])).detail or ""
+    assert (
+        "Not offered because pregnancy is recorded (mycophenolate or cyclophosphamide): switch to cyclophosphamide "
+        "and multitarget therapy." in detail
+    )
+    assert (
+        "**Pregnancy recorded while mycophenolate mofetil is active:** mycophenolate and cyclophosphamide are "
+        "teratogenic." in detail
+    )
+
+
+def test_override_reasons_come_from_one_catalogue() -> None:
+    therapy, supportive = only(THERAPY, demo(supportive=False)), only(SUPPORTIVE, demo(supportive=False))
+    assert [r.code for r in therapy.override_reasons] == list(THERAPY_REASONS)
+    assert [r.code for r in supportive.override_reasons] == list(SUPPORTIVE_REASONS)
+    assert {r.system for r in (*therapy.override_reasons, *supportive.override_reasons)} == {OVERRIDE_SYSTEM}
+    assert set(THERAPY_REASONS) | set(SUPPORTIVE_REASONS) <= set(OVERRIDE_CODES)
+    assert therapy.override_reasons[2].display == "Not refractory in my judgement"
+    with pytest.raises(ValueError, match="not in the catalogue"):
+        override_reasons("en", ("because",))
+
+
+# (id, patient, supportive card shown, items in the summary, text expected in the detail)
+SUPPORTIVE_CASES = [
+    pytest.param(
+        lambda: demo(supportive=False), True, "RAAS blocker and hydroxychloroquine", "at or above 0.5 g/g", id="both"
+    ),
+    pytest.param(
+        lambda: demo(
+            supportive=False,
+            episodes=[episode(MMF, ago(days_for(7)), dose=3000), episode(Agent.RAAS_BLOCKER, ago(300))],
+        ),
+        True,
+        "hydroxychloroquine",
+        "hydroxychloroquine (an antimalarial), unless contraindicated",
+        id="raas-present",
+    ),
+    pytest.param(
+        lambda: story(12, "3.2", "0.30", supportive=False),
+        True,
+        "hydroxychloroquine",
+        "Check: blood pressure",
+        id="not-proteinuric",
+    ),
+    pytest.param(
+        lambda: story(12, "3.2", "0.50", supportive=False),
+        True,
+        "RAAS blocker and hydroxychloroquine",
+        "0.50",
+        id="at-0.5",
+    ),
+    pytest.param(
+        lambda: story(7, "3.4", "2.9", kind=LabConcept.PROTEIN_24H, supportive=False),
+        True,
+        "RAAS blocker and hydroxychloroquine",
+        "24-h protein 2.90 g/day",
+        id="24h-protein",
+    ),
+    pytest.param(demo, False, "", "", id="both-present"),
+]
+
+
+@pytest.mark.parametrize(("make", "shown", "items", "text"), SUPPORTIVE_CASES)
+def test_supportive_card(make: Callable[[], PatientData], shown: bool, items: str, text: str) -> None:
+    found = [c for c in cards(make()) if c.rule_id == SUPPORTIVE]
+    assert bool(found) is shown
+    if shown:
+        (card,) = found
+        assert card.summary == f"Lupus nephritis: supportive care not in the record \u2014 {items}"
+        assert text in (card.detail or "")
+        assert card.indicator is Indicator.INFO
+        assert card.source.url == SEED_URL
+        assert card.source.label.endswith(f"criteria: {t('set.seed-eular-era-edta-2012')}")
+
+
+def test_supportive_card_is_switchable_and_never_hides_the_others() -> None:
+    data = demo(supportive=False)
+    assert [c.rule_id for c in cards(data)] == ["ln-refractory", THERAPY, SUPPORTIVE]
+    assert [c.rule_id for c in cards(data, show_supportive_card=False)] == ["ln-refractory", THERAPY]
+
+
+def test_cards_sort_review_then_options_then_supportive() -> None:
+    body = response_json(cards(demo(supportive=False)))
+    assert [c["indicator"] for c in body["cards"]] == ["warning", "info", "info"]
+    assert body["cards"][1]["summary"].startswith("Refractory lupus nephritis")
+    assert check_response(body) == []
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: demo(supportive=False), id="mmf-only"),
+        pytest.param(on_tacrolimus_low_egfr, id="on-tacrolimus"),
+        pytest.param(lambda: demo(diagnoses=[dx(ConditionKind.ACTIVE_INFECTION, ago(5))]), id="infection"),
+        pytest.param(lambda: demo(classes=(LnClass.III, LnClass.V)), id="class-iii-v"),
+    ],
+)
+def test_new_cards_keep_the_invariants_and_never_name_the_patient(make: Callable[[], PatientData]) -> None:
+    for card in cards(make()):
+        if card.rule_id not in (THERAPY, SUPPORTIVE):
+            continue
+        assert len(card.summary) < SUMMARY_MAX_CHARS
+        texts = [card.summary, card.detail or "", card.source.label, *(link.label for link in card.links)]
+        texts += [s.label for s in card.suggestions]
+        assert all(PATIENT_ID not in text for text in texts)

@@ -1,5 +1,6 @@
-# Two commands for a new machine (Debian, Python 3.11, no venv yet):
-#   make demo   installs into .venv and serves the service on its built-in demo patient (gunicorn, 127.0.0.1)
+# Two commands for a new machine (Debian, Python 3.11, Node.js 20.19+ with npm, no venv yet):
+#   make demo   installs into .venv (and the demo FHIR server with npm ci), then serves the FHIR server with the
+#               synthetic cohort and the service (gunicorn) on 127.0.0.1, and prints curls and a Sandbox URL
 #   make test   installs .[test] into .venv and runs lint, format check, mypy --strict and the whole suite
 PYTHON ?= python3
 VENV   := .venv
@@ -7,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CDS_PORT ?= 8000
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo serve cohort test lint typecheck pytest bench fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +18,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
+# The launcher runs `npm ci` in demo/fhir-server when node_modules is missing or stale, starts both servers,
+# and stops them on Ctrl-C. FHIR_PORT (default 8090) and CDS_PORT (default 8000) pick the ports.
 demo: $(STAMP)
+	CDS_PORT=$(CDS_PORT) $(BIN)/python -m demo
+
+# The service alone (no FHIR server), for the fixture requests under cards_fixtures/.
+serve: $(STAMP)
 	CDS_PORT=$(CDS_PORT) $(BIN)/python -m service.demo
+
+# Rewrite demo/cohort/, demo/cohort-manifest.json and the README's cohort table from scripts/scenarios.py.
+cohort: $(STAMP)
+	$(BIN)/python -m demo.cohort
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -37,5 +48,14 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python -m bench.latency
 
+# At least 10,000 generated and mutated requests against the app in memory (`make test` runs a few thousand);
+# prints the request count and the 5xx count.
+fuzz: $(STAMP)
+	CDS_FUZZ_PROFILE=full $(BIN)/python -m pytest -q -p no:cacheprovider tests/security/test_fuzz.py
+
+# 60 s at concurrency 8 of valid, invalid and FHIR-failing calls under gunicorn, all on 127.0.0.1 (not in `make test`).
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --seconds 60 --concurrency 8
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .demo demo/fhir-server/node_modules

@@ -75,6 +75,7 @@ def main() -> None:
     port = _free_port()
     base = f"http://127.0.0.1:{port}/cds-services"
     env = {**os.environ, "CDS_TODAY": "2026-06-15", "CDS_PORT": str(port), "CDS_LOG_LEVEL": "WARNING"}
+    env["CDS_AUTH"] = "open"  # measures the clinical path; JWT verification is covered by tests/security
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     cmd = [gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(args.workers), "service.app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

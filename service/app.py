@@ -5,6 +5,7 @@ Startup fails before serving when the settings or the registry are invalid (STYL
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -14,13 +15,17 @@ import requests
 from flask import Flask
 
 from hooks.spec import CdsServiceSpec, check_registry
+from service.auth import Authenticator, build_authenticator
 from service.errors import register_error_handlers
 from service.fhir_client import FhirClient
 from service.http import install_cors
 from service.invoke import Invoker, Mapper, default_gate_mapper, default_mapper, utc_now
 from service.logging_setup import configure_logging
+from service.outbound import Resolver
 from service.routes import EXTENSION_KEY, AppState, bp
-from service.settings import Settings
+from service.settings import Settings, SettingsError
+
+logger = logging.getLogger(__name__)
 
 
 def _new_uuid() -> str:
@@ -43,30 +48,35 @@ def create_app(
     new_uuid: Callable[[], str] = _new_uuid,
     session: requests.Session | None = None,
     configure_logs: bool | None = None,
+    resolver: Resolver | None = None,
+    authenticator: Authenticator | None = None,
 ) -> Flask:
     """Returns the configured Flask app; raises SettingsError or SpecError before anything is served.
 
     With no `settings`, they are read from the `CDS_*` environment and the root logger is set up for JSON lines
-    (the gunicorn path); tests pass settings, a registry, and fakes for the mappers, clock, uuids and session.
+    (the gunicorn path); tests pass settings, a registry, and fakes for the mappers, clock, uuids, session, DNS
+    resolver and authenticator. One requests session serves both FHIR calls and JWK Set fetches.
     """
     if configure_logs is None:
         configure_logs = settings is None
     settings = settings or Settings.from_env()
     if configure_logs:
         configure_logging(settings.log_level)
+    _check_auth(settings)
     registry = _default_registry() if registry is None else registry
     check_registry(registry)
+    session = session or requests.Session()
     invoker = Invoker(
         services={spec.id: spec for spec in registry},
         settings=settings,
-        fhir=FhirClient(settings, session),
+        fhir=FhirClient(settings, session, resolver),
         mapper=mapper or default_mapper(),
         # A test that injects one mapper gets it for both steps; real calls gate with the Condition-only mapper.
         gate_mapper=gate_mapper or mapper or default_gate_mapper(),
         clock=clock,
         new_uuid=new_uuid,
     )
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no static files: every route is in openapi.yaml
     # One byte over the limit: a chunked body is read only up to MAX_CONTENT_LENGTH, so reading limit + 1 bytes
     # is how `read_json_body` tells "exactly at the limit" from "over it".
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
@@ -74,8 +84,24 @@ def create_app(
         invoker=invoker,
         discovery={"services": [spec.discovery_json() for spec in registry]},
         max_body_bytes=settings.max_body_bytes,
+        max_json_depth=settings.max_json_depth,
+        authenticator=authenticator or build_authenticator(settings, session),
+        public_url=settings.public_url,
     )
     register_error_handlers(app)
     install_cors(app, settings.cors_origins)
     app.register_blueprint(bp)
     return app
+
+
+def _check_auth(settings: Settings) -> None:
+    if settings.open_mode:
+        logger.warning(
+            "CDS_AUTH=open: CDS client JWTs are NOT verified; use only for demos and tests, on loopback",
+            extra={"cds": {"event": "auth_open", "message": "client authentication is off (CDS_AUTH=open)"}},
+        )
+    elif not settings.trusted_issuers:
+        raise SettingsError(
+            "CDS_TRUSTED_ISSUERS: CDS_AUTH=jwt needs at least one trusted issuer; point CDS_TRUSTED_ISSUERS at a "
+            "JSON file (see README, Security notes), or set CDS_AUTH=open for a local demo"
+        )

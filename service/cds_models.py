@@ -203,7 +203,7 @@ def _parse_feedback_item(raw: Any, index: int) -> FeedbackItem:
     name = f"feedback[{index}]"
     obj = _object(raw, name)
     outcome = obj.get("outcome")
-    if outcome not in FEEDBACK_OUTCOMES:
+    if not isinstance(outcome, str) or outcome not in FEEDBACK_OUTCOMES:  # a list or object is unhashable
         raise BadHookRequest(f"{name}.outcome must be accepted or overridden")
     accepted = _parse_accepted(obj.get("acceptedSuggestions"), f"{name}.acceptedSuggestions")
     if outcome == "accepted" and not accepted:  # cds-fb-2

@@ -22,7 +22,19 @@ FHIR_JSON = "application/fhir+json"
 
 # Werkzeug statuses -> FHIR issue type (http://hl7.org/fhir/valueset-issue-type.html).
 _HTTP_ISSUE_CODES = {400: "invalid", 404: "not-found", 405: "not-supported", 413: "too-long", 415: "not-supported"}
-_FHIR_ISSUE_CODES = {"timeout": "timeout", "http-401": "security", "http-403": "security", "http-404": "not-found"}
+_FHIR_ISSUE_CODES = {
+    "timeout": "timeout",
+    "budget": "timeout",
+    "http-401": "security",
+    "http-403": "security",
+    "http-404": "not-found",
+    "not-allowed": "forbidden",
+    "private-address": "forbidden",
+    "next-off-server": "forbidden",
+    "too-large": "too-long",
+    "too-many-entries": "too-costly",
+}
+AUTH_REALM = "cds-services"
 
 
 class CdsError(Exception):
@@ -34,6 +46,10 @@ class CdsError(Exception):
     def __init__(self, diagnostics: str) -> None:
         super().__init__(diagnostics)
         self.diagnostics = diagnostics
+
+    def headers(self) -> dict[str, str]:
+        """Returns extra response headers this error needs (none by default)."""
+        return {}
 
 
 class BadHookRequest(CdsError):
@@ -49,6 +65,39 @@ class UnsupportedMediaType(CdsError):
 class PayloadTooLarge(CdsError):
     status = 413
     issue_code = "too-long"
+
+
+class Unauthenticated(CdsError):
+    """The CDS client's JWT is missing or failed verification: 401 with a Bearer challenge (RFC 6750 section 3).
+
+    `reason` is a fixed class such as "missing", "expired" or "replayed" for the log; the client gets one generic
+    text whatever the reason, so a caller cannot probe which issuers, keys or audiences are configured.
+    """
+
+    status = 401
+
+    def __init__(self, reason: str, *, presented: bool = True) -> None:
+        super().__init__("a valid bearer JWT signed by a trusted CDS client is required")
+        self.reason = reason
+        self.presented = presented
+        # FHIR issue types: `login` (authenticate first) when nothing was sent, `security` when what was sent failed.
+        self.issue_code = "security" if presented else "login"
+
+    def headers(self) -> dict[str, str]:
+        challenge = f'Bearer realm="{AUTH_REALM}"'
+        if self.presented:
+            challenge += ', error="invalid_token"'
+        return {"WWW-Authenticate": challenge}
+
+
+class ServiceBusy(CdsError):
+    """A bounded resource is full (the per-worker jti store); retrying shortly may succeed."""
+
+    status = 503
+    issue_code = "throttled"
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "5"}
 
 
 class UnknownService(CdsError):
@@ -112,7 +161,13 @@ def _cds_error(exc: CdsError) -> Response:
             exc.transient,
             extra={"cds": {"event": "fhir_unavailable", "reason": exc.reason, "transient": exc.transient}},
         )
-    return outcome_response(exc.status, exc.issue_code, exc.diagnostics)
+    elif isinstance(exc, Unauthenticated):
+        logger.warning(
+            "auth_rejected reason=%s", exc.reason, extra={"cds": {"event": "auth_rejected", "reason": exc.reason}}
+        )
+    response = outcome_response(exc.status, exc.issue_code, exc.diagnostics)
+    response.headers.update(exc.headers())
+    return response
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -11,15 +11,16 @@ pages are followed when a server is available (spec "Pagination in prefetch").
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from hooks.spec import CdsServiceSpec
 from service.cds_models import HookRequest
-from service.errors import PrefetchUnavailable
+from service.errors import FhirTransientError, PrefetchUnavailable
 from service.fhir_client import FhirAccess, Resource, bundle_resources, next_link
+from service.outbound import Deadline
 from service.queries import render_query
 
 
@@ -73,18 +74,36 @@ def _plan_fetches(
     return plan
 
 
-def _run_parallel(tasks: dict[str, Callable[[], list[Resource]]], workers: int) -> dict[str, list[Resource]]:
-    """Returns each task's result; independent FHIR queries overlap, so a call costs about its slowest query."""
-    if len(tasks) <= 1 or workers <= 1:
+_BACKSTOP_GRACE_SECONDS = 0.25  # the per-read deadline normally fires first; this catches what it cannot (DNS)
+
+
+def _run_parallel(
+    tasks: dict[str, Callable[[], list[Resource]]], workers: int, deadline: Deadline | None
+) -> dict[str, list[Resource]]:
+    """Returns each task's result; independent FHIR queries overlap, so a call costs about its slowest query.
+
+    With a deadline the tasks always run in threads and the caller stops waiting once it has passed: the answer
+    (412) goes out on time even if a thread is stuck where no timeout reaches, such as a slow DNS lookup. Such a
+    thread is left to finish on its own; every socket read it makes is bounded by the same deadline.
+    """
+    if not tasks:
+        return {}
+    if deadline is None and (len(tasks) <= 1 or workers <= 1):
         return {key: task() for key, task in tasks.items()}
-    with ThreadPoolExecutor(max_workers=min(workers, len(tasks)), thread_name_prefix="fhir") as pool:
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(tasks)), thread_name_prefix="fhir")
+    try:
         futures = {key: pool.submit(task) for key, task in tasks.items()}
-        try:
-            return {key: future.result() for key, future in futures.items()}
-        except BaseException:
-            for future in futures.values():
-                future.cancel()  # one failure decides the answer (412); queued calls need not run
-            raise
+        timeout = None if deadline is None else max(0.0, deadline.remaining()) + _BACKSTOP_GRACE_SECONDS
+        done, _ = wait(futures.values(), timeout=timeout, return_when=FIRST_EXCEPTION)
+        for future in futures.values():  # one failure decides the answer (412); report the first by key order
+            error = future.exception() if future in done else None
+            if error is not None:
+                raise error
+        if len(done) < len(futures):
+            raise FhirTransientError("budget")
+        return {key: future.result() for key, future in futures.items()}
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)  # queued calls need not run once the answer is known
 
 
 def gather(
@@ -124,7 +143,7 @@ def gather(
         for key, query in plan.items():
             tasks[key] = partial(fhir.fetch, query)
             got.fetched.append(key)
-    out.update(_run_parallel(tasks, workers))
+    out.update(_run_parallel(tasks, workers, None if fhir is None else fhir.deadline))
     for key in got.unavailable:
         out[key] = []
     return got

@@ -8,6 +8,7 @@ too, so a browser client can read an OperationOutcome.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Flask, Request, Response, request
@@ -18,15 +19,60 @@ from service.errors import BadHookRequest, PayloadTooLarge, UnsupportedMediaType
 JSON_TYPES = frozenset({"application/json", "application/fhir+json"})
 ALLOW_METHODS = "GET, POST, OPTIONS"
 ALLOW_HEADERS = "Authorization, Content-Type"
+EXPOSE_HEADERS = "WWW-Authenticate"  # so a browser client can read the Bearer challenge of a 401
 PREFLIGHT_MAX_AGE = "600"
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def read_json_body(req: Request, max_bytes: int) -> Any:
-    """Returns the parsed JSON body of `req`; raises 415, 413 or 400 (never echoing the body)."""
+def _check_structure(value: Any, limit: int, *, check_text: bool) -> None:
+    """Raises BadHookRequest when `value` nests deeper than `limit` or (`check_text`) holds text that is not Unicode.
+
+    Iterative, so no recursion to exhaust. JSON may spell a lone surrogate (`"\\ud800"`); Python keeps it in a
+    str that cannot be encoded again, which would fail later when the text goes into a FHIR URL or a log line.
+    Only a body with a surrogate escape can hold one, so only then are the strings looked at.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            _check_text(node)
+            continue
+        if isinstance(node, dict):
+            if check_text:
+                for key in node:
+                    _check_text(key)
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            raise BadHookRequest(f"the request body nests deeper than {limit} levels")
+        stack.extend(
+            (child, depth + 1)
+            for child in children
+            if isinstance(child, dict | list) or (check_text and isinstance(child, str))
+        )
+
+
+def _check_text(text: str) -> None:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadHookRequest("the request body holds a string that is not valid Unicode") from None
+
+
+def read_json_body(req: Request, max_bytes: int, max_depth: int = 64) -> Any:
+    """Returns the parsed JSON body of `req`; raises 415, 413 or 400 (never echoing the body).
+
+    Nesting deeper than `max_depth` (CDS_MAX_JSON_DEPTH) is a 400: the parser itself would otherwise stop with
+    a RecursionError near depth 1000, and every later walk over the data is recursive too.
+    """
     if req.mimetype not in JSON_TYPES:
         raise UnsupportedMediaType("Content-Type must be application/json")
     charset = req.mimetype_params.get("charset")
@@ -44,9 +90,13 @@ def read_json_body(req: Request, max_bytes: int) -> Any:
     if not raw:
         raise BadHookRequest("the request body is empty")
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError):
         raise BadHookRequest("the request body is not valid JSON") from None
+    except RecursionError:
+        raise BadHookRequest(f"the request body nests deeper than {max_depth} levels") from None
+    _check_structure(body, max_depth, check_text=_SURROGATE_ESCAPE.search(raw) is not None)
+    return body
 
 
 def _allowed_origin(origins: tuple[str, ...]) -> str | None:
@@ -73,6 +123,8 @@ def install_cors(app: Flask, origins: tuple[str, ...]) -> None:
         allowed = _allowed_origin(origins)
         if allowed is not None:
             response.headers["Access-Control-Allow-Origin"] = allowed
+            if "WWW-Authenticate" in response.headers:
+                response.headers["Access-Control-Expose-Headers"] = EXPOSE_HEADERS
         if allowed != "*":
             response.vary.add("Origin")  # the answer depends on the Origin header: caches must key on it
         return response

@@ -21,6 +21,7 @@ from service.errors import BadHookRequest, UnknownService
 from service.fhir_client import FhirAccess, FhirClient, FhirStats, Resource
 from service.gather import Gathered, gather
 from service.logging_setup import HookCallLog, log_cards_issued, log_feedback
+from service.outbound import Deadline
 from service.settings import Settings
 
 Mapper = Callable[[Iterable[Mapping[str, Any]]], PatientData]
@@ -66,6 +67,7 @@ class Invoker:
 
     def invoke(self, service_id: str, body: Any, record: HookCallLog) -> dict[str, Any]:
         """Returns the CDS Hooks response for one hook call, filling `record` for the log line."""
+        deadline = Deadline.after(self.settings.call_budget_seconds)  # CDS_CALL_BUDGET_SECONDS for all FHIR work
         request = parse_hook_request(body)
         record.hook, record.hook_instance = request.hook, request.hook_instance
         spec = self.spec(service_id)
@@ -75,7 +77,7 @@ class Invoker:
         fhir = None
         if request.fhir_server is not None:
             token = request.fhir_authorization.access_token if request.fhir_authorization else None
-            fhir = self.fhir.connect(request.fhir_server, token, stats)
+            fhir = self.fhir.connect(request.fhir_server, token, stats, deadline)
         try:
             response = self._run(spec, request, fhir, record)
         finally:

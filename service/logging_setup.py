@@ -22,7 +22,8 @@ from service.errors import CdsError
 
 logger = logging.getLogger(__name__)
 
-# Libraries whose DEBUG lines carry full FHIR URLs (and so the patient id): held at WARNING at any level.
+# Libraries whose lines carry full FHIR URLs (and so the patient id): held at WARNING at any level, and, in case
+# someone lowers them again, the JSON handler drops their lower lines and blanks the text of the rest.
 _URL_LOGGERS = ("urllib3", "requests")
 
 
@@ -31,6 +32,7 @@ class HookCallLog:
     """The fields of one hook-call line, filled in as the call proceeds."""
 
     service_id: str
+    client: str | None = None  # the verified JWT issuer (a configured URL); None in open mode or before auth
     hook: str | None = None
     hook_instance: str | None = None
     status: int = 200
@@ -54,6 +56,7 @@ class HookCallLog:
         return {
             "event": "hook_call",
             "service_id": self.service_id,
+            "client": self.client,
             "hook": self.hook,
             "hookInstance": self.hook_instance,
             "duration_ms": round(duration_ms, 1),
@@ -137,13 +140,31 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
+class UrlRedactingFilter(logging.Filter):
+    """Keeps URL-bearing library lines out of the log: below WARNING dropped, at WARNING and above text blanked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not any(record.name == n or record.name.startswith(n + ".") for n in _URL_LOGGERS):
+            return True
+        if record.levelno < logging.WARNING:
+            return False
+        record.msg, record.args = "(library message withheld: it may quote a FHIR URL)", None
+        return True
+
+
+def json_handler(stream: Any = None) -> logging.Handler:
+    """Returns the service's log handler: JSON lines to `stream` (default stderr), URL-bearing lines redacted."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(UrlRedactingFilter())
+    return handler
+
+
 def configure_logging(level: str) -> None:
     """Sends every log record to stderr as a JSON line at `level`; calling it again changes nothing else."""
     root = logging.getLogger()
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter())
-        root.addHandler(handler)
+        root.addHandler(json_handler())
     root.setLevel(level)
     for name in _URL_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

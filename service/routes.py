@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from service.auth import Authenticator, audiences
 from service.http import read_json_body
 from service.invoke import Invoker
 from service.logging_setup import hook_call
@@ -27,6 +28,13 @@ class AppState:
     invoker: Invoker
     discovery: dict[str, Any]
     max_body_bytes: int
+    max_json_depth: int
+    authenticator: Authenticator
+    public_url: str
+
+    def body(self) -> Any:
+        """Returns the current request's JSON body, read within the size and nesting limits."""
+        return read_json_body(request, self.max_body_bytes, self.max_json_depth)
 
 
 def _state() -> AppState:
@@ -36,24 +44,35 @@ def _state() -> AppState:
 
 @bp.get("/cds-services")
 def discovery() -> Response:
-    """Returns the discovery document built from the registry at startup."""
+    """Returns the discovery document built from the registry at startup.
+
+    Not authenticated: it lists only what the service offers, no patient data (the spec asks services to require
+    authentication "if invoking the service poses any risk of exposing sensitive data"). A client's JWT on this
+    call is ignored.
+    """
     return jsonify(_state().discovery)
 
 
 @bp.post("/cds-services/<service_id>")
 def invoke(service_id: str) -> Response:
-    """Returns the cards for one hook call; every outcome is logged as one line."""
+    """Returns the cards for one hook call; every outcome is logged as one line. The client is verified first."""
     state = _state()
     with hook_call(service_id) as record:
-        body = read_json_body(request, state.max_body_bytes)
-        return jsonify(state.invoker.invoke(service_id, body, record))
+        client = state.authenticator.authenticate(
+            request.headers.get("Authorization"), audiences(state.public_url, service_id)
+        )
+        record.client = None if client is None else client.issuer
+        return jsonify(state.invoker.invoke(service_id, state.body(), record))
 
 
 @bp.post("/cds-services/<service_id>/feedback")
 def feedback(service_id: str) -> Response:
     """Returns 200 with no body once the feedback is logged (the spec defines no response body)."""
     state = _state()
-    state.invoker.feedback(service_id, read_json_body(request, state.max_body_bytes))
+    state.authenticator.authenticate(
+        request.headers.get("Authorization"), audiences(state.public_url, service_id, feedback=True)
+    )
+    state.invoker.feedback(service_id, state.body())
     response = Response(status=200)
     del response.headers["Content-Type"]
     return response

@@ -27,6 +27,7 @@ from hooks import prefetch
 from hooks.cards import Card, Indicator, Source
 from hooks.spec import CdsServiceSpec, RuleContext
 from service.app import create_app
+from service.outbound import AllowedBase
 from service.settings import Settings
 
 FHIR_BASE = "https://fhir.example.org/r4"
@@ -36,6 +37,27 @@ HOOK_INSTANCE = "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"
 SERVICE_ID = "fake-response"
 FIXED_NOW = datetime(2026, 6, 15, 9, 30, tzinfo=UTC)
 FHIR_HEADERS = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/fhir+json"}
+
+# fhir.example.org is served by `responses`; this address (example.org's, never connected to) lets the outbound
+# guard's "resolves to a public address" check pass without DNS.
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
+def public_resolver(host: str) -> list[str]:
+    """Returns a public address for any name: the FHIR host of these tests is mocked, never resolved."""
+    return [PUBLIC_ADDRESS]
+
+
+def service_settings(**over: Any) -> Settings:
+    """Returns settings for HTTP-layer tests: auth open, FHIR_BASE allowlisted, today pinned; `over` replaces."""
+    fields: dict[str, Any] = {
+        "auth": "open",
+        "fhir_allowlist": (AllowedBase.parse(FHIR_BASE),),
+        "today": date(2026, 6, 15),
+    }
+    fields.update(over)
+    return Settings(**fields)
+
 
 PREFETCH = {
     "patient": prefetch.PATIENT,
@@ -206,7 +228,7 @@ def mapper() -> SpyMapper:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(today=date(2026, 6, 15))
+    return service_settings()
 
 
 @dataclass
@@ -226,6 +248,7 @@ class AppFactory:
             mapper=self.mapper,
             clock=lambda: FIXED_NOW,
             new_uuid=counter_uuids(),
+            resolver=public_resolver,
         )
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.settings import Settings
-from tests.service.conftest import SERVICE_ID, AppFactory, hook_request
+from tests.service.conftest import SERVICE_ID, AppFactory, hook_request, service_settings
 
 ROUTES = ["/cds-services", f"/cds-services/{SERVICE_ID}", f"/cds-services/{SERVICE_ID}/feedback"]
 PREFLIGHT = {
@@ -46,7 +45,7 @@ def test_error_responses_carry_allow_origin_so_browsers_can_read_them(make_app: 
 
 
 def test_listed_origin_is_echoed_with_vary(make_app: AppFactory) -> None:
-    settings = Settings(cors_origins=("https://ehr.example.org", "https://sandbox.cds-hooks.org"))
+    settings = service_settings(cors_origins=("https://ehr.example.org", "https://sandbox.cds-hooks.org"))
     client = make_app(settings=settings).test_client()
     reply = client.options("/cds-services", headers={**PREFLIGHT, "Origin": "https://ehr.example.org"})
     assert reply.headers["Access-Control-Allow-Origin"] == "https://ehr.example.org"
@@ -54,7 +53,7 @@ def test_listed_origin_is_echoed_with_vary(make_app: AppFactory) -> None:
 
 
 def test_unlisted_origin_gets_no_allow_origin(make_app: AppFactory) -> None:
-    client = make_app(settings=Settings(cors_origins=("https://ehr.example.org",))).test_client()
+    client = make_app(settings=service_settings(cors_origins=("https://ehr.example.org",))).test_client()
     reply = client.get("/cds-services", headers={"Origin": "https://evil.example.com"})
     assert reply.status_code == 200
     assert "Access-Control-Allow-Origin" not in reply.headers

@@ -10,8 +10,8 @@ import responses
 from hooks.spec import SpecError
 from service.app import create_app
 from service.routes import EXTENSION_KEY
-from service.settings import Settings, SettingsError
-from tests.service.conftest import PREFETCH, SERVICE_ID, AppFactory, Rules, fake_spec
+from service.settings import SettingsError
+from tests.service.conftest import PREFETCH, SERVICE_ID, AppFactory, Rules, fake_spec, service_settings
 
 
 def test_discovery_lists_every_registered_service(make_app: AppFactory, rules: Rules) -> None:
@@ -87,7 +87,7 @@ def test_default_app_serves_the_project_registry_with_the_real_mapper(fhir: resp
     from fhir_maps import map_patient_data
     from hooks import REGISTRY
 
-    app = create_app(Settings())
+    app = create_app(service_settings())
     assert app.extensions[EXTENSION_KEY].invoker.mapper is map_patient_data
     services = app.test_client().get("/cds-services").get_json()["services"]
     assert [s["id"] for s in services] == [spec.id for spec in REGISTRY]

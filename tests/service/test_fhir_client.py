@@ -11,12 +11,15 @@ from responses import matchers
 
 from service.errors import FhirFatalError, FhirTransientError, FhirUnavailable
 from service.fhir_client import FhirAccess, FhirClient, FhirStats
-from service.settings import Settings
-from tests.service.conftest import FHIR_BASE, FHIR_HEADERS, TOKEN, bundle, resource
+from tests.service.conftest import FHIR_BASE, FHIR_HEADERS, TOKEN, bundle, public_resolver, resource, service_settings
+
+
+def _client(**settings: Any) -> FhirClient:
+    return FhirClient(service_settings(**settings), resolver=public_resolver)
 
 
 def _access(**settings: Any) -> FhirAccess:
-    return FhirClient(Settings(**settings)).connect(FHIR_BASE + "/", TOKEN, FhirStats())
+    return _client(**settings).connect(FHIR_BASE + "/", TOKEN, FhirStats())
 
 
 def test_search_sends_bearer_accept_params_and_timeouts(fhir: responses.RequestsMock) -> None:
@@ -94,7 +97,7 @@ def test_network_failures_are_transient(fhir: responses.RequestsMock, error: Exc
 
 
 def test_invalid_url_is_fatal(fhir: responses.RequestsMock) -> None:
-    access = FhirClient(Settings()).connect("http://", None, FhirStats())
+    access = _client().connect("http://", None, FhirStats())
     with pytest.raises(FhirFatalError):
         access.read("Patient/p1")
 

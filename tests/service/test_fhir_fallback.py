@@ -12,7 +12,6 @@ import responses
 from flask.testing import FlaskClient
 from responses import matchers
 
-from service.settings import Settings
 from tests.service.conftest import (
     FHIR_BASE,
     FHIR_HEADERS,
@@ -27,6 +26,7 @@ from tests.service.conftest import (
     hook_request,
     prefetch_without,
     resource,
+    service_settings,
 )
 
 URL = f"/cds-services/{SERVICE_ID}"
@@ -47,7 +47,7 @@ def test_paging_past_the_page_cap_is_412_not_a_partial_answer(
     pages = [f"{FHIR_BASE}/?page={n}" for n in (2, 3)]
     expect_fetch(fhir, "proteinuria", bundle(resource("Observation", "p1"), next_url=pages[0]))
     fhir.get(pages[0], json=bundle(resource("Observation", "p2"), next_url=pages[1]))
-    client = make_app(settings=Settings(fhir_page_cap=2)).test_client()
+    client = make_app(settings=service_settings(fhir_page_cap=2)).test_client()
     reply = client.post(URL, json=hook_request(prefetch=prefetch_without("proteinuria")))
     assert_outcome(reply, 412, "exception")
     assert len(fhir.calls) == 2  # page 3 was never asked for (an unregistered call would have failed)
@@ -58,7 +58,7 @@ def test_next_link_to_another_host_is_refused_and_gets_no_bearer(
 ) -> None:
     expect_fetch(fhir, "proteinuria", bundle(next_url="https://elsewhere.example.com/r4?page=2"))
     reply = client.post(URL, json=hook_request(prefetch=prefetch_without("proteinuria")))
-    assert_outcome(reply, 412, "exception")
+    assert_outcome(reply, 412, "forbidden")  # not on the allowlist, nor on the fhirServer origin
     assert len(fhir.calls) == 1
 
 

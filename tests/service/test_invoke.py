@@ -9,7 +9,6 @@ import responses
 from flask.testing import FlaskClient
 from responses import matchers
 
-from service.settings import Settings
 from tests.service.conftest import (
     FHIR_BASE,
     HOOK_INSTANCE,
@@ -26,6 +25,7 @@ from tests.service.conftest import (
     hook_request,
     prefetch_without,
     resource,
+    service_settings,
 )
 
 URL = f"/cds-services/{SERVICE_ID}"
@@ -194,7 +194,7 @@ def test_hook_instance_and_context_reach_the_rules(client: FlaskClient, rules: R
 
 
 def test_today_comes_from_the_injected_clock_when_not_pinned(make_app: AppFactory, rules: Rules) -> None:
-    make_app(settings=Settings(show_status_card=False)).test_client().post(URL, json=hook_request())
+    make_app(settings=service_settings(show_status_card=False)).test_client().post(URL, json=hook_request())
     assert rules.contexts[0].today.isoformat() == "2026-06-15"  # FIXED_NOW's UTC date
     assert rules.contexts[0].show_status_card is False
 

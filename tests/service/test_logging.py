@@ -11,7 +11,6 @@ import responses
 from flask.testing import FlaskClient
 
 from service.logging_setup import JsonFormatter, configure_logging
-from service.settings import Settings
 from tests.service.conftest import (
     HOOK_INSTANCE,
     PATIENT_ID,
@@ -24,6 +23,7 @@ from tests.service.conftest import (
     full_prefetch,
     hook_request,
     log_lines,
+    service_settings,
 )
 
 URL = f"/cds-services/{SERVICE_ID}"
@@ -155,7 +155,7 @@ def test_card_content_is_logged_only_when_feedback_log_is_on(
     caplog.set_level(logging.INFO)
     make_app().test_client().post(URL, json=hook_request())
     assert _lines(caplog, "cards_issued") == []
-    make_app(settings=Settings(feedback_log=True)).test_client().post(URL, json=hook_request())
+    make_app(settings=service_settings(feedback_log=True)).test_client().post(URL, json=hook_request())
     [issued] = _lines(caplog, "cards_issued")
     assert issued["cards"] == [
         {"uuid": "00000000-0000-4000-8000-000000000001", "indicator": "info", "summary": "Fake finding"}

@@ -12,8 +12,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from service.cds_models import FhirAuthorization, parse_hook_request
-from service.settings import Settings
-from tests.service.conftest import SERVICE_ID, TOKEN, AppFactory, Rules, hook_request
+from tests.service.conftest import SERVICE_ID, TOKEN, AppFactory, Rules, hook_request, service_settings
 
 URL = f"/cds-services/{SERVICE_ID}"
 MARK = "SECRET-VALUE-91"  # planted in each bad value: it must not come back
@@ -150,7 +149,7 @@ def test_malformed_json_is_400(client: FlaskClient, raw: bytes) -> None:
 
 
 def _small_app(make_app: AppFactory) -> FlaskClient:
-    return make_app(settings=Settings(max_body_bytes=2048)).test_client()
+    return make_app(settings=service_settings(max_body_bytes=2048)).test_client()
 
 
 def test_body_over_the_limit_is_413(make_app: AppFactory) -> None:
@@ -229,7 +228,7 @@ def test_body_exactly_at_the_limit_is_read(make_app: AppFactory) -> None:
     body["padding"] = "x" * (limit - len(raw) - len(b', "padding": ""'))
     exact = json.dumps(body).encode()
     assert len(exact) == limit
-    client = make_app(settings=Settings(max_body_bytes=limit)).test_client()
+    client = make_app(settings=service_settings(max_body_bytes=limit)).test_client()
     assert client.open(_without_length(exact, terminated=True)).status_code == 200
     assert client.open(_without_length(exact + b" ", terminated=True)).status_code == 413
     assert client.post(URL, data=exact, content_type="application/json").status_code == 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from service.outbound import AllowedBase
 from service.settings import Settings, SettingsError
+from service.trust import IssuerTrust
 
 SETS = ("seed-eular-era-edta-2012", "kdigo-2024")
 
@@ -28,6 +31,17 @@ def test_defaults_are_safe_for_a_local_run() -> None:
     assert settings.max_body_bytes == 1024 * 1024
     assert (settings.fhir_connect_timeout, settings.fhir_read_timeout) == (3.05, 10.0)
     assert (settings.fhir_page_cap, settings.fhir_workers) == (10, 4)
+    assert settings.auth == "jwt"  # client authentication is on unless switched off
+    assert settings.trusted_issuers == ()
+    assert settings.jwt_algorithms == ("ES384", "RS384")
+    assert settings.effective_fhir_allowlist() == ()  # no FHIR server is called until one is allowlisted
+    assert (settings.fhir_max_bytes, settings.fhir_max_entries) == (20 * 1024 * 1024, 2000)
+    assert (settings.call_budget_seconds, settings.max_json_depth) == (8.0, 64)
+
+
+def test_settings_repr_is_short_and_holds_no_key_material() -> None:
+    trust = IssuerTrust("https://ehr.example.org", keys=({"kty": "EC", "kid": "k", "x": "PUBLICX"},))
+    assert "PUBLICX" not in repr(Settings(trusted_issuers=(trust,)))
 
 
 def test_every_variable_is_read() -> None:
@@ -47,6 +61,18 @@ def test_every_variable_is_read() -> None:
         CDS_TODAY="2026-06-15",
         CDS_LOG_LEVEL="debug",
         CDS_FEEDBACK_LOG="true",
+        CDS_AUTH="OPEN",
+        CDS_JWT_ALGORITHMS="es384, ps512",
+        CDS_JWT_LEEWAY_SECONDS="5",
+        CDS_JWT_MAX_LIFETIME_SECONDS="300",
+        CDS_JWT_REPLAY_CACHE_SIZE="5000",
+        CDS_JWKS_CACHE_SECONDS="60",
+        CDS_FHIR_ALLOWLIST="http://127.0.0.1:8090/fhir, https://fhir.example.org/r4",
+        CDS_FHIR_PRIVATE_NETWORKS="10.0.0.0/8",
+        CDS_FHIR_MAX_BYTES="4096",
+        CDS_FHIR_MAX_ENTRIES="500",
+        CDS_CALL_BUDGET_SECONDS="2.5",
+        CDS_MAX_JSON_DEPTH="32",
     )
     assert settings == Settings(
         host="127.0.0.2",
@@ -64,6 +90,21 @@ def test_every_variable_is_read() -> None:
         today=date(2026, 6, 15),
         log_level="DEBUG",
         feedback_log=True,
+        auth="open",
+        jwt_algorithms=("ES384", "PS512"),
+        jwt_leeway_seconds=5,
+        jwt_max_lifetime_seconds=300,
+        jwt_replay_cache_size=5000,
+        jwks_cache_seconds=60,
+        fhir_allowlist=(
+            AllowedBase("http", "127.0.0.1", 8090, "/fhir"),
+            AllowedBase("https", "fhir.example.org", 443, "/r4"),
+        ),
+        fhir_private_networks=(ipaddress.ip_network("10.0.0.0/8"),),
+        fhir_max_bytes=4096,
+        fhir_max_entries=500,
+        call_budget_seconds=2.5,
+        max_json_depth=32,
     )
 
 
@@ -103,6 +144,22 @@ def test_blank_value_means_the_default() -> None:
         ("CDS_TODAY", "15/06/2026", "YYYY-MM-DD"),
         ("CDS_LOG_LEVEL", "LOUD", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
         ("CDS_FEEDBACK_LOG", "2", "on, off, true, false, 1, 0"),
+        ("CDS_AUTH", "none", "jwt, open"),
+        ("CDS_TRUSTED_ISSUERS", "/no/such/file.json", "cannot read trusted issuers file"),
+        ("CDS_JWT_ALGORITHMS", "HS256", "asymmetric JWS algorithms"),
+        ("CDS_JWT_ALGORITHMS", "none", "asymmetric JWS algorithms"),
+        ("CDS_JWT_ALGORITHMS", ",", "asymmetric JWS algorithms"),
+        ("CDS_JWT_LEEWAY_SECONDS", "3600", "0 to 300"),
+        ("CDS_JWT_MAX_LIFETIME_SECONDS", "5", "10 to 86400"),
+        ("CDS_JWT_REPLAY_CACHE_SIZE", "10", "100 to 10000000"),
+        ("CDS_JWKS_CACHE_SECONDS", "1", "10 to 86400"),
+        ("CDS_FHIR_ALLOWLIST", "http://fhir.example.org/r4", "only https"),
+        ("CDS_FHIR_ALLOWLIST", "fhir.example.org", "scheme://host"),
+        ("CDS_FHIR_PRIVATE_NETWORKS", "10.0.0.0/33", "CIDRs"),
+        ("CDS_FHIR_MAX_BYTES", "10", "1024 to"),
+        ("CDS_FHIR_MAX_ENTRIES", "0", "1 to 100000"),
+        ("CDS_CALL_BUDGET_SECONDS", "0", "0.1 to 120"),
+        ("CDS_MAX_JSON_DEPTH", "2", "8 to 512"),
     ],
 )
 def test_bad_value_fails_naming_the_variable_and_allowed_values(name: str, value: str, allowed: str) -> None:

@@ -76,6 +76,22 @@ def _aps() -> Story:
     return ln_on_mmf("ln-fx-aps", 7, 3.1, 2.6).cond("26843008", 20)
 
 
+def _uncoded_medication() -> Story:
+    s = ln_on_mmf("ln-fx-uncoded", 7, 3.1, 2.6)
+    s.data["medications"].append(
+        {
+            "resourceType": "MedicationRequest",
+            "id": "ln-fx-uncoded-m99",
+            "status": "active",
+            "intent": "order",
+            "medicationCodeableConcept": {"text": "Blinded study medication (clinical trial)"},
+            "subject": {"reference": "Patient/ln-fx-uncoded"},
+            "authoredOn": "2026-03-01",
+        }
+    )
+    return s
+
+
 def _low_dose() -> Story:
     return ln_on_mmf("ln-fx-lowdose", 7, 3.1, 2.6, dose=(1, "tablet"))
 
@@ -174,6 +190,12 @@ SCENARIOS: list[Scenario] = [
         "As the demo patient, with antiphospholipid syndrome recorded.",
         "refractoriness review with APS flagged in the checklist.",
         _aps,
+    ),
+    Scenario(
+        "uncoded-medication-reported",
+        "As the demo patient, plus an active order for a blinded study medication with no code and no known name.",
+        "refractoriness review whose data notes say one medication order could not be recognised.",
+        _uncoded_medication,
     ),
     Scenario(
         "mmf-dose-below-target",

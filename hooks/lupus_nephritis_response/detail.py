@@ -153,7 +153,7 @@ def checklist(items: tuple[ChecklistItem, ...], locale: str) -> str:
 
 
 def notes(a: Assessment, locale: str) -> str:
-    """Returns notes on the data (preliminary or skipped results, mixed kinds, computed eGFR), or ""."""
+    """Returns notes on the data (preliminary or skipped results, mixed kinds, computed eGFR, unrecognised drugs)."""
     out = []
     p, m = a.proteinuria, a.measurements
     if p and p.preliminary_skipped:
@@ -168,6 +168,8 @@ def notes(a: Assessment, locale: str) -> str:
         out.append(t("note.creatinine-direct", locale))
     if a.class_not_applicable:
         out.append(t("note.class-not-applicable", locale, ln_class="+".join(a.classes)))
+    if a.uncoded_medications:
+        out.append(t("note.uncoded-medications", locale, count=a.uncoded_medications))
     return "\n".join([t("detail.notes", locale), "", *out]) if out else ""
 
 

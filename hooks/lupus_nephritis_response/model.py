@@ -75,6 +75,7 @@ class Assessment:
     next_checkpoint: Checkpoint | None = None
     missing: tuple[Missing, ...] = ()
     proteinuria_unit_skipped: bool = False  # some proteinuria results were skipped for an unknown unit
+    uncoded_medications: int = 0  # MedicationRequests whose drug was not recognised: the line may be incomplete
     class_not_applicable: bool = False  # only class I, II or VI recorded: no refractory call
     checklist: tuple[ChecklistItem, ...] = ()
     therapy: TherapyPlan | None = None  # next-line options: only for a refractory verdict
@@ -163,6 +164,7 @@ def _assess_line(
         verdict=Verdict.CANNOT_ASSESS,
         proteinuria=p,
         proteinuria_unit_skipped=any(c in PROTEINURIA_CONCEPTS for c in data.report.unknown_unit_concepts),
+        uncoded_medications=data.report.medication_requests_uncoded,
     )
     missing = _missing(p, months, cs)
     if missing:

@@ -204,6 +204,10 @@ EN: dict[str, str] = {
     ),
     "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
     "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
+    "note.uncoded-medications": (
+        "- {count} medication order(s) could not be recognised (no known RxNorm code or ingredient name): "
+        "the treatment line above may be incomplete."
+    ),
     "note.class-not-applicable": "- Class {ln_class}: the refractory criteria apply to classes III, IV and V.",
     # --- cards ---------------------------------------------------------------------------------------------------
     "source.label": "Response criteria: {set}",

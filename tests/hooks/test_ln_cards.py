@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from fhir_maps.domain import Agent, LnClass, PatientData
+from fhir_maps.domain import Agent, LnClass, MappingReport, PatientData
 from hooks.cards import SUMMARY_MAX_CHARS, Card, Indicator, response_json
 from hooks.lupus_nephritis_response import SPEC, evaluate, render
 from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS, DEFAULT_CRITERIA_SET, UnknownCriteriaSet
@@ -331,3 +331,26 @@ def test_text_falls_back_to_english_and_formats_numbers() -> None:
     assert fmt_pct(Decimal("-0.1613")) == f"{MINUS}16%"
     assert fmt_pct(Decimal("0.05")) == "+5%"
     assert fmt_pct(Decimal("0.001")) == "0%"
+
+
+@pytest.mark.parametrize(
+    ("months", "baseline", "current"),
+    [
+        pytest.param(7, "3.1", "2.6", id="refractory-card"),
+        pytest.param(6, "4.0", "1.6", id="status-card"),
+        pytest.param(7, "3.1", None, id="cannot-assess-card"),
+    ],
+)
+def test_unrecognised_medication_orders_are_reported_on_the_card(
+    months: int, baseline: str, current: str | None
+) -> None:
+    data = story(months, baseline, current, report=MappingReport(medication_requests_uncoded=2))
+    first = response_cards(data)[0]
+    assert first.detail is not None
+    assert "2 medication order(s) could not be recognised" in first.detail
+
+
+def test_no_unrecognised_medication_note_when_every_order_was_recognised() -> None:
+    first = response_cards(story(7, "3.1", "2.6"))[0]
+    assert first.detail is not None
+    assert "could not be recognised" not in first.detail

@@ -1,8 +1,10 @@
-"""Latency benchmark: patient-view calls with full prefetch against the service under gunicorn, on loopback.
+"""Latency benchmark: patient-view calls with full prefetch, under gunicorn on loopback and in process.
 
-Starts gunicorn (the same command as `make demo`) on a free 127.0.0.1 port with the fixtures' pinned today, warms
-up, then sends N calls per scenario one after another and reports the median, p95 and max in milliseconds, and
-the ratio of the near-free path (a chart without lupus nephritis) to the full assessment -- all from one run.
+Starts gunicorn (the same app factory as `make demo`) on a free 127.0.0.1 port with the fixtures' pinned today,
+warms up, then sends N calls per scenario one after another and reports the median, p95 and max in milliseconds.
+The same scenarios are then run in process through the WSGI app (no socket, no HTTP client): that isolates what
+the service itself spends, which is what the near-free path (a chart without lupus nephritis) saves. Both ratios
+of that path to the full assessment come from the same run.
 
 Run: make bench   (or .venv/bin/python -m bench.latency --calls 200)
 """
@@ -62,6 +64,37 @@ def _measure(session: requests.Session, url: str, body: bytes, calls: int) -> li
     return times
 
 
+def _measure_in_process(body: bytes, calls: int) -> list[float]:
+    """Returns per-call milliseconds through the WSGI app in this process (Flask's test client, no socket)."""
+    from datetime import date
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    settings = Settings(today=date(2026, 6, 15), auth="open", log_level="WARNING")
+    client = create_app(settings, configure_logs=False).test_client()
+    url = "/cds-services/lupus-nephritis-response"
+    for _ in range(10):
+        client.post(url, data=body, content_type="application/json")
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        reply = client.post(url, data=body, content_type="application/json")
+        times.append((time.perf_counter() - start) * 1000)
+        if reply.status_code != 200:
+            raise SystemExit(f"in-process call answered {reply.status_code}")
+    return times
+
+
+def _summary(times: list[float]) -> dict[str, float]:
+    return {
+        "calls": len(times),
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(_pct(times, 0.95), 2),
+        "max_ms": round(max(times), 2),
+    }
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -89,18 +122,18 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    report = {
-        label: {
-            "calls": len(t),
-            "median_ms": round(statistics.median(t), 2),
-            "p95_ms": round(_pct(t, 0.95), 2),
-            "max_ms": round(max(t), 2),
-        }
-        for label, t in results.items()
+    in_process = {
+        label: _measure_in_process((FIXTURES / folder / "request.json").read_bytes(), args.calls)
+        for label, folder in SCENARIOS.items()
     }
-    full = statistics.median(results["refractory (demo patient)"])
-    free = statistics.median(results["no lupus nephritis"])
-    report["no-LN / refractory median ratio"] = round(free / full, 3)  # type: ignore[assignment]
+    report: dict[str, object] = {
+        "gunicorn over loopback HTTP": {label: _summary(t) for label, t in results.items()},
+        "in process (WSGI, no HTTP)": {label: _summary(t) for label, t in in_process.items()},
+    }
+    for name, runs in (("gunicorn", results), ("in process", in_process)):
+        full = statistics.median(runs["refractory (demo patient)"])
+        free = statistics.median(runs["no lupus nephritis"])
+        report[f"no-LN / refractory median ratio, {name}"] = round(free / full, 3)
     print(json.dumps(report, indent=2))
 
 

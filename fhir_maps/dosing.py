@@ -17,6 +17,9 @@ MG_PER_G = Decimal(1000)  # SI prefix milli-
 HOURS_PER_DAY = Decimal(24)
 DAYS_PER_WEEK = Decimal(7)
 DOSE_QUANTUM = Decimal("0.01")  # mg/day is reported to 0.01 mg; finer digits only come from division
+# Plausibility bound, not a clinical threshold: no agent this service reads is given at 100 g a day, so a larger
+# computed dose is a data error (a mistyped exponent, a unit slip) and gives None like any uncomputable dose.
+MAX_PLAUSIBLE_DAILY_DOSE_MG = Decimal(100_000)
 
 # Infused in pulses weeks apart (response-model.md §2): a "mg per day" averaged over a 2-week or 6-month cycle
 # would mislead, so their dose is only computed when the schedule is itself daily or sub-daily.
@@ -50,17 +53,26 @@ def daily_dose_mg(dosage: Any, agent: Agent, strength_mg: Decimal | None) -> Dec
     repeat = dosage.timing.repeat
     if agent in PULSE_AGENTS and repeat.periodUnit not in ("h", "d"):
         return None
-    dose = _dose_mg(dosage.doseAndRate[0].doseQuantity, strength_mg)
-    per_day = _administrations_per_day(repeat)
-    if dose is None or per_day is None:
+    try:
+        dose = _dose_mg(dosage.doseAndRate[0].doseQuantity, strength_mg)
+        per_day = _administrations_per_day(repeat)
+        if dose is None or per_day is None:
+            return None
+        daily = dose * per_day
+        if not daily.is_finite() or not 0 < daily <= MAX_PLAUSIBLE_DAILY_DOSE_MG:
+            return None
+        rounded = daily.quantize(DOSE_QUANTUM)
+    except ArithmeticError:  # decimal.DecimalException: a value too large or too small for the context
         return None
-    return (dose * per_day).quantize(DOSE_QUANTUM)
+    return rounded if rounded > 0 else None  # a dose below 0.005 mg/day is no dose that can be stated
 
 
 def _dose_mg(quantity: Any, strength_mg: Decimal | None) -> Decimal | None:
-    if quantity is None or quantity.value is None or quantity.value <= 0:
+    if quantity is None or quantity.value is None:
         return None
     value: Decimal = quantity.value
+    if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
+        return None
     for raw in (quantity.code, quantity.unit):
         if not raw:
             continue

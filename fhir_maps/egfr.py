@@ -21,29 +21,37 @@ CKD_EPI_2021_HIGH_EXPONENT = Decimal("-1.200")  # applied to max(Scr/k, 1)
 CKD_EPI_2021_AGE_BASE = Decimal("0.9938")  # per year of age
 CKD_EPI_2021_FEMALE_FACTOR = Decimal("1.012")
 ADULT_AGE_YEARS = 18
+MAX_AGE_YEARS = 150  # a sanity bound on a computed age (a mistyped birth year), not a clinical limit
 EGFR_QUANTUM = Decimal("0.1")  # mL/min/1.73 m2; labs report whole numbers, one decimal keeps thresholds honest
 
 
 def ckd_epi_2021(creatinine_mg_dl: Decimal, age_years: int, sex: Sex) -> Decimal:
     """Returns eGFR in mL/min/{1.73_m2} by the CKD-EPI 2021 creatinine equation, to 0.1.
 
-    Raises ValueError when sex is unknown (the equation needs it), the age is under 18, or creatinine is not
-    positive: the caller then compares creatinine directly instead (response-model.md §3).
+    Raises ValueError when sex is unknown (the equation needs it), the age is under 18 (or past any human age),
+    creatinine is not a positive finite number, or the arithmetic cannot give a result to 0.1 (a creatinine far
+    outside `units.PLAUSIBLE_RANGE`, which mapping already drops): the caller then compares creatinine directly
+    instead (response-model.md §3).
     """
     if sex is Sex.UNKNOWN:
         raise ValueError("CKD-EPI 2021 needs sex female or male")
     if age_years < ADULT_AGE_YEARS:
         raise ValueError("CKD-EPI 2021 is an adult equation")
-    if not creatinine_mg_dl > 0:
-        raise ValueError("creatinine must be positive")
-    ratio = creatinine_mg_dl / CKD_EPI_2021_KAPPA[sex]
-    one = Decimal(1)
-    egfr = (
-        CKD_EPI_2021_MULTIPLIER
-        * min(ratio, one) ** CKD_EPI_2021_ALPHA[sex]
-        * max(ratio, one) ** CKD_EPI_2021_HIGH_EXPONENT
-        * CKD_EPI_2021_AGE_BASE**age_years
-    )
-    if sex is Sex.FEMALE:
-        egfr *= CKD_EPI_2021_FEMALE_FACTOR
-    return egfr.quantize(EGFR_QUANTUM)
+    if age_years > MAX_AGE_YEARS:
+        raise ValueError("age is past any human age")
+    if not isinstance(creatinine_mg_dl, Decimal) or not creatinine_mg_dl.is_finite() or not creatinine_mg_dl > 0:
+        raise ValueError("creatinine must be a positive finite number")
+    try:
+        ratio = creatinine_mg_dl / CKD_EPI_2021_KAPPA[sex]
+        one = Decimal(1)
+        egfr = (
+            CKD_EPI_2021_MULTIPLIER
+            * min(ratio, one) ** CKD_EPI_2021_ALPHA[sex]
+            * max(ratio, one) ** CKD_EPI_2021_HIGH_EXPONENT
+            * CKD_EPI_2021_AGE_BASE**age_years
+        )
+        if sex is Sex.FEMALE:
+            egfr *= CKD_EPI_2021_FEMALE_FACTOR
+        return egfr.quantize(EGFR_QUANTUM)
+    except ArithmeticError:  # decimal.DecimalException and its kin; e.g. 1e-200 mg/dL has too many digits
+        raise ValueError("creatinine gives no representable eGFR") from None

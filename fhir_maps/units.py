@@ -52,6 +52,23 @@ FACTORS: dict[LabConcept, dict[str, Decimal]] = {
     LabConcept.CASTS_UNTYPED: _PER_LPF,
 }
 
+# Plausibility bounds, in each concept's canonical unit. NOT clinical thresholds: they only keep values no
+# laboratory reports (a mistyped exponent, a unit slip by 10^6, an overflow) away from the rules and the card
+# texts, where Decimal arithmetic on them would raise. Each is generous, many times past any survivable value;
+# a result outside its bound is skipped like one in an unknown unit. Inclusive at both ends.
+PLAUSIBLE_RANGE: dict[LabConcept, tuple[Decimal, Decimal]] = {
+    LabConcept.UPCR: (Decimal(0), Decimal(100)),  # g/g; plausibility bound, not a clinical threshold
+    LabConcept.PROTEIN_24H: (Decimal(0), Decimal(100)),  # g/day; plausibility bound, not a clinical threshold
+    LabConcept.CREATININE: (Decimal("0.05"), Decimal(30)),  # mg/dL; plausibility bound, not a clinical threshold
+    LabConcept.EGFR: (Decimal(0), Decimal(250)),  # mL/min/1.73 m2; plausibility bound, not a clinical threshold
+    LabConcept.URINE_RBC: (Decimal(0), Decimal(10000)),  # /HPF; plausibility bound, not a clinical threshold
+    LabConcept.CELLULAR_CASTS: (Decimal(0), Decimal(10000)),  # /LPF; plausibility bound, not a clinical threshold
+    LabConcept.CASTS_UNTYPED: (Decimal(0), Decimal(10000)),  # /LPF; plausibility bound, not a clinical threshold
+}
+# A non-zero result below a millionth of its canonical unit is no laboratory's resolution (plausibility bound,
+# not a clinical threshold). Without it a baseline of 1e-300 g/g would make a relative change of 10^300 %.
+PLAUSIBLE_SMALLEST_NONZERO = Decimal("1e-6")
+
 _CREAT_WORD = re.compile(r"\s+creat(?:inine)?\.?$")
 _ANNOTATION = re.compile(r"\{[^}]*\}")
 _SPACE = re.compile(r"\s+")
@@ -73,13 +90,38 @@ def factor(concept: LabConcept, unit: str) -> Decimal | None:
     return table.get(as_written, table.get(bare))
 
 
-def to_canonical(concept: LabConcept, value: Decimal, unit: str) -> Decimal | None:
-    """Returns `value` in `unit` converted to `CANONICAL_UNIT[concept]`, or None when the unit is not recognised."""
+def plausible(concept: LabConcept, canonical: Decimal) -> bool:
+    """Returns True when a canonical-unit value is finite and within `PLAUSIBLE_RANGE[concept]` (see there)."""
+    if not isinstance(canonical, Decimal) or not canonical.is_finite():
+        return False
+    low, high = PLAUSIBLE_RANGE[concept]
+    if not low <= canonical <= high:
+        return False
+    return canonical == 0 or canonical >= PLAUSIBLE_SMALLEST_NONZERO
+
+
+def convert(concept: LabConcept, value: Decimal, unit: str) -> Decimal | None:
+    """Returns `value` in `unit` converted to `CANONICAL_UNIT[concept]`, or None when the unit is not recognised or
+    the value is not a finite number. Unit arithmetic only: mapping uses `to_canonical`, which also checks bounds.
+    """
     f = factor(concept, unit)
-    return None if f is None else value * f
+    if f is None or not isinstance(value, Decimal) or not value.is_finite():
+        return None
+    try:
+        return value * f
+    except ArithmeticError:  # decimal.Overflow, Underflow and InvalidOperation are all ArithmeticErrors
+        return None
+
+
+def to_canonical(concept: LabConcept, value: Decimal, unit: str) -> Decimal | None:
+    """Returns `value` in `unit` converted to `CANONICAL_UNIT[concept]`, or None when the unit is not recognised
+    or the result is not `plausible` (non-finite or outside its bound): the caller skips it as an unknown unit.
+    """
+    converted = convert(concept, value, unit)
+    return converted if converted is not None and plausible(concept, converted) else None
 
 
 def from_canonical(concept: LabConcept, value: Decimal, unit: str) -> Decimal | None:
-    """Returns a canonical-unit `value` expressed in `unit` (the inverse of `to_canonical`), or None if unknown."""
+    """Returns a canonical-unit `value` expressed in `unit` (the inverse of `convert`), or None if unknown."""
     f = factor(concept, unit)
     return None if f is None else value / f

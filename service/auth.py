@@ -8,8 +8,12 @@ naming this endpoint; `exp` not passed and `iat`/`nbf` not in the future (CDS_JW
 `exp - iat` within CDS_JWT_MAX_LIFETIME_SECONDS; and the `jti` not seen before from that issuer.
 
 Audience: the spec says `aud` is "the URL of the CDS Service endpoint being invoked". Accepted: that exact URL under
-CDS_PUBLIC_URL (`{public}/cds-services/{id}`, or `.../{id}/feedback` for feedback), the service URL for its
-feedback too, and the discovery base `{public}/cds-services`; each with or without a trailing slash.
+CDS_PUBLIC_URL (`{public}/cds-services/{id}`, or `.../{id}/feedback` for feedback) and the service URL for its
+feedback too; each with or without a trailing slash. The discovery base `{public}/cds-services` is not accepted:
+a token for discovery must not open every service. The CDS Hooks Sandbox does not need it: it signs the service
+URL (`{discovery}/{id}`) for a hook call, `{service}/feedback` for feedback, and the discovery URL only for
+discovery itself, which is not authenticated here (cds-hooks/sandbox, src/retrieve-data-helpers/
+service-exchange.js, discovery-services-retrieval.js, components/CardList/card-list.jsx).
 """
 
 from __future__ import annotations
@@ -88,10 +92,10 @@ class OpenAccess:
 
 def audiences(public_url: str, service_id: str, *, feedback: bool = False) -> list[str]:
     """Returns every `aud` value accepted for a call to `service_id` (or its feedback endpoint)."""
-    base = f"{public_url.rstrip('/')}/cds-services"
-    names = [base, f"{base}/{service_id}"]
+    service = f"{public_url.rstrip('/')}/cds-services/{service_id}"
+    names = [service]
     if feedback:
-        names.append(f"{base}/{service_id}/feedback")
+        names.append(f"{service}/feedback")
     return names + [f"{name}/" for name in names]
 
 

@@ -5,11 +5,19 @@ as null (or an empty Bundle); one that hit an error SHOULD send an OperationOutc
 the details MUST omit the key. So: omitted, OperationOutcome or error-shaped -> fetch from fhirServer with the
 bearer; null -> no data, no fetch; Bundle -> its entries; a single resource -> that resource. Data that is
 required and unobtainable without a fhirServer -> 412 (STYLE #8, anti-pattern 7). A prefetched Bundle's next
-pages are followed when a server is available (spec "Pagination in prefetch").
+pages are followed when a server is available (spec "Pagination in prefetch"); without one, a required key's
+Bundle with a `next` link is 412 too, as the fetch path refuses a search it cannot read to the end.
+
+A MedicationRequest may name its drug by `medicationReference` to a Medication the search did not return (the
+prefetch templates have no `_include`: the spec's prefetch subset does not list it). When a fhirServer is given,
+those Medications are read (`Medication/<id>`, at most MAX_MEDICATION_READS, in parallel, under the same guard,
+bearer and time budget) and added beside the requests, so the mapper can resolve them. A read that fails leaves
+the request unresolved, counted as uncoded, as before: it is never a reason to refuse the call.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -18,7 +26,7 @@ from typing import Any
 
 from hooks.spec import CdsServiceSpec
 from service.cds_models import HookRequest
-from service.errors import FhirTransientError, PrefetchUnavailable
+from service.errors import FhirTransientError, FhirUnavailable, PrefetchUnavailable
 from service.fhir_client import FhirAccess, Resource, bundle_resources, next_link
 from service.outbound import Deadline
 from service.queries import render_query
@@ -34,6 +42,7 @@ class Gathered:
     fetched: list[str] = field(default_factory=list)  # fetched from fhirServer
     unavailable: list[str] = field(default_factory=list)  # optional keys nobody could supply
     prefetch_partial: list[str] = field(default_factory=list)  # prefetched Bundle with pages left unread
+    medications_read: int = 0  # referenced Medications read from fhirServer (the mapper resolves the references)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,10 @@ def _plan_fetches(
             got.unavailable.append(key)
     return plan
 
+
+MAX_MEDICATION_READS = 50  # referenced Medications read per hook call; any beyond stay unresolved (uncoded)
+_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")  # FHIR R4 `id`: nothing that could change the path or query
+_MEDICATION_PREFIX = "Medication/"
 
 _BACKSTOP_GRACE_SECONDS = 0.25  # the per-read deadline normally fires first; this catches what it cannot (DNS)
 
@@ -134,10 +147,14 @@ def gather(
         got.prefetch_used.append(key)
         out[key] = given.resources
         if given.bundle is not None and next_link(given.bundle) is not None:
-            if fhir is None:
-                got.prefetch_partial.append(key)  # later pages exist but there is no server to ask
-            else:
+            if fhir is not None:
                 tasks[key] = partial(fhir.rest_of, given.bundle, 1)
+            elif key in spec.required_keys:
+                # Refused like the fetch path's page cap: a card built from part of the record could misstate it
+                # (with `_sort=-date` the unread pages hold the oldest results, the baseline).
+                raise PrefetchUnavailable(f"prefetch key {key!r} is required but its Bundle has unread pages")
+            else:
+                got.prefetch_partial.append(key)  # optional: page 1 is used, and the log line says so
     plan = _plan_fetches(spec, request, fhir is not None, to_fetch, got)
     if fhir is not None:
         for key, query in plan.items():
@@ -146,4 +163,64 @@ def gather(
     out.update(_run_parallel(tasks, workers, None if fhir is None else fhir.deadline))
     for key in got.unavailable:
         out[key] = []
+    if fhir is not None:
+        _read_referenced_medications(got, fhir, keys, workers)
     return got
+
+
+def _medication_id(reference: Any, base: str) -> str | None:
+    """Returns the id of a `Medication/<id>` reference (relative, or absolute under `base`), else None.
+
+    A `#contained` reference, a versioned one, another type, another server or an id that is not a FHIR id give
+    None: only a plain read on the fhirServer itself is ever made.
+    """
+    if not isinstance(reference, str):
+        return None
+    if reference.startswith(f"{base}/"):
+        reference = reference[len(base) + 1 :]
+    if not reference.startswith(_MEDICATION_PREFIX):
+        return None
+    ident = reference[len(_MEDICATION_PREFIX) :]
+    return ident if _FHIR_ID.match(ident) and ident.strip(".") else None  # "." and ".." are path segments
+
+
+def _wanted_medications(got: Gathered, keys: Iterable[str], base: str) -> dict[str, str]:
+    """Returns medication id -> the key whose MedicationRequest references it, for Medications not yet present."""
+    resources = [(key, r) for key in keys for r in got.resources.get(key, ())]
+    present = {r.get("id") for _, r in resources if r.get("resourceType") == "Medication"}
+    wanted: dict[str, str] = {}
+    for key, resource in resources:
+        if resource.get("resourceType") != "MedicationRequest":
+            continue
+        reference = resource.get("medicationReference")
+        ident = _medication_id(reference.get("reference") if isinstance(reference, dict) else None, base)
+        if ident is not None and ident not in present and ident not in wanted:
+            wanted[ident] = key
+    return wanted
+
+
+def _read_medication(fhir: FhirAccess, ident: str) -> list[Resource]:
+    """Returns the Medication `ident` as a one-item list, or [] when it cannot be read (left unresolved)."""
+    try:
+        resource = fhir.read(f"{_MEDICATION_PREFIX}{ident}")
+    except FhirUnavailable:
+        return []
+    if resource.get("resourceType") != "Medication" or resource.get("id") != ident:
+        return []
+    return [resource]
+
+
+def _read_referenced_medications(got: Gathered, fhir: FhirAccess, keys: Iterable[str], workers: int) -> None:
+    """Reads the Medications that gathered MedicationRequests reference but nobody supplied, and adds them."""
+    wanted = _wanted_medications(got, tuple(keys), fhir.base)
+    ids = list(wanted)[:MAX_MEDICATION_READS]
+    if not ids:
+        return
+    tasks: dict[str, Callable[[], list[Resource]]] = {ident: partial(_read_medication, fhir, ident) for ident in ids}
+    try:
+        found = _run_parallel(tasks, workers, fhir.deadline)
+    except FhirUnavailable:  # the call's time budget ran out: the requests stay unresolved, counted as uncoded
+        return
+    for ident, medications in found.items():
+        got.resources[wanted[ident]].extend(medications)
+        got.medications_read += len(medications)

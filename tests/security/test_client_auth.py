@@ -196,7 +196,6 @@ def test_valid_es384_and_rs384_tokens_are_accepted(jwt_app: JwtApp, keys: Keys, 
         pytest.param(SERVICE_URL, id="service-url"),
         pytest.param([SERVICE_URL], id="service-url-in-array"),
         pytest.param(["https://other.example.org", SERVICE_URL], id="one-of-several"),
-        pytest.param(f"{PUBLIC_URL}/cds-services", id="discovery-base"),
         pytest.param(SERVICE_URL + "/", id="trailing-slash"),
     ],
 )

@@ -63,6 +63,9 @@ class LabResult:
     source_unit: str  # the unit as the lab sent it (UCUM code, else the unit string), for "converted from" notes
     interpretation: Interpretation = Interpretation.UNKNOWN
     from_24h_collection: bool = False  # a UPCR measured on a 24-h sample (LOINC 13801-6, 40486-3)
+    # valueQuantity.comparator of a censored result ("<", "<=", ">", ">="): the true value lies on that side of
+    # `value` ("< 0.10 g/g" is at most 0.10). None: `value` is the measured value itself.
+    comparator: str | None = None
 
     @property
     def decides(self) -> bool:

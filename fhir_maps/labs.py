@@ -18,7 +18,11 @@ from fhir_maps import codes, units
 from fhir_maps.domain import CANONICAL_UNIT, Interpretation, LabConcept, LabResult, LabSeries, ResultStatus
 from fhir_maps.parse import Coding, Skip, SkipReason, any_in, as_instant, model_codings, raw_codings, validate
 
-__all__ = ["Skip", "SkipReason", "build_lab_series", "lab_concept", "map_observation"]
+__all__ = ["COMPARATORS", "Skip", "SkipReason", "build_lab_series", "lab_concept", "map_observation"]
+
+# Quantity.comparator (FHIR R4 QuantityComparator): a censored result, e.g. "< 0.10 g/g" below the lab's reporting
+# limit or "> 90 mL/min/1.73 m2" above it. Any other code is left out as invalid: it gives no bound to judge.
+COMPARATORS = frozenset({"<", "<=", ">", ">="})
 
 # Observation.status (FHIR R4 ObservationStatus). Anything not listed (entered-in-error, cancelled, unknown) is
 # excluded: response-model.md §3 lets only final/amended/corrected decide, and shows preliminary.
@@ -61,6 +65,9 @@ def map_observation(resource: Mapping[str, Any]) -> LabResult | Skip:
     if converted is None:
         return Skip(SkipReason.UNKNOWN_UNIT, concept)
     value, source_unit = converted
+    comparator = quantity.comparator
+    if comparator is not None and comparator not in COMPARATORS:
+        return Skip(SkipReason.INVALID, concept)  # e.g. R5's "ad" (sufficient to achieve): no bound to judge
     return LabResult(
         concept=concept,
         when=when,
@@ -70,6 +77,7 @@ def map_observation(resource: Mapping[str, Any]) -> LabResult | Skip:
         source_unit=source_unit,
         interpretation=_interpretation(obs),
         from_24h_collection=any_in(codes.UPCR_24H_SAMPLE, model_codings(obs.code)),
+        comparator=comparator,
     )
 
 
@@ -86,7 +94,8 @@ def _effective_time(obs: Any) -> datetime | None:
 def _canonical_value(concept: LabConcept, quantity: Any) -> tuple[Decimal, str] | None:
     """The UCUM code is tried first (when the system is UCUM or absent), then the human-readable unit string.
 
-    A comparator ("<", ">=") is dropped and the number kept: a "<0.2 g/g" result is read as 0.2 g/g.
+    Every conversion is a positive factor, so a comparator ("<", ">=") keeps its direction: `map_observation`
+    keeps it on the LabResult, and the rules judge the censored value as a bound, never as the number itself.
     """
     candidates: list[str] = []
     if quantity.code and quantity.system in (None, codes.UCUM):

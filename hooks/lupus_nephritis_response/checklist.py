@@ -3,6 +3,11 @@
 An item is flagged only when the patient's data show it, with the data that triggered it; everything the record
 cannot show is listed as a check for the clinician, never as "excluded". The seed: true resistance is rare, and
 many apparent non-responders are non-adherent, under-dosed, or have chronic damage, TMA or a class V transition.
+
+In pregnancy the checklist never nudges towards a fetotoxic drug: no "dose below target" for mycophenolate or
+cyclophosphamide (teratogenic, response-model.md section 7), which are flagged when active instead; and no "no RAAS
+blocker" item: a RAAS blocker is not suggested while pregnancy is recorded (a safety hold, see `supportive.py`),
+and one that is active is flagged.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from hooks.lupus_nephritis_response.criteria import CriteriaSet
 from hooks.lupus_nephritis_response.lines import TreatmentLine
 from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState
 from hooks.lupus_nephritis_response.response import Measurements
+from hooks.lupus_nephritis_response.therapies import TERATOGENIC_AGENTS
 
 MMF_TARGET_MIN_MG_PER_DAY = Decimal(2000)  # seed: 2-3 g/day; EULAR 2019 abstract (PRIMARY)
 # response-model.md section 6: mycophenolic acid < 1.44 g/day (the enteric-coated salt's dose equivalent to 2 g MMF)
@@ -78,11 +84,14 @@ def _adherence(line: TreatmentLine) -> Iterator[ChecklistItem]:
         yield ChecklistItem("adherence", ItemState.CHECK)
 
 
-def _dose(line: TreatmentLine, today: date) -> Iterator[ChecklistItem]:
+def _dose(line: TreatmentLine, today: date, pregnant: bool) -> Iterator[ChecklistItem]:
     found = False
     for e in line.episodes:
         target = DOSE_TARGETS.get(e.agent)
         if target is None or not e.active_on(today):
+            continue
+        if pregnant and e.agent in TERATOGENIC_AGENTS:
+            found = True  # no dose advice for a teratogenic agent in pregnancy: `_teratogens` flags it instead
             continue
         if e.daily_dose_mg is None:
             found = True
@@ -130,14 +139,27 @@ def _active(data: PatientData, agent: Agent, today: date) -> bool:
     return any(e.agent is agent and e.active_on(today) for e in data.episodes)
 
 
+def _teratogens(data: PatientData, today: date) -> Iterator[ChecklistItem]:
+    """Flags each teratogenic agent (mycophenolate, cyclophosphamide) active while pregnancy is recorded."""
+    if not data.has(ConditionKind.PREGNANCY):
+        return
+    for agent in sorted(TERATOGENIC_AGENTS):
+        if _active(data, agent, today):
+            yield ChecklistItem("teratogen-in-pregnancy", ItemState.FLAGGED, (("agent", agent),))
+
+
 def _supportive(data: PatientData, m: Measurements | None, cs: CriteriaSet, today: date) -> Iterator[ChecklistItem]:
     current = m.proteinuria.current if m else None
     # "While proteinuric" (response-model.md section 6) read as: not below the set's complete-response ceiling.
     threshold = cs.complete.max_proteinuria
     proteinuric = current is not None and threshold is not None and current.value >= threshold
-    if proteinuric and current is not None and not _active(data, Agent.RAAS_BLOCKER, today):
+    raas_active = _active(data, Agent.RAAS_BLOCKER, today)
+    pregnant = data.has(ConditionKind.PREGNANCY)
+    if pregnant and raas_active:
+        yield ChecklistItem("raas-in-pregnancy", ItemState.FLAGGED)
+    if proteinuric and current is not None and not raas_active:
         params = (("value", Amount(current.value, 2)), ("unit", current.concept), ("day", current.day))
-        yield ChecklistItem("no-raas", ItemState.FLAGGED, params)
+        yield ChecklistItem("raas-held-in-pregnancy" if pregnant else "no-raas", ItemState.FLAGGED, params)
     if not _active(data, Agent.HYDROXYCHLOROQUINE, today):
         yield ChecklistItem("no-hcq", ItemState.FLAGGED)
     yield ChecklistItem("supportive", ItemState.CHECK)
@@ -162,9 +184,10 @@ def review_checklist(
     """Returns the checklist, flagged items first, then data not recorded, then manual checks."""
     items = [
         *_adherence(line),
-        *_dose(line, today),
+        *_dose(line, today, data.has(ConditionKind.PREGNANCY)),
         *_chronic_damage(m, cs),
         *_conditions(data, classes),
+        *_teratogens(data, today),
         *_matched_by_name(line),
         *_supportive(data, m, cs, today),
     ]

@@ -61,6 +61,11 @@ class CriteriaSet:
     improvement: ResponseTest | None
     kidney_tolerance: Decimal  # stable = eGFR not below (1 - tolerance) x baseline, creatinine not above (1 + t) x
     checkpoints: tuple[Checkpoint, ...]  # in time order
+    # True: the checkpoints are milestones of one trajectory, and a later target supersedes the earlier ones (EULAR
+    # 2019/2025: >= 25% by 3 months, >= 50% by 6, < 0.7 g/g by 12). An earlier miss then makes no refractory call
+    # while the latest due milestone is undecided. False: each checkpoint is its own refractory criterion (the
+    # seed's "no improvement by 3-4 months, no PR by 6-12, no CR by 24"). See response.judge_checkpoints.
+    later_supersedes: bool = False
 
     @property
     def display_name(self) -> str:
@@ -197,6 +202,7 @@ EULAR25_SET = CriteriaSet(
             "milestone-12", EULAR25_12M_MONTHS, None, ResponseTest(max_proteinuria=EULAR25_12M_PROTEINURIA_BELOW)
         ),
     ),
+    later_supersedes=True,  # milestones of one trajectory (response-model.md section 4; evidence.md section 2)
 )
 
 _EULAR19_3M = ResponseTest(min_fall=EULAR19_3M_MIN_FALL)
@@ -215,6 +221,7 @@ EULAR19_SET = CriteriaSet(
             "milestone-12", EULAR19_12M_MONTHS, None, ResponseTest(max_proteinuria=EULAR19_12M_PROTEINURIA_BELOW)
         ),
     ),
+    later_supersedes=True,  # milestones of one trajectory (response-model.md section 4; evidence.md section 2)
 )
 
 # ACR 2012 as the seed quotes it (seed para 2: keep the induction regimen "for another 6 months before considering

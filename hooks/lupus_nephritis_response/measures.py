@@ -3,11 +3,16 @@
 Each is picked "as of" a day, so the same code judges today and the day of an earlier therapy change. Only results
 that may decide (`LabResult.decides`: final, amended, corrected) are picked; a newer preliminary result is reported,
 never used (response-model.md section 3).
+
+Censored results ("< 0.10 g/g", "> 90 mL/min/1.73 m2") are judged as bounds, never as the number (`decide`): every
+test here is monotone in each value, so a test that passes with the bound passes for every value the bound allows
+when the uncertainty can only help it, and fails soundly when the uncertainty can only hurt it; anything else is
+UNDECIDED, which never supports a refractory call (response-model.md section 7: never decide from a value we lack).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,6 +26,22 @@ BASELINE_DAYS_AFTER_T0 = 14  # response-model.md section 3
 CURRENT_MAX_AGE_DAYS = 90  # response-model.md section 3: current = latest at or before today, no older than 90 days
 ACTIVE_SEDIMENT_RBC_PER_HPF = 5  # response-model.md §3: active when RBC > 5/HPF
 PROTEINURIA_CONCEPTS = (LabConcept.UPCR, LabConcept.PROTEIN_24H)
+# KDIGO CKD category G1 ("normal or high"): an eGFR reported as "> 90" or above is normal kidney function. Used only
+# when baseline and current eGFR are both censored above (the lab's reporting ceiling), where no fall can be measured.
+EGFR_NORMAL_AT_OR_ABOVE = Decimal(90)
+# A strict comparator's bound is excluded ("< 0.5" is below 0.5): tests read it this far beyond the bound, far below
+# any reported precision, so "< 0.5 g/g" meets "below 0.5 g/g" while "<= 0.5 g/g" does not decide it.
+STRICT_BOUND_OFFSET = Decimal("1e-9")
+AT_MOST = frozenset({"<", "<="})  # comparators whose true value is at most the reported number
+AT_LEAST = frozenset({">", ">="})  # comparators whose true value is at least the reported number
+
+
+class Decision(StrEnum):
+    """A test judged on possibly censored values."""
+
+    HOLDS = "holds"
+    FAILS = "fails"
+    UNDECIDED = "undecided"  # the censored value's bound does not decide the test
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +51,37 @@ class Reading:
     concept: LabConcept
     value: Decimal
     day: date
+    comparator: str | None = None  # "<", "<=", ">", ">=": a censored result (`value` is the bound); None: exact
+
+    @property
+    def test_value(self) -> Decimal:
+        """Returns the number a test reads: the value, or just beyond a strict comparator's excluded bound."""
+        if self.comparator == "<":
+            return self.value - STRICT_BOUND_OFFSET
+        if self.comparator == ">":
+            return self.value + STRICT_BOUND_OFFSET
+        return self.value
+
+    def uncertainty(self, *, higher_passes: bool) -> int:
+        """Returns +1 when the true value can only make a test easier than `test_value` does, -1 when it can only
+        make it harder, 0 when the value is exact. `higher_passes`: the test passes more easily as the value rises.
+        """
+        if self.comparator in AT_LEAST:
+            return 1 if higher_passes else -1
+        if self.comparator in AT_MOST:
+            return -1 if higher_passes else 1
+        return 0
+
+
+def decide(passes: bool, uncertainties: Sequence[int]) -> Decision:
+    """Returns how a monotone test judged on `test_value`s stands for the true values.
+
+    A pass holds when no censored value can make the test harder; a fail holds when none can make it easier;
+    otherwise the bound does not decide (response-model.md section 7).
+    """
+    if passes:
+        return Decision.HOLDS if all(u >= 0 for u in uncertainties) else Decision.UNDECIDED
+    return Decision.FAILS if all(u <= 0 for u in uncertainties) else Decision.UNDECIDED
 
 
 def relative_change(baseline: Reading, current: Reading) -> Decimal | None:
@@ -50,7 +102,7 @@ def current_window(as_of: date) -> tuple[date, date]:
 
 
 def _reading(result: LabResult) -> Reading:
-    return Reading(result.concept, result.value, result.when.date())
+    return Reading(result.concept, result.value, result.when.date(), result.comparator)
 
 
 def _in(day: date, window: tuple[date, date]) -> bool:
@@ -137,6 +189,7 @@ class KidneyState(StrEnum):
     STABLE = "stable"
     WORSE = "worse"  # fell (eGFR) or rose (creatinine) beyond the set's tolerance
     UNKNOWN = "unknown"
+    CENSORED = "censored"  # both values present, but a censored one ("< 60") does not decide: no refractory call
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +202,14 @@ class KidneyFunction:
 
     @property
     def change(self) -> Decimal | None:
-        """Returns the relative change from baseline, or None."""
-        if self.baseline is None or self.current is None:
+        """Returns the relative change from baseline, or None (also when either value is censored)."""
+        if self.baseline is None or self.current is None or self.baseline.comparator or self.current.comparator:
             return None
         return relative_change(self.baseline, self.current)
+
+
+# CKD-EPI eGFR falls as creatinine rises: a censored creatinine gives an eGFR censored the other way.
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
 def _computed_egfr(data: PatientData, result: LabResult) -> LabResult | None:
@@ -166,7 +223,10 @@ def _computed_egfr(data: PatientData, result: LabResult) -> LabResult | None:
         value = ckd_epi_2021(result.value, age, data.demographics.sex)
     except ValueError:  # unknown sex, under 18, or a non-positive creatinine: compare creatinine instead
         return None
-    return LabResult(LabConcept.EGFR, result.when, value, "mL/min/{1.73_m2}", result.status, "computed")
+    comparator = _FLIPPED.get(result.comparator) if result.comparator else None
+    return LabResult(
+        LabConcept.EGFR, result.when, value, "mL/min/{1.73_m2}", result.status, "computed", comparator=comparator
+    )
 
 
 def _pair(results: list[LabResult], t0: date, as_of: date) -> tuple[LabResult, LabResult] | None:
@@ -175,9 +235,37 @@ def _pair(results: list[LabResult], t0: date, as_of: date) -> tuple[LabResult, L
 
 
 def _state(method: KidneyMethod, baseline: Reading, current: Reading, tolerance: Decimal) -> KidneyState:
+    """Returns STABLE or WORSE, or CENSORED when a censored value's bound does not decide (see `decide`).
+
+    An eGFR reported as "> 90" passes whenever 90 is not below the baseline-derived floor; when the baseline is
+    censored above too ("> 90" then "> 90"), the current value is in the normal range (KDIGO G1) and no fall can be
+    measured, so it counts as stable ("normal or stable", response-model.md section 4).
+    """
+    b, c = baseline.test_value, current.test_value
     if method is KidneyMethod.CREATININE:  # creatinine rises as function falls
-        return KidneyState.STABLE if current.value <= baseline.value * (1 + tolerance) else KidneyState.WORSE
-    return KidneyState.STABLE if current.value >= baseline.value * (1 - tolerance) else KidneyState.WORSE
+        passes = c <= b * (1 + tolerance)
+        higher_passes = False
+    else:
+        passes = c >= b * (1 - tolerance)
+        higher_passes = True
+    decision = decide(
+        passes,
+        (current.uncertainty(higher_passes=higher_passes), baseline.uncertainty(higher_passes=not higher_passes)),
+    )
+    if (
+        decision is Decision.UNDECIDED
+        and passes
+        and method is not KidneyMethod.CREATININE
+        and current.comparator in AT_LEAST
+        and baseline.comparator in AT_LEAST
+        and current.value >= EGFR_NORMAL_AT_OR_ABOVE
+    ):
+        decision = Decision.HOLDS
+    return {
+        Decision.HOLDS: KidneyState.STABLE,
+        Decision.FAILS: KidneyState.WORSE,
+        Decision.UNDECIDED: KidneyState.CENSORED,
+    }[decision]
 
 
 def kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal) -> KidneyFunction:
@@ -215,6 +303,7 @@ class SedimentState(StrEnum):
     INACTIVE = "inactive"
     UNTYPED_CASTS = "untyped-casts"  # casts present, type not reported: does not decide
     UNKNOWN = "unknown"  # not measured in the window: never assumed inactive
+    CENSORED = "censored"  # a censored count ("< 10 /HPF") does not decide between active and inactive
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +313,12 @@ class Sediment:
     rbc_flagged_abnormal: bool = False
     cellular_casts: Reading | None = None
     untyped_casts: Reading | None = None
+
+
+def _quiet(result: LabResult, at_most: Decimal) -> Decision:
+    """Returns whether a count is at most `at_most` (HOLDS), above it (FAILS), or undecided by its bound."""
+    r = _reading(result)
+    return decide(r.test_value <= at_most, (r.uncertainty(higher_passes=False),))
 
 
 def sediment(data: PatientData, as_of: date) -> Sediment:
@@ -242,10 +337,16 @@ def sediment(data: PatientData, as_of: date) -> Sediment:
         latest(LabConcept.CASTS_UNTYPED),
     )
     flagged = bool(rbc and rbc.interpretation is Interpretation.ABNORMAL)
-    if (rbc and (rbc.value > ACTIVE_SEDIMENT_RBC_PER_HPF or flagged)) or (casts and casts.value > 0):
+    # Each count is judged as "quiet" (RBC <= 5/HPF, no cellular casts); a censored count only where its bound
+    # decides: "< 2 /HPF" is quiet, "> 10 /HPF" is active, "< 10 /HPF" decides nothing.
+    rbc_quiet = _quiet(rbc, Decimal(ACTIVE_SEDIMENT_RBC_PER_HPF)) if rbc else None
+    casts_quiet = _quiet(casts, Decimal(0)) if casts else None
+    if flagged or Decision.FAILS in (rbc_quiet, casts_quiet):
         state = SedimentState.ACTIVE
     elif rbc is None:
         state = SedimentState.UNKNOWN
+    elif Decision.UNDECIDED in (rbc_quiet, casts_quiet):
+        state = SedimentState.CENSORED
     elif untyped and untyped.value > 0 and casts is None:
         state = SedimentState.UNTYPED_CASTS
     else:

@@ -55,6 +55,7 @@ class Missing(StrEnum):
     BASELINE = "baseline"  # no decisive proteinuria in [T0 - 90 d, T0 + 14 d]
     CURRENT = "current"  # no decisive proteinuria in the last 90 days
     SINCE_BASELINE = "since-baseline"  # the only recent value is the baseline itself, and a checkpoint is due
+    TREATMENT_LINE = "treatment-line"  # no line agent recognised today, but some medication orders were not recognised
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,16 +134,23 @@ def evaluate(data: PatientData, ctx: RuleContext) -> Assessment:
 
     LN active but no line agent active today gives no response card (an Assessment without a verdict): the issue
     asks for no card "when LN is inactive and no induction therapy is recorded"; only the supportive-care card can
-    show for untreated LN.
+    show for untreated LN. When some medication orders could not be recognised, the line cannot be ruled out: the
+    verdict is "cannot assess" (Missing.TREATMENT_LINE), never a silent empty response.
     """
     cs = get_criteria_set(ctx.criteria_set)
+    uncoded = data.report.medication_requests_uncoded
     if not in_scope(data):
-        return Assessment(in_scope=False)
+        return Assessment(in_scope=False, uncoded_medications=uncoded)
     classes = ln_classes(data)
     line = current_line(data, cs, ctx.today)
     gaps = supportive_gaps(data, cs, ctx.today)
     if line is None:
-        return Assessment(in_scope=True, criteria=cs, today=ctx.today, classes=classes, supportive=gaps)
+        no_line = Assessment(
+            in_scope=True, criteria=cs, today=ctx.today, classes=classes, uncoded_medications=uncoded, supportive=gaps
+        )
+        if uncoded:
+            return replace(no_line, verdict=Verdict.CANNOT_ASSESS, missing=(Missing.TREATMENT_LINE,))
+        return no_line
     a = replace(_assess_line(data, ctx.today, cs, classes, line), supportive=gaps)
     if a.verdict is Verdict.REFRACTORY and a.measurements is not None:
         a = replace(a, therapy=plan_therapy(data, cs, line, a.measurements, classes, a.checklist, ctx.today))

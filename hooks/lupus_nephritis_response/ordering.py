@@ -29,6 +29,7 @@ from hooks.lupus_nephritis_response.therapies import (
     Fact,
     TherapyOption,
     Tier,
+    excluded_after,
 )
 
 _CONDITION_FACTS = (
@@ -139,14 +140,16 @@ def reason_key(option: TherapyOption, facts: frozenset[Fact]) -> str:
     return next(key for fact, key in option.reasons if fact is None or fact in facts)
 
 
+def excluded_agents(tried: Iterable[Agent]) -> frozenset[Agent]:
+    """Returns every agent not offered as new: those tried, with their drug family or class (all calcineurin
+    inhibitors once one was tried, both mycophenolate forms once one was)."""
+    return frozenset(a for agent in tried for a in excluded_after(agent))
+
+
 def _rows(facts: frozenset[Fact], tried: tuple[Agent, ...], guidelines: tuple[str, ...]) -> list[TherapyOption]:
-    """Returns the rows that fit and add nothing already tried, in table order."""
-    tried_families = set(tried)
-    return [
-        o
-        for o in THERAPY_TABLE
-        if fits(o, facts, guidelines) and not tried_families.intersection(family(a) for a in o.adds)
-    ]
+    """Returns the rows that fit and add nothing already tried (class-wide), in table order."""
+    excluded = excluded_agents(tried)
+    return [o for o in THERAPY_TABLE if fits(o, facts, guidelines) and not excluded.intersection(o.adds)]
 
 
 def plan_therapy(

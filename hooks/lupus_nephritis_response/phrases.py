@@ -15,11 +15,13 @@ from hooks.lupus_nephritis_response.criteria import CriteriaSet, Level, Response
 from hooks.lupus_nephritis_response.lines import TreatmentLine
 from hooks.lupus_nephritis_response.measures import Proteinuria, Reading
 from hooks.lupus_nephritis_response.model import Assessment
-from hooks.lupus_nephritis_response.response import Response
+from hooks.lupus_nephritis_response.response import Response, Unassessed
 from hooks.lupus_nephritis_response.text import fmt_amount, fmt_date, fmt_months, fmt_pct, join, t
 
 _PLACES = {LabConcept.EGFR: 0, LabConcept.URINE_RBC: 0, LabConcept.CELLULAR_CASTS: 0, LabConcept.CASTS_UNTYPED: 0}
 _KEYS = {LabConcept.UPCR: "upcr", LabConcept.PROTEIN_24H: "protein-24h"}
+_KIDNEY_CONCEPTS = frozenset({LabConcept.EGFR, LabConcept.CREATININE})
+_SEDIMENT_CONCEPTS = frozenset({LabConcept.URINE_RBC, LabConcept.CELLULAR_CASTS, LabConcept.CASTS_UNTYPED})
 
 
 def fit(*candidates: str) -> str:
@@ -59,8 +61,15 @@ def months_phrase(a: Assessment, locale: str) -> str:
 
 
 def reading_value(r: Reading) -> str:
-    """Returns a result's value with the decimals its kind is shown with (eGFR and counts whole, ratios to 0.01)."""
-    return fmt_amount(r.value, _PLACES.get(r.concept, 2))
+    """Returns a result's value with the decimals its kind is shown with (eGFR and counts whole, ratios to 0.01);
+    a censored result keeps its comparator ("< 0.10")."""
+    value = fmt_amount(r.value, _PLACES.get(r.concept, 2))
+    return f"{r.comparator} {value}" if r.comparator else value
+
+
+def reported_phrase(readings: Sequence[Reading], locale: str) -> str:
+    """Returns "UPCR reported as < 0.10 g/g" for each censored reading."""
+    return join([t(f"censored.{r.concept.value}", locale, value=reading_value(r)) for r in readings], locale)
 
 
 def measure_key(p: Proteinuria) -> str:
@@ -91,14 +100,26 @@ def response_phrase(response: Response | None, locale: str) -> str:
     """Returns the response class as a phrase; a class met only by proteinuria says so."""
     if response is None:
         return t("level.no-result", locale)
+    if response.undecided is not None and response.undecided > (response.provisional or Level.NONE):
+        level = t(f"level.{int(response.undecided)}", locale)
+        return t("level.censored", locale, level=level, reported=reported_phrase(response.censored, locale))
     if response.provisional is not None:
         return t("level.provisional", locale, level=t(f"level.{int(response.provisional)}", locale))
     return t(f"level.{int(response.level)}", locale)
 
 
 def unassessed_phrase(response: Response, locale: str) -> str:
-    """Returns "kidney function and sediment" (what a class met by proteinuria only could not check)."""
-    return join([t(f"unassessed.{u.value}", locale) for u in response.unassessed], locale)
+    """Returns "kidney function and sediment" (what a class met by proteinuria only could not check), naming a
+    censored value behind it: "kidney function (eGFR reported as < 60 mL/min/1.73 m²)"."""
+    concepts = {Unassessed.KIDNEY: _KIDNEY_CONCEPTS, Unassessed.SEDIMENT: _SEDIMENT_CONCEPTS}
+    parts = []
+    for u in response.unassessed:
+        what = t(f"unassessed.{u.value}", locale)
+        behind = [r for r in response.censored if r.concept in concepts[u]]
+        parts.append(
+            t("censored.with", locale, what=what, reported=reported_phrase(behind, locale)) if behind else what
+        )
+    return join(parts, locale)
 
 
 def level_name(level: Level, locale: str) -> str:

@@ -110,6 +110,25 @@ def cannot_assess_summary(a: Assessment, locale: str) -> str:
     return fit(t("summary.cannot-assess", locale, what=what))
 
 
+def orders_phrase(count: int, locale: str) -> str:
+    """Returns "1 medication order" or "3 medication orders"."""
+    return t("orders.one" if count == 1 else "orders.many", locale, count=count)
+
+
+def unknown_line_summary(a: Assessment, locale: str) -> str:
+    what = t("unrecognised-short", locale, orders=orders_phrase(a.uncoded_medications, locale))
+    return fit(t("summary.cannot-assess", locale, what=what))
+
+
+def unknown_line_detail(a: Assessment, cs: CriteriaSet, locale: str) -> str:
+    """Returns why no treatment line could be determined: no recognised line agent, some orders not recognised."""
+    return _blocks(
+        t("detail.cannot.line", locale, orders=orders_phrase(a.uncoded_medications, locale)),
+        t("detail.cannot.line.action", locale),
+        t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
+    )
+
+
 def _blocks(*blocks: str) -> str:
     return "\n\n".join(b for b in blocks if b)
 
@@ -235,10 +254,16 @@ def render(a: Assessment, ctx: RuleContext) -> list[Card]:
 
 
 def response_cards(a: Assessment, ctx: RuleContext) -> list[Card]:
-    """Returns the response card for `a`: none without a current line, else exactly one."""
+    """Returns the response card for `a`: exactly one on a line; without a line, the "cannot assess" card when
+    unrecognised medication orders leave the line undetermined, else none."""
     cs, line, loc = a.criteria, a.line, ctx.locale
-    if not a.in_scope or cs is None or line is None or a.verdict is None:
+    if not a.in_scope or cs is None or a.verdict is None:
         return []
+    if line is None:
+        if a.verdict is not Verdict.CANNOT_ASSESS or Missing.TREATMENT_LINE not in a.missing:
+            return []
+        summary, text = unknown_line_summary(a, loc), unknown_line_detail(a, cs, loc)
+        return [_card(ctx, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
     if a.verdict is Verdict.REFRACTORY:
         summary, text = refractory_summary(a, line, loc), refractory_detail(a, cs, line, loc)
         return [_card(ctx, cs, RULE_REFRACTORY, Indicator.WARNING, summary, text)]
@@ -256,6 +281,7 @@ def response_cards(a: Assessment, ctx: RuleContext) -> list[Card]:
 
 # The longest realistic values each summary template is filled with, for the startup length check (STYLE #6).
 LONGEST_MONTHS = 120  # ten years on one line
+LONGEST_UNCODED = 999  # medication orders not recognised, for the "cannot assess" summary
 LONGEST_AGENTS = (  # a maintenance line after CYC induction with an add-on, and a triple combination
     "cyclophosphamide then mycophenolate mofetil + belimumab",
     "mycophenolate mofetil + voclosporin + belimumab",
@@ -288,5 +314,10 @@ def summary_samples(locale: str = "en") -> tuple[str, ...]:
         ),
         t("summary.status.short", locale, response=response, months=months, agents=agents),
         *(t("summary.cannot-assess", locale, what=v) for k, v in catalogue.items() if k.startswith("missing-short.")),
+        t(
+            "summary.cannot-assess",
+            locale,
+            what=t("unrecognised-short", locale, orders=orders_phrase(LONGEST_UNCODED, locale)),
+        ),
         *therapy_summary_samples(locale),
     )

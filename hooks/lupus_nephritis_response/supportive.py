@@ -5,6 +5,11 @@ sodium and protein restriction, blood pressure control, minimisation of proteinu
 antimalarials "unless there is any contraindication" and treatment of dyslipidaemia (SEED TEXT; response-model.md
 section 6 lists the two the record can show: no RAAS blocker while proteinuric, no hydroxychloroquine). Blood
 pressure, diet and lipids are not read by this service: the card names them as checks, never as missing.
+
+Pregnancy (an active pregnancy Condition): a RAAS blocker is never suggested, and one that is active is flagged. This
+is a safety hold, not a guideline reading: neither the seed nor evidence.md states the fetotoxicity of ACE
+inhibitors and ARBs, so the card says only that they are not suggested while pregnancy is recorded and asks for
+review with obstetric and nephrology care.
 """
 
 from __future__ import annotations
@@ -12,22 +17,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from fhir_maps.domain import Agent, PatientData
+from fhir_maps.domain import Agent, ConditionKind, PatientData
 from hooks.lupus_nephritis_response.criteria import CriteriaSet
 from hooks.lupus_nephritis_response.measures import PROTEINURIA_CONCEPTS, Reading, pick_current
 
 
 @dataclass(frozen=True, slots=True)
 class SupportiveGaps:
-    """What the record lacks. `proteinuria` is the result that makes RAAS blockade due (None: not due or met)."""
+    """What the record lacks. `proteinuria` is the result that makes RAAS blockade due (None: not due, met, or
+    pregnancy recorded); `raas_held` is that result when pregnancy holds the suggestion back."""
 
     proteinuria: Reading | None
     no_hydroxychloroquine: bool
+    raas_held: Reading | None = None  # proteinuric, no RAAS blocker, pregnancy recorded: not suggested
+    raas_active_in_pregnancy: bool = False  # a RAAS blocker is active while pregnancy is recorded: flagged
 
     @property
     def any(self) -> bool:
-        """Returns True when at least one measure is missing."""
-        return self.proteinuria is not None or self.no_hydroxychloroquine
+        """Returns True when a measure is missing or a RAAS blocker is active in pregnancy (a hold alone is not
+        a reason for the card: it only replaces the suggestion on a card shown for something else)."""
+        return self.proteinuria is not None or self.no_hydroxychloroquine or self.raas_active_in_pregnancy
 
 
 def _active(data: PatientData, agent: Agent, today: date) -> bool:
@@ -50,8 +59,13 @@ def supportive_gaps(data: PatientData, cs: CriteriaSet, today: date) -> Supporti
     current = current_proteinuria(data, today)
     ceiling = cs.complete.max_proteinuria
     proteinuric = current is not None and ceiling is not None and current.value >= ceiling
+    raas_active = _active(data, Agent.RAAS_BLOCKER, today)
+    due = current if proteinuric and not raas_active else None
+    pregnant = data.has(ConditionKind.PREGNANCY)
     gaps = SupportiveGaps(
-        proteinuria=current if proteinuric and not _active(data, Agent.RAAS_BLOCKER, today) else None,
+        proteinuria=None if pregnant else due,
         no_hydroxychloroquine=not _active(data, Agent.HYDROXYCHLOROQUINE, today),
+        raas_held=due if pregnant else None,
+        raas_active_in_pregnancy=pregnant and raas_active,
     )
     return gaps if gaps.any else None

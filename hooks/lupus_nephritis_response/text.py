@@ -79,6 +79,18 @@ EN: dict[str, str] = {
     "level.provisional": "{level} by proteinuria",
     "unassessed.kidney": "kidney function",
     "unassessed.sediment": "sediment",
+    # censored results ("< 0.10 g/g"): judged as bounds; one that does not decide a class is named in the card
+    "level.censored": "{level} undecided ({reported})",
+    "censored.upcr": "UPCR reported as {value} g/g",
+    "censored.protein-24h": "24-h protein reported as {value} g/day",
+    "censored.egfr": "eGFR reported as {value} mL/min/1.73 m²",
+    "censored.creatinine": "creatinine reported as {value} mg/dL",
+    "censored.urine-rbc": "RBC reported as {value}/HPF",
+    "censored.cellular-casts": "cellular casts reported as {value}/LPF",
+    "censored.casts-untyped": "casts reported as {value}/LPF",
+    "censored.with": "{what} ({reported})",
+    "kidney-state.censored": "not assessed: a censored value does not decide it",
+    "sediment-state.censored": "unknown: a censored count does not decide it",
     # --- refractory criteria (summary phrases) and their targets -------------------------------------------------
     "criterion.no-improvement": "no improvement",
     "criterion.no-partial": "partial response not reached",
@@ -112,6 +124,9 @@ EN: dict[str, str] = {
     "missing-short.current": "no proteinuria result in the last 90 days",
     "missing-short.both": "no baseline or recent proteinuria",
     "missing-short.since-baseline": "no proteinuria result since the baseline",
+    "unrecognised-short": "{orders} not recognised",
+    "orders.one": "{count} medication order",
+    "orders.many": "{count} medication orders",
     # --- card details (GitHub Markdown) --------------------------------------------------------------------------
     "detail.refractory.head": "**{criterion}** at {months} of {agents} ({window}).",
     "detail.needs": "{target} needs {requirements}.",
@@ -131,6 +146,15 @@ EN: dict[str, str] = {
     "detail.watch": "**Watch:** {criterion} at {months} ({window}). {set} waits until {review} months before a change.",
     "detail.cannot.head": "The response to {agents} (line since {t0}, {months}) cannot be assessed:",
     "detail.cannot.action": "A final urine protein/creatinine ratio (or 24-h protein) now would allow the assessment.",
+    "detail.cannot.line": (
+        "The response to treatment cannot be assessed: no induction or later-line agent was recognised as active "
+        "today, and {orders} could not be recognised (no known RxNorm code or ingredient name), so the treatment "
+        "line and its start could not be determined."
+    ),
+    "detail.cannot.line.action": (
+        "Check the medication list: an order for the current agent with an RxNorm code or its ingredient name "
+        "would allow the assessment."
+    ),
     "missing.baseline": "no baseline proteinuria (UPCR or 24-h urine protein) between {start} and {end}",
     "missing.current": "no final proteinuria result between {start} and {end} (the last 90 days){last}",
     "missing.current.last": "; the last was on {day}",
@@ -184,6 +208,10 @@ EN: dict[str, str] = {
     "check.aps-check": "Antiphospholipid syndrome nephropathy",
     "check.pregnancy": "Pregnancy recorded: mycophenolate and cyclophosphamide are teratogenic",
     "check.pregnancy-check": "Pregnancy",
+    "check.teratogen-in-pregnancy": (
+        "Teratogenic agent active in pregnancy: {agent}; no dose advice is given; review with obstetric and "
+        "nephrology care"
+    ),
     "check.infection": "Active infection recorded",
     "check.infection-check": "Active serious infection (of infections, only sepsis codes are read)",
     "check.class-v": (
@@ -193,6 +221,14 @@ EN: dict[str, str] = {
     "check.class-v-check": "Transition to membranous (class V) disease",
     "check.matched-by-name": "The {agent} order was recognised by its name only, not by a code: check the order",
     "check.no-raas": "No RAAS blocker active while proteinuric ({value} {unit} on {day})",
+    "check.raas-held-in-pregnancy": (
+        "No RAAS blocker active while proteinuric ({value} {unit} on {day}): not suggested while pregnancy is "
+        "recorded (ACE inhibitors and ARBs are avoided in pregnancy); review with obstetric and nephrology care"
+    ),
+    "check.raas-in-pregnancy": (
+        "A RAAS blocker (ACE inhibitor or ARB) is active while pregnancy is recorded: ACE inhibitors and ARBs are "
+        "avoided in pregnancy; review with obstetric and nephrology care"
+    ),
     "check.no-hcq": "No hydroxychloroquine active",
     "check.supportive": "Blood pressure, sodium and protein intake, lipids (supportive care in all patients)",
     # --- notes on the data ---------------------------------------------------------------------------------------

@@ -168,6 +168,19 @@ THERAPY_EN: dict[str, str] = {
         "on {day}, at or above {ceiling} {unit}."
     ),
     "supportive.hcq": "- **Not recorded:** hydroxychloroquine (an antimalarial), unless contraindicated.",
+    "summary.supportive.raas-in-pregnancy": (
+        "Lupus nephritis: RAAS blocker active while pregnancy is recorded \u2014 review with obstetric and "
+        "nephrology care"
+    ),
+    "supportive.raas-in-pregnancy": (
+        "- **Flagged:** a RAAS blocker (ACE inhibitor or ARB) is active while pregnancy is recorded: ACE inhibitors "
+        "and ARBs are avoided in pregnancy; review with obstetric and nephrology care."
+    ),
+    "supportive.raas-held": (
+        "- **Not suggested while pregnancy is recorded:** a RAAS blocker (ACE inhibitor or ARB), although "
+        "proteinuric ({measure} {value} {unit} on {day}, at or above {ceiling} {unit}); ACE inhibitors and ARBs "
+        "are avoided in pregnancy: review with obstetric and nephrology care."
+    ),
     "supportive.checks": (
         "- Check: blood pressure control, dietary sodium and protein restriction, and treatment of dyslipidaemia "
         "(not read by this service)."

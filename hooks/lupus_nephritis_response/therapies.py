@@ -67,7 +67,19 @@ RITUXIMAB_EARLY_RELAPSE_MONTHS = Decimal(12)
 CNI_EGFR_CAUTION_AT_OR_BELOW = Decimal(45)
 # response-model.md section 7 ("a teratogenic agent (MMF, CYC) in pregnancy"); the checklist says the same.
 TERATOGENIC_AGENTS = frozenset({Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL, Agent.MYCOPHENOLIC_ACID})
+# Seed, "Calcineurin inhibitors": "The most representative inhibitors within this group are cyclosporine and
+# tacrolimus" and "A new calcineurin inhibitor, voclosporin" (SEED TEXT). One class: an option adding any of them is
+# not offered once any of them was tried (judgement: one mechanism; the seed has no data on switching CNI).
 CALCINEURIN_INHIBITORS = frozenset({Agent.TACROLIMUS, Agent.CYCLOSPORINE, Agent.VOCLOSPORIN})
+# Mycophenolate mofetil and mycophenolic acid deliver the same drug (response-model.md section 6 gives both targets).
+MYCOPHENOLATES = frozenset({Agent.MYCOPHENOLATE_MOFETIL, Agent.MYCOPHENOLIC_ACID})
+# Agents that are never offered as new once one of the same group was tried: the drug family or the drug class.
+EXCLUSION_CLASSES: tuple[frozenset[Agent], ...] = (CALCINEURIN_INHIBITORS, MYCOPHENOLATES)
+
+
+def excluded_after(agent: Agent) -> frozenset[Agent]:
+    """Returns the agents an option may not add once `agent` was tried: its exclusion class, else the agent."""
+    return next((c for c in EXCLUSION_CLASSES if agent in c), frozenset({agent}))
 
 
 def rxnorm_codes(agent: Agent) -> tuple[str, ...]:
@@ -81,7 +93,7 @@ class TherapyOption:
     """One row of the table. Text keys: `therapy.<id>.name`, `.short`, `.regimen`, `.evidence`."""
 
     id: str
-    adds: tuple[Agent, ...]  # agents the option starts; it is not offered when any was tried (class-wide for CNIs)
+    adds: tuple[Agent, ...]  # agents it starts; not offered when one was tried (class-wide: EXCLUSION_CLASSES)
     evidence: EvidenceLevel
     sources: tuple[str, ...]  # evidence.md ids behind every statement in the row, linked ones first
     reasons: tuple[tuple[Fact | None, str], ...]  # (fact, `why.*` key): the first whose fact holds; None = default
@@ -182,7 +194,7 @@ THERAPY_TABLE: tuple[TherapyOption, ...] = (
     ),
     # Seed, CNI: tacrolimus 2 or 3 mg by body weight in 26 CYC-resistant patients (Chinese cohort, Fei 2013); Korean
     # series after IV CYC failure; cyclosporine 2.6-3.7 mg/kg/day after MMF failure (case series, UNVERIFIED).
-    # Not re-offered after either CNI (judgement: one mechanism; the seed has no data on switching CNI).
+    # Not re-offered after any calcineurin inhibitor, voclosporin included (CALCINEURIN_INHIBITORS, one class).
     TherapyOption(
         id="cni",
         adds=(Agent.TACROLIMUS, Agent.CYCLOSPORINE),

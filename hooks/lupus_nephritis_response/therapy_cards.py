@@ -10,12 +10,14 @@ criteria set or the source they rest on, and neither names the patient.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from fhir_maps.domain import Agent, LabConcept
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response.checklist import Param
 from hooks.lupus_nephritis_response.criteria import CriteriaSet
 from hooks.lupus_nephritis_response.evidence import CITATIONS, SEED_CITATION_ID
+from hooks.lupus_nephritis_response.measures import Reading
 from hooks.lupus_nephritis_response.ordering import Caution, PlannedOption, TherapyPlan
 from hooks.lupus_nephritis_response.orders import suggestions
 from hooks.lupus_nephritis_response.overrides import SUPPORTIVE_REASONS, THERAPY_REASONS, override_reasons
@@ -152,22 +154,41 @@ def _supportive_items(g: SupportiveGaps, locale: str) -> list[str]:
     return items + ([t("supportive.item.hcq", locale)] if g.no_hydroxychloroquine else [])
 
 
+def _raas_line(key: str, r: Reading, ceiling: Decimal, locale: str) -> str:
+    kind = "upcr" if r.concept is LabConcept.UPCR else "protein-24h"
+    return t(
+        key,
+        locale,
+        measure=t(f"measure.{kind}", locale),
+        value=reading_value(r),
+        unit=t(f"unit.{kind}", locale),
+        day=fmt_date(r.day),
+        ceiling=fmt_amount(ceiling, 1),
+    )
+
+
 def supportive_detail(g: SupportiveGaps, cs: CriteriaSet, locale: str) -> str:
-    """Returns the missing measures as bullets, then the checks the record cannot show."""
+    """Returns the pregnancy flag, the missing measures (or the RAAS hold in pregnancy) as bullets, then the checks
+    the record cannot show."""
     lines = [t("supportive.head", locale), ""]
     ceiling = cs.complete.max_proteinuria
+    if g.raas_active_in_pregnancy:
+        lines.append(t("supportive.raas-in-pregnancy", locale))
     if g.proteinuria is not None and ceiling is not None:
-        key = "upcr" if g.proteinuria.concept is LabConcept.UPCR else "protein-24h"
-        value, day = reading_value(g.proteinuria), fmt_date(g.proteinuria.day)
-        measure, unit = t(f"measure.{key}", locale), t(f"unit.{key}", locale)
-        raas = t(
-            "supportive.raas", locale, measure=measure, value=value, unit=unit, day=day, ceiling=fmt_amount(ceiling, 1)
-        )
-        lines.append(raas)
+        lines.append(_raas_line("supportive.raas", g.proteinuria, ceiling, locale))
+    if g.raas_held is not None and ceiling is not None:
+        lines.append(_raas_line("supportive.raas-held", g.raas_held, ceiling, locale))
     if g.no_hydroxychloroquine:
         lines.append(t("supportive.hcq", locale))
     lines.append(t("supportive.checks", locale))
     return "\n".join(lines)
+
+
+def supportive_summary(g: SupportiveGaps, locale: str) -> str:
+    """Returns the summary: a RAAS blocker active in pregnancy first, else the measures the record lacks."""
+    if g.raas_active_in_pregnancy:
+        return fit(t("summary.supportive.raas-in-pregnancy", locale))
+    return fit(t("summary.supportive", locale, items=join(_supportive_items(g, locale), locale)))
 
 
 def supportive_card(g: SupportiveGaps, cs: CriteriaSet, ctx: RuleContext) -> Card:
@@ -176,8 +197,9 @@ def supportive_card(g: SupportiveGaps, cs: CriteriaSet, ctx: RuleContext) -> Car
     seed = CITATIONS[SEED_CITATION_ID]
     return Card(
         uuid=ctx.new_uuid(),
-        summary=fit(t("summary.supportive", loc, items=join(_supportive_items(g, loc), loc))),
-        indicator=Indicator.INFO,
+        summary=supportive_summary(g, loc),
+        # A RAAS blocker active while pregnancy is recorded is a safety flag, not a reminder: warn.
+        indicator=Indicator.WARNING if g.raas_active_in_pregnancy else Indicator.INFO,
         source=Source(label=t("source.supportive", loc, set=t(f"set.{cs.id}", loc)), url=seed.url),
         detail=supportive_detail(g, cs, loc),
         override_reasons=override_reasons(loc, SUPPORTIVE_REASONS),
@@ -195,4 +217,5 @@ def summary_samples(locale: str = "en") -> tuple[str, ...]:
         t("summary.therapy.one", locale, first=first),
         t("summary.therapy.none", locale),
         t("summary.supportive", locale, items=items),
+        t("summary.supportive.raas-in-pregnancy", locale),
     )

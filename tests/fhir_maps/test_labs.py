@@ -180,9 +180,9 @@ def test_code_from_another_unit_system_is_not_read_as_ucum() -> None:
     assert result.source_unit == "mg/g"
 
 
-def test_comparator_is_dropped_and_the_number_kept() -> None:
+def test_comparator_is_kept_with_the_number_as_its_bound() -> None:
     resource = observation(valueQuantity={**quantity(0.2, ucum="g/g"), "comparator": "<"})
-    assert mapped(resource).value == Decimal("0.2")
+    assert (mapped(resource).value, mapped(resource).comparator) == (Decimal("0.2"), "<")
 
 
 @pytest.mark.parametrize(

@@ -133,7 +133,8 @@ ORDERS: list[tuple[str, Callable[[], PatientData], str, list[str]]] = [
         lambda: both_failed(
             IV,
             episodes=[
-                episode(CYC, ago(days_for(16)), ago(days_for(10) + 15)),
+                # CYC ran the full 6 months before the switch, so it counts as failed (lines.partial_response_months)
+                episode(CYC, ago(days_for(10) + days_for(6)), ago(days_for(10) + 15)),
                 episode(MMF, ago(days_for(10)), dose=3000),
                 episode(TAC, ago(days_for(10))),
             ],
@@ -282,7 +283,7 @@ def test_cni_options_carry_the_monitoring_and_kidney_cautions() -> None:
 def test_no_cni_caution_when_no_cni_is_offered_or_active() -> None:
     t0 = ago(days_for(10))
     episodes = [
-        episode(CYC, ago(days_for(16)), t0 - timedelta(days=15)),
+        episode(CYC, t0 - timedelta(days=days_for(6)), t0 - timedelta(days=15)),  # 6 months before the switch
         episode(MMF, t0, dose=3000),
         episode(TAC, t0, ago(days_for(1))),  # stopped last month: tried, no longer active
     ]

@@ -1,0 +1,96 @@
+"""Active LN, no line agent recognised today, and some medication orders not recognised: the "cannot assess" card
+says how many orders could not be recognised, instead of a silent empty response. Without unrecognised orders,
+untreated LN still gets no response card."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from fhir_maps.domain import Agent, MappingReport, PatientData
+from hooks.lupus_nephritis_response.model import Missing, Verdict
+from hooks.lupus_nephritis_response.render import summary_samples
+from tests.hooks.builders import ago, assess, cards, episode, response_cards, story
+
+
+def untreated(uncoded: int, **kw: object) -> PatientData:
+    """Active class IV LN, proteinuric, no recognised line agent (the MMF order was not recognised)."""
+    episodes = [episode(Agent.HYDROXYCHLOROQUINE, ago(900)), episode(Agent.RAAS_BLOCKER, ago(900))]
+    report = MappingReport(medication_requests_uncoded=uncoded)
+    return story(7, "3.1", "2.6", episodes=episodes, supportive=False, report=report, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("uncoded", "summary"),
+    [
+        pytest.param(1, "Lupus nephritis response: cannot assess — 1 medication order not recognised", id="one"),
+        pytest.param(3, "Lupus nephritis response: cannot assess — 3 medication orders not recognised", id="three"),
+    ],
+)
+def test_unrecognised_orders_without_a_line_give_a_cannot_assess_card(uncoded: int, summary: str) -> None:
+    data = untreated(uncoded)
+    a = assess(data)
+    assert a.line is None
+    assert a.verdict is Verdict.CANNOT_ASSESS
+    assert a.missing == (Missing.TREATMENT_LINE,)
+    assert a.uncoded_medications == uncoded
+    assert a.therapy is None
+    (card,) = response_cards(data)
+    assert card.rule_id == "ln-cannot-assess"
+    assert card.indicator.value == "info"
+    assert card.summary == summary
+    detail = card.detail or ""
+    assert "could not be recognised" in detail
+    assert "treatment line and its start could not be determined" in detail
+    assert "Criteria: EULAR/ERA-EDTA 2012 as quoted in Santacruz 2023." in detail
+
+
+def test_reviewer_reproduction_mmf_order_not_recognised_is_not_silent() -> None:
+    """r2.py: the MMF order carried an unresolvable medicationReference; the response was {"cards": []}."""
+    data = untreated(1)
+    assert cards(data, show_supportive_card=False) != []
+
+
+@pytest.mark.parametrize(
+    ("uncoded", "rules"),
+    [
+        pytest.param(0, [], id="no-unrecognised-orders-no-card"),
+        pytest.param(2, ["ln-cannot-assess"], id="unrecognised-orders-cannot-assess"),
+    ],
+)
+def test_untreated_ln_card_depends_on_unrecognised_orders(uncoded: int, rules: list[str]) -> None:
+    assert [c.rule_id for c in cards(untreated(uncoded))] == rules
+
+
+def test_supportive_card_still_follows_the_cannot_assess_card() -> None:
+    report = MappingReport(medication_requests_uncoded=2)
+    data = story(7, "3.1", "2.6", episodes=[], supportive=False, report=report)
+    assert [c.rule_id for c in cards(data)] == ["ln-cannot-assess", "ln-supportive-care"]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda r: story(7, "3.1", "2.6", report=r), id="line-path"),
+        pytest.param(lambda r: story(7, "3.1", None, report=r), id="line-cannot-assess-no-current"),
+        pytest.param(lambda r: story(7, "3.1", "2.6", classes=(), report=r), id="line-class-not-recorded"),
+    ],
+)
+def test_uncoded_count_is_kept_on_every_in_scope_path(make: object) -> None:
+    report = MappingReport(medication_requests_uncoded=4)
+    a = assess(make(report))  # type: ignore[operator]
+    assert a.uncoded_medications == 4
+
+
+def test_uncoded_count_is_kept_out_of_scope_and_without_a_line() -> None:
+    report = MappingReport(medication_requests_uncoded=4)
+    out_of_scope = replace(story(7, "3.1", "2.6", report=report), diagnoses=())
+    assert not assess(out_of_scope).in_scope
+    assert assess(out_of_scope).uncoded_medications == 4
+    assert cards(out_of_scope) == []
+    assert assess(untreated(0)).uncoded_medications == 0
+
+
+def test_cannot_assess_summary_sample_fits() -> None:
+    assert any("999 medication orders not recognised" in s for s in summary_samples())

@@ -74,8 +74,9 @@ def observation(
     when: date,
     status: str = "final",
     interpretation: str | None = None,
+    comparator: str | None = None,
 ) -> Resource:
-    """Returns a numeric laboratory Observation with a UCUM quantity."""
+    """Returns a numeric laboratory Observation with a UCUM quantity (censored when `comparator` is given)."""
     if not any(codes.in_value_set(vs, codes.LOINC, loinc) for vs in codes.LAB_VALUE_SETS.values()):
         raise ValueError(f"LOINC {loinc} is in none of the service's lab value sets")
     obs: Resource = {
@@ -97,6 +98,8 @@ def observation(
         "effectiveDateTime": f"{when.isoformat()}T08:30:00Z",
         "valueQuantity": {"value": value, "unit": unit, "system": codes.UCUM, "code": unit},
     }
+    if comparator:
+        obs["valueQuantity"]["comparator"] = comparator
     if interpretation:
         obs["interpretation"] = [{"coding": [{"system": codes.OBS_INTERPRETATION, "code": interpretation}]}]
     return obs

@@ -92,6 +92,36 @@ def _uncoded_medication() -> Story:
     return s
 
 
+AZA = ("359228", "azathioprine 100 MG Oral Tablet")
+
+
+def _aza_maintenance() -> Story:
+    s = Story("ln-fx-aza").demographics().cond("55464009", 40).cond("36402006", 25.5)
+    s.upcr(4.0, 25.3).upcr(1.4, 19.3).upcr(1.3, 9).upcr(1.2, 0.2)
+    s.egfr(75, 25.3).egfr(78, 19.3).egfr(77, 0.2).rbc(30, 25.3).rbc(4, 19.3).rbc(2, 0.2)
+    s.med(CYC, 25, 19.5, dose=(500, "mg"), per_day=1)
+    s.med(AZA, 19, dose=(1, "tablet"), per_day=1)
+    return s.supportive(25)
+
+
+def _short_cyc_course() -> Story:
+    s = Story("ln-fx-shortcyc").demographics().cond("55464009", 30).cond("36402006", 9)
+    s.upcr(3.2, 8.8).upcr(3.0, 7.2).upcr(2.7, 0.2).egfr(88, 8.8).egfr(86, 0.2).rbc(20, 8.8).rbc(3, 0.2)
+    s.med(CYC, 8.5, 7.2, dose=(500, "mg"), per_day=1, status="stopped")
+    s.med(MMF, 7, dose=(3, "tablet"), per_day=2)
+    return s.supportive(8.5)
+
+
+def _censored_responder() -> Story:
+    s = Story("ln-fx-censored").demographics().cond("55464009", 30).cond("36402006", 12.5)
+    s.upcr(3.2, 12.3).upcr(0.1, 0.2, comparator="<").egfr(80, 12.3).egfr(84, 0.2).rbc(20, 12.3).rbc(2, 0.2)
+    return s.med(MMF, 12, dose=(3, "tablet"), per_day=2).supportive(12)
+
+
+def _eular25_met() -> Story:
+    return ln_on_mmf("ln-fx-eular25", 13, 0.80, 0.65)
+
+
 def _low_dose() -> Story:
     return ln_on_mmf("ln-fx-lowdose", 7, 3.1, 2.6, dose=(1, "tablet"))
 
@@ -196,6 +226,34 @@ SCENARIOS: list[Scenario] = [
         "As the demo patient, plus an active order for a blinded study medication with no code and no known name.",
         "refractoriness review whose data notes say one medication order could not be recognised.",
         _uncoded_medication,
+    ),
+    Scenario(
+        "azathioprine-maintenance-25-months",
+        "Class IV LN: IV cyclophosphamide for 6 months reached a partial response, then azathioprine maintenance; "
+        "25 months on, UPCR 1.2 g/g.",
+        "refractoriness review (no complete response after 24 months): azathioprine maintenance keeps the clock "
+        "running from the cyclophosphamide start.",
+        _aza_maintenance,
+    ),
+    Scenario(
+        "short-cyclophosphamide-course-not-failed",
+        "Cyclophosphamide stopped after 6 weeks (no response judged yet), then 7 months of MMF: UPCR 3.0 -> 2.7.",
+        "refractoriness review on MMF; cyclophosphamide is not counted as failed, so switching to it is offered.",
+        _short_cyc_course,
+    ),
+    Scenario(
+        "censored-upcr-complete-response",
+        "12 months of MMF: UPCR 3.20 g/g at baseline, now reported as < 0.10 g/g.",
+        "status card: complete response, the censored value shown as '< 0.10'.",
+        _censored_responder,
+    ),
+    Scenario(
+        "eular-2025-latest-milestone-met",
+        "13 months of MMF, UPCR 0.80 -> 0.65 g/g, judged with EULAR 2025: the 12-month target (< 0.7) is met "
+        "although the 6-month 50% fall was not.",
+        "status card, no refractory call: the latest milestone met supersedes the earlier ones.",
+        _eular25_met,
+        settings={"criteria_set": "eular-2025"},
     ),
     Scenario(
         "mmf-dose-below-target",

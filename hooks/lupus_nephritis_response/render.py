@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response import detail
-from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS, Checkpoint, CriteriaSet
+from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS, Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.evidence import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.lines import TreatmentLine
 from hooks.lupus_nephritis_response.model import Assessment, Missing, Verdict
@@ -88,8 +88,22 @@ def watch_summary(a: Assessment, cs: CriteriaSet, line: TreatmentLine, locale: s
     )
 
 
+def status_response(a: Assessment, locale: str) -> str:
+    """Returns the response phrase of a status card. A set of milestones (EULAR 2019/2025) may have no response
+    class for what the patient reached ("no response yet" after a 19% fall), yet the latest due milestone is met:
+    then the card says so, since that is what the set judges."""
+    latest = a.checkpoints[-1] if a.checkpoints else None
+    r = a.response
+    plain_none = r is not None and r.level is Level.NONE and r.provisional is None and r.undecided is None
+    if plain_none and latest is not None and latest.status is CheckpointStatus.MET:
+        key = f"met.{latest.checkpoint.key}"
+        if key in EN:
+            return t(key, locale)
+    return response_phrase(r, locale)
+
+
 def status_summary(a: Assessment, line: TreatmentLine, locale: str) -> str:
-    response = response_phrase(a.response, locale)
+    response = status_response(a, locale)
     months = months_phrase(a, locale)
     figs = figures(a.proteinuria, locale) if a.proteinuria and a.response else ""
     candidates = []
@@ -197,7 +211,7 @@ def status_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, locale: s
     head = t(
         "detail.status.head",
         locale,
-        response=cap(response_phrase(a.response, locale)),
+        response=cap(status_response(a, locale)),
         months=months_phrase(a, locale),
         agents=line_agents(line, locale),
     )

@@ -85,3 +85,14 @@ def test_seed_criteria_keep_their_behaviour(
 ) -> None:
     a = assess(story(months, baseline, current, rbc=rbc), criteria_set)
     assert tuple(r.status for r in a.checkpoints) == statuses
+
+
+def test_status_card_names_the_met_milestone_when_the_set_has_no_class_for_it() -> None:
+    """EULAR 2025 at 13 months, UPCR 0.80 -> 0.65 g/g: the 12-month target (< 0.7) is met; "no response yet"
+    would misread what the set judged."""
+    from tests.hooks.builders import response_cards, story
+
+    card = response_cards(story(13, "0.80", "0.65"), criteria_set="eular-2025")[0]
+    assert card.summary.startswith("Lupus nephritis: 12-month milestone met after 13 months")
+    assert card.detail is not None
+    assert "no response yet" not in card.detail

@@ -117,6 +117,11 @@ def install_cors(app: Flask, origins: tuple[str, ...]) -> None:
         response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
         response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
         response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+        # Private Network Access: a browser asks before a public page (the hosted CDS Hooks Sandbox) calls a
+        # service on a private or loopback address. Grant it only to origins the CORS setting already allows.
+        asks_private = request.headers.get("Access-Control-Request-Private-Network", "").lower() == "true"
+        if asks_private and _allowed_origin(origins) is not None:
+            response.headers["Access-Control-Allow-Private-Network"] = "true"
         return response
 
     def allow_origin(response: Response) -> Response:

@@ -57,3 +57,18 @@ def test_unlisted_origin_gets_no_allow_origin(make_app: AppFactory) -> None:
     reply = client.get("/cds-services", headers={"Origin": "https://evil.example.com"})
     assert reply.status_code == 200
     assert "Access-Control-Allow-Origin" not in reply.headers
+
+
+def test_private_network_preflight_is_granted_to_an_allowed_origin(make_app: AppFactory) -> None:
+    headers = {**PREFLIGHT, "Access-Control-Request-Private-Network": "true"}
+    reply = make_app().test_client().options(f"/cds-services/{SERVICE_ID}", headers=headers)
+    assert reply.status_code == 204
+    assert reply.headers["Access-Control-Allow-Private-Network"] == "true"
+
+
+def test_private_network_is_not_granted_unasked_or_to_an_unlisted_origin(make_app: AppFactory) -> None:
+    client = make_app().test_client()
+    assert "Access-Control-Allow-Private-Network" not in client.options("/cds-services", headers=PREFLIGHT).headers
+    listed = make_app(settings=service_settings(cors_origins=("https://ehr.example.org",))).test_client()
+    headers = {**PREFLIGHT, "Access-Control-Request-Private-Network": "true"}
+    assert "Access-Control-Allow-Private-Network" not in listed.options("/cds-services", headers=headers).headers

@@ -21,7 +21,7 @@ from enum import StrEnum
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
 from hooks.lupus_nephritis_response.criteria import CriteriaSet
 from hooks.lupus_nephritis_response.lines import TreatmentLine
-from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState
+from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState, surely_below
 from hooks.lupus_nephritis_response.response import Measurements
 from hooks.lupus_nephritis_response.therapies import TERATOGENIC_AGENTS
 
@@ -106,7 +106,7 @@ def _dose(line: TreatmentLine, today: date, pregnant: bool) -> Iterator[Checklis
 
 def _chronic_damage(m: Measurements | None, cs: CriteriaSet) -> Iterator[ChecklistItem]:
     egfr = m.kidney.latest_egfr if m else None
-    if m and egfr is not None and egfr.value < CHRONIC_DAMAGE_EGFR:
+    if m and egfr is not None and surely_below(egfr, CHRONIC_DAMAGE_EGFR):  # "> 15" is not flagged
         params: Params = (("egfr", Amount(egfr.value)), ("day", egfr.day))
         yield ChecklistItem("chronic-damage-low-egfr", ItemState.FLAGGED, params)
     elif m and m.kidney.state is KidneyState.WORSE and m.sediment.state is SedimentState.INACTIVE:

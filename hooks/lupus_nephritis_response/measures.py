@@ -84,6 +84,25 @@ def decide(passes: bool, uncertainties: Sequence[int]) -> Decision:
     return Decision.FAILS if all(u <= 0 for u in uncertainties) else Decision.UNDECIDED
 
 
+def surely_below(reading: Reading, limit: Decimal) -> bool:
+    """Returns True when the true value is below `limit` whatever a censored comparator hides ("< 15" is; "> 15"
+    is not). For flags that prompt an action."""
+    passes = reading.test_value < limit
+    return decide(passes, [reading.uncertainty(higher_passes=False)]) is Decision.HOLDS
+
+
+def surely_above(reading: Reading, limit: Decimal) -> bool:
+    """Returns True when the true value is above `limit` whatever a censored comparator hides ("> 60" is above 45)."""
+    passes = reading.test_value > limit
+    return decide(passes, [reading.uncertainty(higher_passes=True)]) is Decision.HOLDS
+
+
+def surely_at_least(reading: Reading, limit: Decimal) -> bool:
+    """Returns True when the true value is at least `limit` whatever a censored comparator hides."""
+    passes = reading.test_value >= limit
+    return decide(passes, [reading.uncertainty(higher_passes=True)]) is Decision.HOLDS
+
+
 def relative_change(baseline: Reading, current: Reading) -> Decimal | None:
     """Returns (current - baseline) / baseline, or None when the baseline is zero."""
     if baseline.value == 0:

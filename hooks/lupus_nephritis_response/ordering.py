@@ -17,7 +17,7 @@ from fhir_maps.domain import Agent, ConditionKind, LnClass, PatientData
 from hooks.lupus_nephritis_response.checklist import Amount, ChecklistItem, Param, Percent
 from hooks.lupus_nephritis_response.criteria import CriteriaSet
 from hooks.lupus_nephritis_response.lines import TreatmentLine, family
-from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState
+from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState, surely_above
 from hooks.lupus_nephritis_response.response import Measurements, months_between
 from hooks.lupus_nephritis_response.therapies import (
     CALCINEURIN_INHIBITORS,
@@ -209,7 +209,8 @@ def cautions(
 def _kidney_cautions(m: Measurements) -> list[Caution]:
     out = []
     egfr = m.kidney.latest_egfr
-    if egfr is not None and egfr.value <= CNI_EGFR_CAUTION_AT_OR_BELOW:
+    # A caution errs towards showing: only an eGFR surely above the limit ("> 60") leaves it out.
+    if egfr is not None and not surely_above(egfr, CNI_EGFR_CAUTION_AT_OR_BELOW):
         limit = Amount(CNI_EGFR_CAUTION_AT_OR_BELOW)
         out.append(Caution("cni-egfr-low", (("egfr", Amount(egfr.value)), ("day", egfr.day), ("limit", limit))))
     if m.kidney.state is KidneyState.WORSE and m.kidney.change is not None:

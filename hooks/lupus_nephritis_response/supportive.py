@@ -19,7 +19,7 @@ from datetime import date
 
 from fhir_maps.domain import Agent, ConditionKind, PatientData
 from hooks.lupus_nephritis_response.criteria import CriteriaSet
-from hooks.lupus_nephritis_response.measures import PROTEINURIA_CONCEPTS, Reading, pick_current
+from hooks.lupus_nephritis_response.measures import PROTEINURIA_CONCEPTS, Reading, pick_current, surely_at_least
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,7 @@ def current_proteinuria(data: PatientData, today: date) -> Reading | None:
     """Returns the latest decisive proteinuria (UPCR or 24-h protein) of the last 90 days, as the checklist does."""
     results = [r for c in PROTEINURIA_CONCEPTS for r in data.series(c).results if r.when.date() <= today]
     picked = pick_current(results, today)
-    return Reading(picked.concept, picked.value, picked.when.date()) if picked else None
+    return Reading(picked.concept, picked.value, picked.when.date(), picked.comparator) if picked else None
 
 
 def supportive_gaps(data: PatientData, cs: CriteriaSet, today: date) -> SupportiveGaps | None:
@@ -58,7 +58,8 @@ def supportive_gaps(data: PatientData, cs: CriteriaSet, today: date) -> Supporti
     """
     current = current_proteinuria(data, today)
     ceiling = cs.complete.max_proteinuria
-    proteinuric = current is not None and ceiling is not None and current.value >= ceiling
+    # "< 2.0 g/g" may or may not be proteinuric: only a value surely at or above the ceiling prompts the suggestion.
+    proteinuric = current is not None and ceiling is not None and surely_at_least(current, ceiling)
     raas_active = _active(data, Agent.RAAS_BLOCKER, today)
     due = current if proteinuric and not raas_active else None
     pregnant = data.has(ConditionKind.PREGNANCY)

@@ -58,6 +58,7 @@ def lab(
     *,
     status: ResultStatus = ResultStatus.FINAL,
     flag: Interpretation = Interpretation.UNKNOWN,
+    comparator: str | None = None,
 ) -> LabResult:
     return LabResult(
         concept=concept,
@@ -67,6 +68,7 @@ def lab(
         status=status,
         source_unit=CANONICAL_UNIT[concept],
         interpretation=flag,
+        comparator=comparator,
     )
 
 

@@ -178,11 +178,14 @@ def current_line(data: PatientData, cs: CriteriaSet, today: date) -> TreatmentLi
     current = [e for e in episodes if e.active_on(today) and (e.agent in LINE_AGENTS or walk.has(e.agent))]
     if not current:
         return None  # only a maintenance-only agent that joined no line is active today
+    lineage = {family(a) for a in walk.agents}
     return TreatmentLine(
         t0=walk.t0,
         agents=_unique(walk.agents),
         current_agents=_unique([e.agent for e in current]),
-        episodes=tuple(e for e in episodes if e.agent in walk.agents and (e.end is None or e.end >= walk.t0)),
+        # By drug family: mycophenolic acid that follows mycophenolate mofetil is the same line, and its episode
+        # must be here for the dose check (1.44 g/day) to see it.
+        episodes=tuple(e for e in episodes if family(e.agent) in lineage and (e.end is None or e.end >= walk.t0)),
         failed_agents=_unique(walk.failed),
         changes=tuple(walk.changes),
     )

@@ -137,3 +137,24 @@ def test_flagged_items_come_first_in_the_card() -> None:
     states = [line.split(" ")[1] for line in lines if "Check:" in line or "**" in line]
     assert states.index("**Flagged:**") < states.index("**Not") < states.index("Check:")
     assert lines[0].startswith("- **Flagged:** Antiphospholipid")
+
+
+@pytest.mark.parametrize(
+    ("mpa_dose", "flagged"),
+    [
+        pytest.param(1080, True, id="mpa-1080mg-after-mmf-below-target"),
+        pytest.param(1440, False, id="mpa-1440mg-after-mmf-on-target"),
+    ],
+)
+def test_mycophenolic_acid_that_follows_mmf_has_its_dose_checked(mpa_dose: int, flagged: bool) -> None:
+    """MMF for 3 months, then mycophenolic acid (same drug family: the same line): the current agent's dose counts."""
+    switch = ago(days_for(4))
+    episodes = [
+        episode(MMF, T0, switch, dose=3000),
+        episode(Agent.MYCOPHENOLIC_ACID, switch, dose=mpa_dose),
+    ]
+    a = assess(_demo(episodes=episodes))
+    assert a.line is not None
+    assert Agent.MYCOPHENOLIC_ACID in {e.agent for e in a.line.episodes}
+    keys = {item.key for item in a.checklist if item.state is ItemState.FLAGGED}
+    assert ("dose-below-target" in keys) is flagged

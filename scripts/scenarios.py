@@ -34,13 +34,19 @@ def _refractory_7m() -> Story:
     return ln_on_mmf("ln-demo-07", 7, 3.1, 2.6)
 
 
-def _pr_no_cr_25m() -> Story:
-    s = Story("ln-fx-25m").demographics().cond("55464009", 40).cond("36402006", 25.5)
+def _cyc_partial_then(pid: str, maintenance: tuple[str, str], tablets: int, per_day: int) -> Story:
+    """Returns class IV LN: 6 months of IV CYC to a partial response (4.0 -> 1.4 g/g), then `maintenance`;
+    25 months after the CYC start, UPCR 1.2 g/g (no complete response)."""
+    s = Story(pid).demographics().cond("55464009", 40).cond("36402006", 25.5)
     s.upcr(4.0, 25.3).upcr(1.4, 19.3).upcr(1.3, 9).upcr(1.2, 0.2)
     s.egfr(75, 25.3).egfr(78, 19.3).egfr(77, 0.2).rbc(30, 25.3).rbc(4, 19.3).rbc(2, 0.2)
     s.med(CYC, 25, 19.5, dose=(500, "mg"), per_day=1)
-    s.med(MMF, 19, dose=(2, "tablet"), per_day=2)
+    s.med(maintenance, 19, dose=(tablets, "tablet"), per_day=per_day)
     return s.supportive(25)
+
+
+def _pr_no_cr_25m() -> Story:
+    return _cyc_partial_then("ln-fx-25m", MMF, 2, 2)
 
 
 def _missing_baseline() -> Story:
@@ -96,12 +102,7 @@ AZA = ("359228", "azathioprine 100 MG Oral Tablet")
 
 
 def _aza_maintenance() -> Story:
-    s = Story("ln-fx-aza").demographics().cond("55464009", 40).cond("36402006", 25.5)
-    s.upcr(4.0, 25.3).upcr(1.4, 19.3).upcr(1.3, 9).upcr(1.2, 0.2)
-    s.egfr(75, 25.3).egfr(78, 19.3).egfr(77, 0.2).rbc(30, 25.3).rbc(4, 19.3).rbc(2, 0.2)
-    s.med(CYC, 25, 19.5, dose=(500, "mg"), per_day=1)
-    s.med(AZA, 19, dose=(1, "tablet"), per_day=1)
-    return s.supportive(25)
+    return _cyc_partial_then("ln-fx-aza", AZA, 1, 1)
 
 
 def _short_cyc_course() -> Story:

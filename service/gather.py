@@ -84,7 +84,7 @@ def _plan_fetches(
 
 
 MAX_MEDICATION_READS = 50  # referenced Medications read per hook call; any beyond stay unresolved (uncoded)
-_FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")  # FHIR R4 `id`: nothing that could change the path or query
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 `id` (fullmatch): nothing that could change the path
 _MEDICATION_PREFIX = "Medication/"
 
 _BACKSTOP_GRACE_SECONDS = 0.25  # the per-read deadline normally fires first; this catches what it cannot (DNS)
@@ -181,13 +181,17 @@ def _medication_id(reference: Any, base: str) -> str | None:
     if not reference.startswith(_MEDICATION_PREFIX):
         return None
     ident = reference[len(_MEDICATION_PREFIX) :]
-    return ident if _FHIR_ID.match(ident) and ident.strip(".") else None  # "." and ".." are path segments
+    return ident if _FHIR_ID.fullmatch(ident) and ident.strip(".") else None  # "." and ".." are path segments
 
 
 def _wanted_medications(got: Gathered, keys: Iterable[str], base: str) -> dict[str, str]:
     """Returns medication id -> the key whose MedicationRequest references it, for Medications not yet present."""
     resources = [(key, r) for key in keys for r in got.resources.get(key, ())]
-    present = {r.get("id") for _, r in resources if r.get("resourceType") == "Medication"}
+    present = {
+        ident
+        for _, r in resources
+        if r.get("resourceType") == "Medication" and isinstance(ident := r.get("id"), str)  # a list id is no key
+    }
     wanted: dict[str, str] = {}
     for key, resource in resources:
         if resource.get("resourceType") != "MedicationRequest":

@@ -118,9 +118,10 @@ def install_cors(app: Flask, origins: tuple[str, ...]) -> None:
         response.headers["Access-Control-Allow-Headers"] = ALLOW_HEADERS
         response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
         # Private Network Access: a browser asks before a public page (the hosted CDS Hooks Sandbox) calls a
-        # service on a private or loopback address. Grant it only to origins the CORS setting already allows.
+        # service on a private or loopback address. Grant it only to an origin listed by name: with the default
+        # "*" any public page could otherwise reach a loopback or intranet deployment.
         asks_private = request.headers.get("Access-Control-Request-Private-Network", "").lower() == "true"
-        if asks_private and _allowed_origin(origins) is not None:
+        if asks_private and request.headers.get("Origin") in origins:
             response.headers["Access-Control-Allow-Private-Network"] = "true"
         return response
 

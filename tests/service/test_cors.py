@@ -59,16 +59,26 @@ def test_unlisted_origin_gets_no_allow_origin(make_app: AppFactory) -> None:
     assert "Access-Control-Allow-Origin" not in reply.headers
 
 
-def test_private_network_preflight_is_granted_to_an_allowed_origin(make_app: AppFactory) -> None:
-    headers = {**PREFLIGHT, "Access-Control-Request-Private-Network": "true"}
-    reply = make_app().test_client().options(f"/cds-services/{SERVICE_ID}", headers=headers)
+ASK_PRIVATE = {**PREFLIGHT, "Access-Control-Request-Private-Network": "true"}
+
+
+def test_private_network_preflight_is_granted_to_an_origin_listed_by_name(make_app: AppFactory) -> None:
+    settings = service_settings(cors_origins=("https://sandbox.cds-hooks.org",))
+    reply = make_app(settings=settings).test_client().options(f"/cds-services/{SERVICE_ID}", headers=ASK_PRIVATE)
     assert reply.status_code == 204
     assert reply.headers["Access-Control-Allow-Private-Network"] == "true"
 
 
-def test_private_network_is_not_granted_unasked_or_to_an_unlisted_origin(make_app: AppFactory) -> None:
-    client = make_app().test_client()
-    assert "Access-Control-Allow-Private-Network" not in client.options("/cds-services", headers=PREFLIGHT).headers
-    listed = make_app(settings=service_settings(cors_origins=("https://ehr.example.org",))).test_client()
-    headers = {**PREFLIGHT, "Access-Control-Request-Private-Network": "true"}
-    assert "Access-Control-Allow-Private-Network" not in listed.options("/cds-services", headers=headers).headers
+@pytest.mark.parametrize(
+    ("origins", "headers"),
+    [
+        pytest.param(("*",), ASK_PRIVATE, id="wildcard-never-grants-it"),
+        pytest.param(("https://ehr.example.org",), ASK_PRIVATE, id="unlisted-origin"),
+        pytest.param(("https://sandbox.cds-hooks.org",), PREFLIGHT, id="not-asked"),
+    ],
+)
+def test_private_network_is_not_granted_otherwise(
+    make_app: AppFactory, origins: tuple[str, ...], headers: dict[str, str]
+) -> None:
+    client = make_app(settings=service_settings(cors_origins=origins)).test_client()
+    assert "Access-Control-Allow-Private-Network" not in client.options("/cds-services", headers=headers).headers

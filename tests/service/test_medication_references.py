@@ -134,6 +134,7 @@ def test_only_plain_reads_on_the_fhir_server_are_made(
         _request_for("Medication/.", "e3"),
         _request_for("Substance/s1", "f"),
         _request_for("Medication/", "g"),
+        _request_for("Medication/abc\n", "h"),  # a trailing newline is not part of an id
     )
     assert client.post(URL, json=hook_request(prefetch=prefetch_without(medications=given))).status_code == 200
     assert [call.request.url for call in fhir.calls] == [f"{FHIR_BASE}/Medication/abs"]
@@ -180,3 +181,13 @@ def test_the_real_service_recognises_mycophenolate_named_by_reference() -> None:
     cards = reply.get_json()["cards"]
     assert [c["summary"] for c in cards] == [c["summary"] for c in expected]
     assert "could not be recognised" not in json.dumps(cards)
+
+
+def test_a_prefetched_medication_with_a_non_string_id_is_no_500(
+    client: FlaskClient, fhir: responses.RequestsMock, mapper: SpyMapper
+) -> None:
+    _expect_read(fhir, "m1")
+    odd = {"resourceType": "Medication", "id": ["not", "a", "string"]}
+    given = bundle(_request_for("Medication/m1"), odd)
+    assert client.post(URL, json=hook_request(prefetch=prefetch_without(medications=given))).status_code == 200
+    assert [call.request.url for call in fhir.calls] == [f"{FHIR_BASE}/Medication/m1"]

@@ -128,6 +128,8 @@ def _add_request(mapped: _Mapped, resource: Mapping[str, Any], drugs: Mapping[st
         mapped.orders.append(order)
     elif isinstance(order, Uncoded):
         mapped.count("medication_requests_uncoded")
+        if order.unresolved and order.open:
+            mapped.count("medication_requests_unresolved")
     else:
         mapped.count(_REQUEST_EXCLUDED_COUNT[order.reason])
 

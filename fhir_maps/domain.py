@@ -216,11 +216,14 @@ class MappingReport:
     observations_unknown_unit: int = 0  # skipped, never silently converted
     observations_no_value: int = 0
     unknown_unit_concepts: tuple[LabConcept, ...] = ()  # which concepts had a result skipped for its unit
-    medication_requests_uncoded: int = 0  # drug could not be recognised
+    medication_requests_uncoded: int = 0  # drug not one of our agents, or not identified at all (log counter)
     medication_requests_excluded_status: int = 0
     # The two counts below were added last so that positional construction elsewhere stays valid.
     observations_no_time: int = 0  # no effective time or issued instant with at least a full date: skipped
     medication_requests_undated: int = 0  # no timing start and no authoredOn: cannot be placed on the timeline
+    # Of the uncoded: drug not identified at all (no RxNorm code, no known ingredient name, or an unresolved
+    # medicationReference) and not ended (status active, on-hold or unknown). These may hide the current line.
+    medication_requests_unresolved: int = 0
 
 
 @dataclass(frozen=True, slots=True)

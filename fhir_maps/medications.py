@@ -60,7 +60,16 @@ class Excluded:
 
 @dataclass(frozen=True, slots=True)
 class Uncoded:
-    """A MedicationRequest whose drug could not be recognised (or is not one of our agents)."""
+    """A MedicationRequest whose drug is not one of our agents, or could not be identified at all.
+
+    `unresolved` is True when the drug could not be identified: no concept (or a medicationReference that could not
+    be resolved), or a concept with no RxNorm code and no known ingredient name (text only, or codes of another
+    system only). An order coded in RxNorm that is simply not one of our agents (amlodipine) is not unresolved.
+    `open` is True when the order is not known to have ended (status active, on-hold or unknown).
+    """
+
+    unresolved: bool = False
+    open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +155,7 @@ def order_from_request(resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -
     drug = _drug_of_request(request, drugs)
     recognised = recognise(drug) if drug is not None else None
     if drug is None or recognised is None:
-        return Uncoded()
+        return Uncoded(unresolved=drug is None or not _has_rxnorm_code(drug), open=status in _OPEN)
     agent, matched_by, product = recognised
     dosage = request.dosageInstruction[0] if request.dosageInstruction else None
     bounds = _bounds(dosage)
@@ -162,6 +171,14 @@ def order_from_request(resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -
         daily_dose_mg=daily_dose_mg(dosage, agent, product.strength_mg if product else None),
         route_systemic=product.systemic if product else not any(NON_SYSTEMIC_FORM.search(t) for t in drug.texts()),
     )
+
+
+_OPEN = frozenset((OrderStatus.ACTIVE, OrderStatus.ON_HOLD, OrderStatus.UNKNOWN))
+
+
+def _has_rxnorm_code(drug: Drug) -> bool:
+    """Returns True when the drug has an RxNorm coding with a code (an identified drug, ours or not)."""
+    return any(system == codes.RXNORM and code for system, code, _ in drug.codings)
 
 
 def _drug_of_request(request: Any, drugs: Mapping[str, Drug]) -> Drug | None:

@@ -21,7 +21,13 @@ from enum import StrEnum
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
 from hooks.lupus_nephritis_response.criteria import CriteriaSet
 from hooks.lupus_nephritis_response.lines import TreatmentLine
-from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState, surely_below
+from hooks.lupus_nephritis_response.measures import (
+    KidneyState,
+    Reading,
+    SedimentState,
+    surely_at_least,
+    surely_below,
+)
 from hooks.lupus_nephritis_response.response import Measurements
 from hooks.lupus_nephritis_response.therapies import TERATOGENIC_AGENTS
 
@@ -37,10 +43,17 @@ CHRONIC_DAMAGE_EGFR = Decimal(30)  # response-model.md section 6: eGFR < 30 -> p
 
 @dataclass(frozen=True, slots=True)
 class Amount:
-    """A number for a checklist line, with the decimals it is shown with."""
+    """A number for a checklist line, with the decimals it is shown with and, for a censored result, its
+    comparator ("< 60")."""
 
     value: Decimal
     places: int = 0
+    comparator: str | None = None
+
+    @classmethod
+    def of(cls, reading: Reading, places: int) -> Amount:
+        """Returns a result's value as shown: `places` decimals, its comparator kept."""
+        return cls(reading.value, places, reading.comparator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +120,7 @@ def _dose(line: TreatmentLine, today: date, pregnant: bool) -> Iterator[Checklis
 def _chronic_damage(m: Measurements | None, cs: CriteriaSet) -> Iterator[ChecklistItem]:
     egfr = m.kidney.latest_egfr if m else None
     if m and egfr is not None and surely_below(egfr, CHRONIC_DAMAGE_EGFR):  # "> 15" is not flagged
-        params: Params = (("egfr", Amount(egfr.value)), ("day", egfr.day))
+        params: Params = (("egfr", Amount.of(egfr, 0)), ("day", egfr.day))
         yield ChecklistItem("chronic-damage-low-egfr", ItemState.FLAGGED, params)
     elif m and m.kidney.state is KidneyState.WORSE and m.sediment.state is SedimentState.INACTIVE:
         params = (
@@ -151,14 +164,15 @@ def _teratogens(data: PatientData, today: date) -> Iterator[ChecklistItem]:
 def _supportive(data: PatientData, m: Measurements | None, cs: CriteriaSet, today: date) -> Iterator[ChecklistItem]:
     current = m.proteinuria.current if m else None
     # "While proteinuric" (response-model.md section 6) read as: not below the set's complete-response ceiling.
+    # "< 2.0 g/g" may or may not be proteinuric: only a value surely at or above the ceiling is flagged.
     threshold = cs.complete.max_proteinuria
-    proteinuric = current is not None and threshold is not None and current.value >= threshold
+    proteinuric = current is not None and threshold is not None and surely_at_least(current, threshold)
     raas_active = _active(data, Agent.RAAS_BLOCKER, today)
     pregnant = data.has(ConditionKind.PREGNANCY)
     if pregnant and raas_active:
         yield ChecklistItem("raas-in-pregnancy", ItemState.FLAGGED)
     if proteinuric and current is not None and not raas_active:
-        params = (("value", Amount(current.value, 2)), ("unit", current.concept), ("day", current.day))
+        params = (("value", Amount.of(current, 2)), ("unit", current.concept), ("day", current.day))
         yield ChecklistItem("raas-held-in-pregnancy" if pregnant else "no-raas", ItemState.FLAGGED, params)
     if not _active(data, Agent.HYDROXYCHLOROQUINE, today):
         yield ChecklistItem("no-hcq", ItemState.FLAGGED)

@@ -42,19 +42,20 @@ def needs(c: Checkpoint, cs: CriteriaSet, p: Proteinuria | None, locale: str) ->
 
 
 def figures_sentence(p: Proteinuria, locale: str) -> str:
-    """Returns "UPCR: 3.10 g/g on 2025-01-12 → 2.60 g/g on 2025-06-20 (-16%)."."""
-    if p.baseline is None or p.current is None or p.change is None:
+    """Returns "UPCR: 3.10 g/g on 2025-01-12 → 2.60 g/g on 2025-06-20 (-16%)."; without a computable change (a
+    censored value, a zero baseline) the percentage is left out."""
+    if p.baseline is None or p.current is None:
         return ""
-    return t(
-        "detail.figures",
-        locale,
-        measure=t(f"measure.{measure_key(p)}", locale),
-        baseline=_with_unit(p.baseline, locale),
-        baseline_day=fmt_date(p.baseline.day),
-        current=_with_unit(p.current, locale),
-        current_day=fmt_date(p.current.day),
-        change=fmt_pct(p.change),
-    )
+    values = {
+        "measure": t(f"measure.{measure_key(p)}", locale),
+        "baseline": _with_unit(p.baseline, locale),
+        "baseline_day": fmt_date(p.baseline.day),
+        "current": _with_unit(p.current, locale),
+        "current_day": fmt_date(p.current.day),
+    }
+    if p.change is None:
+        return t("detail.figures.no-change", locale, **values)
+    return t("detail.figures", locale, change=fmt_pct(p.change), **values)
 
 
 def _with_unit(r: Reading, locale: str) -> str:
@@ -168,8 +169,8 @@ def notes(a: Assessment, locale: str) -> str:
         out.append(t("note.creatinine-direct", locale))
     if a.class_not_applicable:
         out.append(t("note.class-not-applicable", locale, ln_class="+".join(a.classes)))
-    if a.uncoded_medications:
-        out.append(t("note.uncoded-medications", locale, count=a.uncoded_medications))
+    if a.unresolved_medications:
+        out.append(t("note.unresolved-medications", locale, count=a.unresolved_medications))
     return "\n".join([t("detail.notes", locale), "", *out]) if out else ""
 
 

@@ -154,7 +154,8 @@ def current_line(data: PatientData, cs: CriteriaSet, today: date) -> TreatmentLi
         return None
     walk = _Walk(episodes[0].start, [e.agent for e in episodes if e.start == episodes[0].start])
     for day in sorted({e.start for e in episodes if e.start > walk.t0}):
-        before = [e for e in episodes if e.start < day]
+        # Maintenance-only episodes that never joined the line are left out: their end must not hide a break.
+        before = [e for e in episodes if e.start < day and (e.agent in LINE_AGENTS or walk.has(e.agent))]
         running = {family(e.agent) for e in before if e.active_on(day - timedelta(days=1))}
         new = [e.agent for e in episodes if e.start == day and family(e.agent) not in running]
         if not new:

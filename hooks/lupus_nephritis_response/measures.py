@@ -97,6 +97,12 @@ def surely_above(reading: Reading, limit: Decimal) -> bool:
     return decide(passes, [reading.uncertainty(higher_passes=True)]) is Decision.HOLDS
 
 
+def surely_at_most(reading: Reading, limit: Decimal) -> bool:
+    """Returns True when the true value is at most `limit` whatever a censored comparator hides ("< 45" is)."""
+    passes = reading.test_value <= limit
+    return decide(passes, [reading.uncertainty(higher_passes=False)]) is Decision.HOLDS
+
+
 def surely_at_least(reading: Reading, limit: Decimal) -> bool:
     """Returns True when the true value is at least `limit` whatever a censored comparator hides."""
     passes = reading.test_value >= limit
@@ -160,8 +166,11 @@ class Proteinuria:
 
     @property
     def change(self) -> Decimal | None:
-        """Returns the relative change from baseline, or None when it cannot be computed."""
+        """Returns the relative change from baseline, or None when it cannot be computed: a missing or zero
+        baseline, or a censored value on either side ("3.00 → < 0.10" has no precise change)."""
         if self.baseline is None or self.current is None:
+            return None
+        if self.baseline.comparator or self.current.comparator:
             return None
         return relative_change(self.baseline, self.current)
 

@@ -55,7 +55,7 @@ class Missing(StrEnum):
     BASELINE = "baseline"  # no decisive proteinuria in [T0 - 90 d, T0 + 14 d]
     CURRENT = "current"  # no decisive proteinuria in the last 90 days
     SINCE_BASELINE = "since-baseline"  # the only recent value is the baseline itself, and a checkpoint is due
-    TREATMENT_LINE = "treatment-line"  # no line agent recognised today, but some medication orders were not recognised
+    TREATMENT_LINE = "treatment-line"  # no line agent recognised today, but some open medication orders not identified
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ class Assessment:
     next_checkpoint: Checkpoint | None = None
     missing: tuple[Missing, ...] = ()
     proteinuria_unit_skipped: bool = False  # some proteinuria results were skipped for an unknown unit
-    uncoded_medications: int = 0  # MedicationRequests whose drug was not recognised: the line may be incomplete
+    unresolved_medications: int = 0  # open orders whose drug could not be identified: the line may be incomplete
     class_not_applicable: bool = False  # only class I, II or VI recorded: no refractory call
     checklist: tuple[ChecklistItem, ...] = ()
     therapy: TherapyPlan | None = None  # next-line options: only for a refractory verdict
@@ -134,21 +134,28 @@ def evaluate(data: PatientData, ctx: RuleContext) -> Assessment:
 
     LN active but no line agent active today gives no response card (an Assessment without a verdict): the issue
     asks for no card "when LN is inactive and no induction therapy is recorded"; only the supportive-care card can
-    show for untreated LN. When some medication orders could not be recognised, the line cannot be ruled out: the
-    verdict is "cannot assess" (Missing.TREATMENT_LINE), never a silent empty response.
+    show for untreated LN. When some open medication orders could not be identified at all (no RxNorm code and no
+    known ingredient name: `MappingReport.medication_requests_unresolved`), the line cannot be ruled out: the
+    verdict is "cannot assess" (Missing.TREATMENT_LINE), never a silent empty response. Orders coded in RxNorm for a
+    drug we do not track (amlodipine) are not such orders.
     """
     cs = get_criteria_set(ctx.criteria_set)
-    uncoded = data.report.medication_requests_uncoded
+    unresolved = data.report.medication_requests_unresolved
     if not in_scope(data):
-        return Assessment(in_scope=False, uncoded_medications=uncoded)
+        return Assessment(in_scope=False, unresolved_medications=unresolved)
     classes = ln_classes(data)
     line = current_line(data, cs, ctx.today)
     gaps = supportive_gaps(data, cs, ctx.today)
     if line is None:
         no_line = Assessment(
-            in_scope=True, criteria=cs, today=ctx.today, classes=classes, uncoded_medications=uncoded, supportive=gaps
+            in_scope=True,
+            criteria=cs,
+            today=ctx.today,
+            classes=classes,
+            unresolved_medications=unresolved,
+            supportive=gaps,
         )
-        if uncoded:
+        if unresolved:
             return replace(no_line, verdict=Verdict.CANNOT_ASSESS, missing=(Missing.TREATMENT_LINE,))
         return no_line
     a = replace(_assess_line(data, ctx.today, cs, classes, line), supportive=gaps)
@@ -172,7 +179,7 @@ def _assess_line(
         verdict=Verdict.CANNOT_ASSESS,
         proteinuria=p,
         proteinuria_unit_skipped=any(c in PROTEINURIA_CONCEPTS for c in data.report.unknown_unit_concepts),
-        uncoded_medications=data.report.medication_requests_uncoded,
+        unresolved_medications=data.report.medication_requests_unresolved,
     )
     missing = _missing(p, months, cs)
     if missing:

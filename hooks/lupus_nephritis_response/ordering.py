@@ -17,7 +17,7 @@ from fhir_maps.domain import Agent, ConditionKind, LnClass, PatientData
 from hooks.lupus_nephritis_response.checklist import Amount, ChecklistItem, Param, Percent
 from hooks.lupus_nephritis_response.criteria import CriteriaSet
 from hooks.lupus_nephritis_response.lines import TreatmentLine, family
-from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState, surely_above
+from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState, surely_above, surely_at_most
 from hooks.lupus_nephritis_response.response import Measurements, months_between
 from hooks.lupus_nephritis_response.therapies import (
     CALCINEURIN_INHIBITORS,
@@ -209,10 +209,12 @@ def cautions(
 def _kidney_cautions(m: Measurements) -> list[Caution]:
     out = []
     egfr = m.kidney.latest_egfr
-    # A caution errs towards showing: only an eGFR surely above the limit ("> 60") leaves it out.
+    # A caution errs towards showing: only an eGFR surely above the limit ("> 60") leaves it out; one the censored
+    # bound does not decide ("< 60") is shown as one that may be at or below the limit.
     if egfr is not None and not surely_above(egfr, CNI_EGFR_CAUTION_AT_OR_BELOW):
         limit = Amount(CNI_EGFR_CAUTION_AT_OR_BELOW)
-        out.append(Caution("cni-egfr-low", (("egfr", Amount(egfr.value)), ("day", egfr.day), ("limit", limit))))
+        key = "cni-egfr-low" if surely_at_most(egfr, CNI_EGFR_CAUTION_AT_OR_BELOW) else "cni-egfr-low-undecided"
+        out.append(Caution(key, (("egfr", Amount.of(egfr, 0)), ("day", egfr.day), ("limit", limit))))
     if m.kidney.state is KidneyState.WORSE and m.kidney.change is not None:
         out.append(Caution("cni-egfr-falling", (("change", Percent(m.kidney.change)),)))
     return out
@@ -237,8 +239,9 @@ def biopsy_reasons(
     out = []
     if any(item.key in CHRONIC_DAMAGE_ITEMS for item in checklist):
         out.append(BiopsyReason.CHRONIC_DAMAGE)
-    unclear_sediment = m.sediment.state in (SedimentState.UNKNOWN, SedimentState.UNTYPED_CASTS)
-    if unclear_sediment or m.kidney.state is KidneyState.UNKNOWN:
+    unclear_sediment = m.sediment.state in (SedimentState.UNKNOWN, SedimentState.UNTYPED_CASTS, SedimentState.CENSORED)
+    unclear_kidney = m.kidney.state in (KidneyState.UNKNOWN, KidneyState.CENSORED)
+    if unclear_sediment or unclear_kidney:
         out.append(BiopsyReason.UNCLEAR_RESPONSE)
     if class_changed(data):
         out.append(BiopsyReason.CLASS_CHANGE)

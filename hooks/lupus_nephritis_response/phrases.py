@@ -81,19 +81,20 @@ def measure_key(p: Proteinuria) -> str:
 
 
 def figures(p: Proteinuria, locale: str) -> str:
-    """Returns "UPCR 3.10 → 2.60 g/g, -16%" (empty without both values)."""
-    if p.baseline is None or p.current is None or p.change is None:
+    """Returns "UPCR 3.10 → 2.60 g/g, -16%" (empty without both values); without a computable change (a censored
+    value, a zero baseline) the percentage is left out: "UPCR 3.00 → < 0.10 g/g"."""
+    if p.baseline is None or p.current is None:
         return ""
     key = measure_key(p)
-    return t(
-        "figures",
-        locale,
-        measure=t(f"measure.{key}", locale),
-        baseline=reading_value(p.baseline),
-        current=reading_value(p.current),
-        unit=t(f"unit.{key}", locale),
-        change=fmt_pct(p.change),
-    )
+    values = {
+        "measure": t(f"measure.{key}", locale),
+        "baseline": reading_value(p.baseline),
+        "current": reading_value(p.current),
+        "unit": t(f"unit.{key}", locale),
+    }
+    if p.change is None:
+        return t("figures.no-change", locale, **values)
+    return t("figures", locale, change=fmt_pct(p.change), **values)
 
 
 def response_phrase(response: Response | None, locale: str) -> str:
@@ -149,7 +150,8 @@ def format_param(value: Param, locale: str) -> str:
     if isinstance(value, LabConcept):
         return t(f"unit.{_KEYS.get(value, 'upcr')}", locale)
     if isinstance(value, Amount):
-        return fmt_amount(value.value, value.places)
+        amount = fmt_amount(value.value, value.places)
+        return f"{value.comparator} {amount}" if value.comparator else amount
     if isinstance(value, Percent):
         return fmt_pct(value.fraction, signed=value.signed)
     if isinstance(value, str):

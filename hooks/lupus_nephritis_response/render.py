@@ -130,14 +130,14 @@ def orders_phrase(count: int, locale: str) -> str:
 
 
 def unknown_line_summary(a: Assessment, locale: str) -> str:
-    what = t("unrecognised-short", locale, orders=orders_phrase(a.uncoded_medications, locale))
+    what = t("unrecognised-short", locale, orders=orders_phrase(a.unresolved_medications, locale))
     return fit(t("summary.cannot-assess", locale, what=what))
 
 
 def unknown_line_detail(a: Assessment, cs: CriteriaSet, locale: str) -> str:
-    """Returns why no treatment line could be determined: no recognised line agent, some orders not recognised."""
+    """Returns why no treatment line could be determined: no recognised line agent, some orders not identified."""
     return _blocks(
-        t("detail.cannot.line", locale, orders=orders_phrase(a.uncoded_medications, locale)),
+        t("detail.cannot.line", locale, orders=orders_phrase(a.unresolved_medications, locale)),
         t("detail.cannot.line.action", locale),
         t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
     )
@@ -295,7 +295,7 @@ def response_cards(a: Assessment, ctx: RuleContext) -> list[Card]:
 
 # The longest realistic values each summary template is filled with, for the startup length check (STYLE #6).
 LONGEST_MONTHS = 120  # ten years on one line
-LONGEST_UNCODED = 999  # medication orders not recognised, for the "cannot assess" summary
+LONGEST_UNCODED = 999  # medication orders not identified, for the "cannot assess" summary
 LONGEST_AGENTS = (  # a maintenance line after CYC induction with an add-on, and a triple combination
     "cyclophosphamide then mycophenolate mofetil + belimumab",
     "mycophenolate mofetil + voclosporin + belimumab",

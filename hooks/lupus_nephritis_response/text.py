@@ -123,17 +123,19 @@ EN: dict[str, str] = {
     "summary.status.short": "Lupus nephritis: {response} after {months} of {agents}",
     "summary.cannot-assess": "Lupus nephritis response: cannot assess — {what}",
     "figures": "{measure} {baseline} → {current} {unit}, {change}",
+    "figures.no-change": "{measure} {baseline} → {current} {unit}",
     "missing-short.baseline": "no baseline proteinuria",
     "missing-short.current": "no proteinuria result in the last 90 days",
     "missing-short.both": "no baseline or recent proteinuria",
     "missing-short.since-baseline": "no proteinuria result since the baseline",
-    "unrecognised-short": "{orders} not recognised",
+    "unrecognised-short": "{orders} not identified",
     "orders.one": "{count} medication order",
     "orders.many": "{count} medication orders",
     # --- card details (GitHub Markdown) --------------------------------------------------------------------------
     "detail.refractory.head": "**{criterion}** at {months} of {agents} ({window}).",
     "detail.needs": "{target} needs {requirements}.",
     "detail.figures": "{measure}: {baseline} on {baseline_day} → {current} on {current_day} ({change}).",
+    "detail.figures.no-change": "{measure}: {baseline} on {baseline_day} → {current} on {current_day}.",
     "detail.also": "Other criteria met: {criteria}.",
     "detail.line": "Current line since {t0}: {agents}.",
     "detail.failed": "Earlier agents without a partial response: {agents}.",
@@ -151,8 +153,8 @@ EN: dict[str, str] = {
     "detail.cannot.action": "A final urine protein/creatinine ratio (or 24-h protein) now would allow the assessment.",
     "detail.cannot.line": (
         "The response to treatment cannot be assessed: no induction or later-line agent was recognised as active "
-        "today, and {orders} could not be recognised (no known RxNorm code or ingredient name), so the treatment "
-        "line and its start could not be determined."
+        "today, and {orders} could not be identified (no RxNorm code and no known ingredient name), so the "
+        "treatment line and its start could not be determined."
     ),
     "detail.cannot.line.action": (
         "Check the medication list: an order for the current agent with an RxNorm code or its ingredient name "
@@ -243,8 +245,8 @@ EN: dict[str, str] = {
     ),
     "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
     "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
-    "note.uncoded-medications": (
-        "- {count} medication order(s) could not be recognised (no known RxNorm code or ingredient name): "
+    "note.unresolved-medications": (
+        "- {count} medication order(s) could not be identified (no RxNorm code and no known ingredient name): "
         "the treatment line above may be incomplete."
     ),
     "note.class-not-applicable": "- Class {ln_class}: the refractory criteria apply to classes III, IV and V.",

@@ -140,6 +140,10 @@ THERAPY_EN: dict[str, str] = {
         "**eGFR {egfr} on {day}**, at or below {limit}: calcineurin inhibitors can cause acute kidney injury or "
         "chronic nephrotoxicity; KDIGO 2024 adds one to mycophenolate only above {limit}."
     ),
+    "caution.cni-egfr-low-undecided": (
+        "**eGFR {egfr} on {day}**, which may be at or below {limit}: calcineurin inhibitors can cause acute kidney "
+        "injury or chronic nephrotoxicity; KDIGO 2024 adds one to mycophenolate only above {limit}."
+    ),
     "caution.cni-egfr-falling": (
         "**Kidney function falling** ({change} from baseline): a calcineurin inhibitor needs particular caution."
     ),

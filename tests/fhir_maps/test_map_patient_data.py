@@ -56,7 +56,7 @@ def chart() -> list[dict[str, Any]]:
         observation(when=None),  # no time: counted
         observation(code=(codes.LOINC, "0000-0")),  # not ours: ignored, not counted
         medication_request(product(MMF), dosage_instruction=dosage(2, "tablet"), authored="2023-03-10"),
-        medication_request(concept(text="Tylenol")),  # uncoded: counted
+        medication_request(concept(text="Tylenol")),  # uncoded and unresolved: counted
         medication_request(product(MMF), status="entered-in-error"),  # excluded: counted
         medication_request(product(MMF), authored=None),  # undated: counted
         medication_request(product(MMF), authored="yesterday"),  # invalid: counted
@@ -93,6 +93,7 @@ def test_report_counts_what_was_left_out_and_nothing_else() -> None:
         medication_requests_uncoded=1,
         medication_requests_excluded_status=1,
         medication_requests_undated=1,
+        medication_requests_unresolved=1,  # "Tylenol", active: no RxNorm code, no known ingredient name
     )
 
 

@@ -344,13 +344,13 @@ def test_text_falls_back_to_english_and_formats_numbers() -> None:
 def test_unrecognised_medication_orders_are_reported_on_the_card(
     months: int, baseline: str, current: str | None
 ) -> None:
-    data = story(months, baseline, current, report=MappingReport(medication_requests_uncoded=2))
+    data = story(months, baseline, current, report=MappingReport(medication_requests_unresolved=2))
     first = response_cards(data)[0]
     assert first.detail is not None
-    assert "2 medication order(s) could not be recognised" in first.detail
+    assert "2 medication order(s) could not be identified" in first.detail
 
 
 def test_no_unrecognised_medication_note_when_every_order_was_recognised() -> None:
     first = response_cards(story(7, "3.1", "2.6"))[0]
     assert first.detail is not None
-    assert "could not be recognised" not in first.detail
+    assert "could not be identified" not in first.detail

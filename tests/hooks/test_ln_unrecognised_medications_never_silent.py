@@ -1,5 +1,5 @@
-"""Active LN, no line agent recognised today, and some medication orders not recognised: the "cannot assess" card
-says how many orders could not be recognised, instead of a silent empty response. Without unrecognised orders,
+"""Active LN, no line agent recognised today, and some medication orders not identified: the "cannot assess" card
+says how many orders could not be identified, instead of a silent empty response. Without unrecognised orders,
 untreated LN still gets no response card."""
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from tests.hooks.builders import ago, assess, cards, episode, response_cards, st
 def untreated(uncoded: int, **kw: object) -> PatientData:
     """Active class IV LN, proteinuric, no recognised line agent (the MMF order was not recognised)."""
     episodes = [episode(Agent.HYDROXYCHLOROQUINE, ago(900)), episode(Agent.RAAS_BLOCKER, ago(900))]
-    report = MappingReport(medication_requests_uncoded=uncoded)
+    report = MappingReport(medication_requests_unresolved=uncoded)
     return story(7, "3.1", "2.6", episodes=episodes, supportive=False, report=report, **kw)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     ("uncoded", "summary"),
     [
-        pytest.param(1, "Lupus nephritis response: cannot assess — 1 medication order not recognised", id="one"),
-        pytest.param(3, "Lupus nephritis response: cannot assess — 3 medication orders not recognised", id="three"),
+        pytest.param(1, "Lupus nephritis response: cannot assess — 1 medication order not identified", id="one"),
+        pytest.param(3, "Lupus nephritis response: cannot assess — 3 medication orders not identified", id="three"),
     ],
 )
 def test_unrecognised_orders_without_a_line_give_a_cannot_assess_card(uncoded: int, summary: str) -> None:
@@ -34,14 +34,14 @@ def test_unrecognised_orders_without_a_line_give_a_cannot_assess_card(uncoded: i
     assert a.line is None
     assert a.verdict is Verdict.CANNOT_ASSESS
     assert a.missing == (Missing.TREATMENT_LINE,)
-    assert a.uncoded_medications == uncoded
+    assert a.unresolved_medications == uncoded
     assert a.therapy is None
     (card,) = response_cards(data)
     assert card.rule_id == "ln-cannot-assess"
     assert card.indicator.value == "info"
     assert card.summary == summary
     detail = card.detail or ""
-    assert "could not be recognised" in detail
+    assert "could not be identified" in detail
     assert "treatment line and its start could not be determined" in detail
     assert "Criteria: EULAR/ERA-EDTA 2012 as quoted in Santacruz 2023." in detail
 
@@ -64,7 +64,7 @@ def test_untreated_ln_card_depends_on_unrecognised_orders(uncoded: int, rules: l
 
 
 def test_supportive_card_still_follows_the_cannot_assess_card() -> None:
-    report = MappingReport(medication_requests_uncoded=2)
+    report = MappingReport(medication_requests_unresolved=2)
     data = story(7, "3.1", "2.6", episodes=[], supportive=False, report=report)
     assert [c.rule_id for c in cards(data)] == ["ln-cannot-assess", "ln-supportive-care"]
 
@@ -78,19 +78,19 @@ def test_supportive_card_still_follows_the_cannot_assess_card() -> None:
     ],
 )
 def test_uncoded_count_is_kept_on_every_in_scope_path(make: object) -> None:
-    report = MappingReport(medication_requests_uncoded=4)
+    report = MappingReport(medication_requests_unresolved=4)
     a = assess(make(report))  # type: ignore[operator]
-    assert a.uncoded_medications == 4
+    assert a.unresolved_medications == 4
 
 
 def test_uncoded_count_is_kept_out_of_scope_and_without_a_line() -> None:
-    report = MappingReport(medication_requests_uncoded=4)
+    report = MappingReport(medication_requests_unresolved=4)
     out_of_scope = replace(story(7, "3.1", "2.6", report=report), diagnoses=())
     assert not assess(out_of_scope).in_scope
-    assert assess(out_of_scope).uncoded_medications == 4
+    assert assess(out_of_scope).unresolved_medications == 4
     assert cards(out_of_scope) == []
-    assert assess(untreated(0)).uncoded_medications == 0
+    assert assess(untreated(0)).unresolved_medications == 0
 
 
 def test_cannot_assess_summary_sample_fits() -> None:
-    assert any("999 medication orders not recognised" in s for s in summary_samples())
+    assert any("999 medication orders not identified" in s for s in summary_samples())

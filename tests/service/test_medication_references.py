@@ -180,7 +180,7 @@ def test_the_real_service_recognises_mycophenolate_named_by_reference() -> None:
     assert reply.status_code == 200
     cards = reply.get_json()["cards"]
     assert [c["summary"] for c in cards] == [c["summary"] for c in expected]
-    assert "could not be recognised" not in json.dumps(cards)
+    assert "could not be identified" not in json.dumps(cards)
 
 
 def test_a_prefetched_medication_with_a_non_string_id_is_no_500(

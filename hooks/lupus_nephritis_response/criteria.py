@@ -186,42 +186,57 @@ KDIGO_SET = CriteriaSet(
     checkpoints=(Checkpoint("no-response", KDIGO_NO_RESPONSE_MONTHS, KDIGO_NO_RESPONSE_WINDOW_END, _KDIGO_PR),),
 )
 
-_EULAR25_3M = ResponseTest(min_fall=EULAR25_3M_MIN_FALL)
-_EULAR25_6M = ResponseTest(min_fall=EULAR25_6M_MIN_FALL)
-EULAR25_SET = CriteriaSet(
-    id="eular-2025",
-    citation_ids=("eular-ln-2025",),
-    complete=ResponseTest(max_proteinuria=EULAR25_CR_PROTEINURIA_BELOW),
-    partial=_EULAR25_6M,  # EULAR 2025 names milestones, not a PR; the 6-month >= 50% fall stands in for PR
-    improvement=_EULAR25_3M,
-    kidney_tolerance=EULAR25_KIDNEY_TOLERANCE,
-    checkpoints=(
-        Checkpoint("milestone-3", EULAR25_3M_MONTHS, None, _EULAR25_3M),
-        Checkpoint("milestone-6", EULAR25_6M_MONTHS, None, _EULAR25_6M),
-        Checkpoint(
-            "milestone-12", EULAR25_12M_MONTHS, None, ResponseTest(max_proteinuria=EULAR25_12M_PROTEINURIA_BELOW)
-        ),
-    ),
-    later_supersedes=True,  # milestones of one trajectory (response-model.md section 4; evidence.md section 2)
-)
 
-_EULAR19_3M = ResponseTest(min_fall=EULAR19_3M_MIN_FALL)
-_EULAR19_6M = ResponseTest(min_fall=EULAR19_6M_MIN_FALL)
-EULAR19_SET = CriteriaSet(
-    id="eular-2019",
-    citation_ids=("eular-ln-2019",),
-    complete=ResponseTest(max_proteinuria=EULAR19_CR_PROTEINURIA_BELOW),
-    partial=_EULAR19_6M,  # EULAR 2019's PR wording was not read; the 6-month >= 50% fall stands in for PR
-    improvement=_EULAR19_3M,
-    kidney_tolerance=EULAR19_KIDNEY_TOLERANCE,
-    checkpoints=(
-        Checkpoint("milestone-3", EULAR19_3M_MONTHS, None, _EULAR19_3M),
-        Checkpoint("milestone-6", EULAR19_6M_MONTHS, None, _EULAR19_6M),
-        Checkpoint(
-            "milestone-12", EULAR19_12M_MONTHS, None, ResponseTest(max_proteinuria=EULAR19_12M_PROTEINURIA_BELOW)
+def _milestone_set(
+    set_id: str,
+    citation_id: str,
+    complete_below: Decimal,
+    milestones: tuple[tuple[Decimal, Decimal], tuple[Decimal, Decimal], tuple[Decimal, Decimal]],
+    kidney_tolerance: Decimal,
+) -> CriteriaSet:
+    """Returns a EULAR-style set of three milestones: ((fall, months) at 3, (fall, months) at 6, (UPCR below,
+    months) at 12). Neither EULAR text read here words a partial response, so the 6-month fall stands in for it;
+    the milestones are one trajectory, so a later one met supersedes an earlier miss (response-model.md section 4;
+    evidence.md section 2)."""
+    (fall_3, months_3), (fall_6, months_6), (below_12, months_12) = milestones
+    three, six = ResponseTest(min_fall=fall_3), ResponseTest(min_fall=fall_6)
+    return CriteriaSet(
+        id=set_id,
+        citation_ids=(citation_id,),
+        complete=ResponseTest(max_proteinuria=complete_below),
+        partial=six,
+        improvement=three,
+        kidney_tolerance=kidney_tolerance,
+        checkpoints=(
+            Checkpoint("milestone-3", months_3, None, three),
+            Checkpoint("milestone-6", months_6, None, six),
+            Checkpoint("milestone-12", months_12, None, ResponseTest(max_proteinuria=below_12)),
         ),
+        later_supersedes=True,
+    )
+
+
+EULAR25_SET = _milestone_set(
+    "eular-2025",
+    "eular-ln-2025",
+    EULAR25_CR_PROTEINURIA_BELOW,
+    (
+        (EULAR25_3M_MIN_FALL, EULAR25_3M_MONTHS),
+        (EULAR25_6M_MIN_FALL, EULAR25_6M_MONTHS),
+        (EULAR25_12M_PROTEINURIA_BELOW, EULAR25_12M_MONTHS),
     ),
-    later_supersedes=True,  # milestones of one trajectory (response-model.md section 4; evidence.md section 2)
+    EULAR25_KIDNEY_TOLERANCE,
+)
+EULAR19_SET = _milestone_set(
+    "eular-2019",
+    "eular-ln-2019",
+    EULAR19_CR_PROTEINURIA_BELOW,
+    (
+        (EULAR19_3M_MIN_FALL, EULAR19_3M_MONTHS),
+        (EULAR19_6M_MIN_FALL, EULAR19_6M_MONTHS),
+        (EULAR19_12M_PROTEINURIA_BELOW, EULAR19_12M_MONTHS),
+    ),
+    EULAR19_KIDNEY_TOLERANCE,
 )
 
 # ACR 2012 as the seed quotes it (seed para 2: keep the induction regimen "for another 6 months before considering

@@ -10,9 +10,9 @@ Modules: `criteria` (the criteria sets as data), `evidence` (citations), `measur
 from __future__ import annotations
 
 from hooks import prefetch
-from hooks.lupus_nephritis_response.model import Assessment, evaluate, in_scope
-from hooks.lupus_nephritis_response.render import render, summary_samples
-from hooks.lupus_nephritis_response.text import t
+from hooks.lupus_nephritis_response.cards.render import render, summary_samples
+from hooks.lupus_nephritis_response.cards.words import t
+from hooks.lupus_nephritis_response.rules.assessment import Assessment, evaluate, in_scope
 from hooks.spec import CdsServiceSpec
 
 SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(

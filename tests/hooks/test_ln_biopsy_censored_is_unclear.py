@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from fhir_maps.domain import LabConcept, LabResult
-from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState
-from hooks.lupus_nephritis_response.model import Verdict
-from hooks.lupus_nephritis_response.ordering import BiopsyReason
+from hooks.lupus_nephritis_response.rules.assessment import Verdict
+from hooks.lupus_nephritis_response.rules.measures import KidneyState, SedimentState
+from hooks.lupus_nephritis_response.rules.next_line import BiopsyReason
 from tests.hooks.builders import ago, assess, days_for, lab, story
 
 BASE = ago(days_for(7)) - timedelta(days=5)

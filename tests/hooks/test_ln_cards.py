@@ -10,11 +10,16 @@ import pytest
 from fhir_maps.domain import Agent, LnClass, MappingReport, PatientData
 from hooks.cards import SUMMARY_MAX_CHARS, Card, Indicator, response_json
 from hooks.lupus_nephritis_response import SPEC, evaluate, render
-from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS, DEFAULT_CRITERIA_SET, UnknownCriteriaSet
-from hooks.lupus_nephritis_response.evidence import CITATIONS
-from hooks.lupus_nephritis_response.overrides import OVERRIDE_SYSTEM
-from hooks.lupus_nephritis_response.render import fit, summary_samples
-from hooks.lupus_nephritis_response.text import CATALOGUES, EN, fmt_pct, t
+from hooks.lupus_nephritis_response.cards.override_reasons import OVERRIDE_SYSTEM
+from hooks.lupus_nephritis_response.cards.phrases import fit
+from hooks.lupus_nephritis_response.cards.render import summary_samples
+from hooks.lupus_nephritis_response.cards.words import CATALOGUES, EN, fmt_pct, t
+from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import (
+    CRITERIA_SETS,
+    DEFAULT_CRITERIA_SET,
+    UnknownCriteriaSet,
+)
 from hooks.spec import check_spec
 from tests.hooks.builders import (
     PATIENT_ID,
@@ -306,7 +311,7 @@ def test_criteria_sets_and_their_citations() -> None:
     assert DEFAULT_CRITERIA_SET == "seed-eular-era-edta-2012"
     for cs in CRITERIA_SETS.values():
         assert all(i in CITATIONS for i in cs.citation_ids)
-        assert cs.display_name == EN[f"set.{cs.id}"]
+        assert t(f"set.{cs.id}") == EN[f"set.{cs.id}"]
         assert [c.months for c in cs.checkpoints] == sorted(c.months for c in cs.checkpoints)
     assert CRITERIA_SETS["seed-eular-era-edta-2012"].partial.fall_strict
     assert not CRITERIA_SETS["kdigo-2024"].partial.fall_strict

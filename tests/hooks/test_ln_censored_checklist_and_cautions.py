@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, PatientData
-from hooks.lupus_nephritis_response.checklist import Amount, ItemState
-from hooks.lupus_nephritis_response.model import Verdict
-from hooks.lupus_nephritis_response.ordering import Caution
+from hooks.lupus_nephritis_response.rules.assessment import Verdict
+from hooks.lupus_nephritis_response.rules.checklist import Amount, ItemState
+from hooks.lupus_nephritis_response.rules.next_line import Caution
 from tests.hooks.builders import ago, assess, cards, days_for, dx, episode, lab, ln_dx, patient, story
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from fhir_maps.domain import LabConcept
-from hooks.lupus_nephritis_response.measures import Reading, surely_above, surely_at_least, surely_below
+from hooks.lupus_nephritis_response.rules.measures import Reading, surely_above, surely_at_least, surely_below
 
 DAY = date(2026, 6, 1)
 
@@ -39,7 +39,7 @@ def test_censored_bounds_decide_only_what_they_can(
 
 
 def test_an_egfr_reported_above_15_does_not_flag_chronic_damage() -> None:
-    from hooks.lupus_nephritis_response.checklist import ItemState
+    from hooks.lupus_nephritis_response.rules.checklist import ItemState
     from tests.hooks.builders import ago, assess, lab, story
 
     data = story(7, "3.10", "2.60", egfr=None, labs=[lab(LabConcept.EGFR, ago(5), "15", comparator=">")])
@@ -48,7 +48,7 @@ def test_an_egfr_reported_above_15_does_not_flag_chronic_damage() -> None:
 
 
 def test_an_egfr_reported_below_15_flags_chronic_damage() -> None:
-    from hooks.lupus_nephritis_response.checklist import ItemState
+    from hooks.lupus_nephritis_response.rules.checklist import ItemState
     from tests.hooks.builders import ago, assess, lab, story
 
     data = story(7, "3.10", "2.60", egfr=None, labs=[lab(LabConcept.EGFR, ago(5), "15", comparator="<")])
@@ -65,8 +65,8 @@ def test_an_egfr_reported_below_15_flags_chronic_damage() -> None:
     ],
 )
 def test_raas_suggestion_needs_a_value_surely_proteinuric(comparator: str | None, value: str, due: bool) -> None:
-    from hooks.lupus_nephritis_response.criteria import get_criteria_set
-    from hooks.lupus_nephritis_response.supportive import supportive_gaps
+    from hooks.lupus_nephritis_response.knowledge.criteria_sets import get_criteria_set
+    from hooks.lupus_nephritis_response.rules.supportive_care import supportive_gaps
     from tests.hooks.builders import TODAY, ago, lab, ln_dx, patient
 
     data = patient(diagnoses=[ln_dx()], labs=[lab(LabConcept.UPCR, ago(5), value, comparator=comparator)])

@@ -13,13 +13,15 @@ from pathlib import Path
 import pytest
 
 from fhir_maps.domain import Interpretation, LabConcept, LabResult
-from hooks.lupus_nephritis_response.criteria import (
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import (
     EULAR25_SET,
     SEED_SET,
     Level,
     ResponseTest,
 )
-from hooks.lupus_nephritis_response.measures import (
+from hooks.lupus_nephritis_response.rules.assessment import Verdict
+from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus, judge_proteinuria
+from hooks.lupus_nephritis_response.rules.measures import (
     Decision,
     KidneyMethod,
     KidneyState,
@@ -28,8 +30,6 @@ from hooks.lupus_nephritis_response.measures import (
     SedimentState,
     _state,
 )
-from hooks.lupus_nephritis_response.model import Verdict
-from hooks.lupus_nephritis_response.response import CheckpointStatus, judge_proteinuria
 from tests.hooks.builders import ago, assess, days_for, lab, response_cards, story, upcr
 
 DAY = date(2025, 1, 1)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
-from hooks.lupus_nephritis_response.checklist import ItemState
+from hooks.lupus_nephritis_response.rules.checklist import ItemState
 from tests.hooks.builders import ago, assess, days_for, dx, episode, lab, response_cards, story
 
 MMF = Agent.MYCOPHENOLATE_MOFETIL

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fhir_maps.domain import Agent
-from hooks.lupus_nephritis_response.ordering import excluded_agents
-from hooks.lupus_nephritis_response.therapies import CALCINEURIN_INHIBITORS, THERAPY_TABLE
+from hooks.lupus_nephritis_response.knowledge.therapy_table import CALCINEURIN_INHIBITORS, THERAPY_TABLE
+from hooks.lupus_nephritis_response.rules.next_line import excluded_agents
 from tests.hooks.builders import ago, assess, days_for, episode, story
 
 MMF, CYC = Agent.MYCOPHENOLATE_MOFETIL, Agent.CYCLOPHOSPHAMIDE

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from fhir_maps.domain import Agent, LabConcept, PatientData
-from hooks.lupus_nephritis_response.lines import ChangeKind
-from hooks.lupus_nephritis_response.model import Verdict
-from hooks.lupus_nephritis_response.response import CheckpointStatus
+from hooks.lupus_nephritis_response.rules.assessment import Verdict
+from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus
+from hooks.lupus_nephritis_response.rules.treatment_line import ChangeKind
 from tests.hooks.builders import ago, assess, cards, days_for, episode, lab, story, upcr
 
 CYC, MMF = Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL

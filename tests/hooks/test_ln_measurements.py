@@ -9,8 +9,8 @@ import pytest
 
 from fhir_maps.domain import Demographics, Interpretation, LabConcept, MappingReport, PatientData, ResultStatus, Sex
 from fhir_maps.egfr import ckd_epi_2021
-from hooks.lupus_nephritis_response.measures import KidneyMethod, KidneyState
-from hooks.lupus_nephritis_response.model import Missing, Verdict
+from hooks.lupus_nephritis_response.rules.assessment import Missing, Verdict
+from hooks.lupus_nephritis_response.rules.measures import KidneyMethod, KidneyState
 from tests.hooks.builders import ago, assess, days_for, lab, response_cards, story, upcr
 
 T0_7M = ago(days_for(7))

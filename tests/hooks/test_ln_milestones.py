@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hooks.lupus_nephritis_response.model import Verdict
-from hooks.lupus_nephritis_response.response import CheckpointStatus
+from hooks.lupus_nephritis_response.rules.assessment import Verdict
+from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus
 from tests.hooks.builders import assess, response_cards, story
 
 MET, MISSED, UNKNOWN = CheckpointStatus.MET, CheckpointStatus.MISSED, CheckpointStatus.UNKNOWN

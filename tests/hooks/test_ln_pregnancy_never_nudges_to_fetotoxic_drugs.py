@@ -9,9 +9,9 @@ import pytest
 
 from fhir_maps.domain import Agent, ConditionKind, PatientData
 from hooks.cards import Indicator
-from hooks.lupus_nephritis_response.checklist import ChecklistItem, ItemState
-from hooks.lupus_nephritis_response.criteria import get_criteria_set
-from hooks.lupus_nephritis_response.supportive import supportive_gaps
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import get_criteria_set
+from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, ItemState
+from hooks.lupus_nephritis_response.rules.supportive_care import supportive_gaps
 from tests.hooks.builders import TODAY, ago, assess, cards, days_for, dx, episode, story
 
 MMF, MPA, CYC = Agent.MYCOPHENOLATE_MOFETIL, Agent.MYCOPHENOLIC_ACID, Agent.CYCLOPHOSPHAMIDE

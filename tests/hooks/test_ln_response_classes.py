@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from fhir_maps.domain import Interpretation, LabConcept, LabResult, PatientData
-from hooks.lupus_nephritis_response.criteria import Level
-from hooks.lupus_nephritis_response.model import Verdict
-from hooks.lupus_nephritis_response.response import CheckpointStatus, Unassessed
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import Level
+from hooks.lupus_nephritis_response.rules.assessment import Verdict
+from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus, Unassessed
 from tests.hooks.builders import ago, assess, lab, story
 
 SEED = "seed-eular-era-edta-2012"

@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
-from hooks.lupus_nephritis_response.lines import ChangeKind
-from hooks.lupus_nephritis_response.model import in_scope, ln_classes
+from hooks.lupus_nephritis_response.rules.assessment import in_scope, ln_classes
+from hooks.lupus_nephritis_response.rules.treatment_line import ChangeKind
 from tests.hooks.builders import ago, assess, cards, dx, episode, lab, ln_dx, patient, response_cards, story, upcr
 
 MMF, CYC, BEL = Agent.MYCOPHENOLATE_MOFETIL, Agent.CYCLOPHOSPHAMIDE, Agent.BELIMUMAB

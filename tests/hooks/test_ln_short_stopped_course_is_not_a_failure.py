@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from fhir_maps.domain import Agent, LabConcept, PatientData
-from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS
-from hooks.lupus_nephritis_response.lines import ChangeKind, partial_response_months
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS
+from hooks.lupus_nephritis_response.rules.treatment_line import ChangeKind, partial_response_months
 from tests.hooks.builders import ago, assess, days_for, episode, lab, ln_dx, patient, story, upcr
 
 CYC, MMF = Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL

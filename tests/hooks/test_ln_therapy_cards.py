@@ -12,16 +12,16 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir_maps import codes
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
 from hooks.cards import SUMMARY_MAX_CHARS, Card, Indicator, response_json
-from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS
-from hooks.lupus_nephritis_response.evidence import CITATIONS, SEED_CITATION_ID
-from hooks.lupus_nephritis_response.overrides import (
+from hooks.lupus_nephritis_response.cards.override_reasons import (
     OVERRIDE_CODES,
     OVERRIDE_SYSTEM,
     SUPPORTIVE_REASONS,
     THERAPY_REASONS,
     override_reasons,
 )
-from hooks.lupus_nephritis_response.text import t
+from hooks.lupus_nephritis_response.cards.words import t
+from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS
 from tests.contract import check_response
 from tests.hooks.builders import PATIENT_ID, TODAY, ago, cards, days_for, dx, episode, lab, story
 

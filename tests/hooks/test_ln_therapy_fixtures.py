@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from hooks.lupus_nephritis_response.evidence import CITATIONS
-from hooks.lupus_nephritis_response.text import t
+from hooks.lupus_nephritis_response.cards.words import t
+from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS
 from scripts.build_fixtures import ROOT
 from scripts.therapy_scenarios import THERAPY_SCENARIOS
 

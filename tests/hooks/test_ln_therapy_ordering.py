@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from fhir_maps.domain import Agent, ConditionKind, LnClass, PatientData
-from hooks.lupus_nephritis_response.ordering import (
+from hooks.lupus_nephritis_response.knowledge.therapy_table import Fact, Tier
+from hooks.lupus_nephritis_response.rules.next_line import (
     BiopsyReason,
     TherapyPlan,
     early_relapse_after_rituximab,
 )
-from hooks.lupus_nephritis_response.therapies import Fact, Tier
 from tests.hooks.builders import TODAY, ago, assess, days_for, dx, episode, ln_dx, story, upcr
 
 CYC, MMF, RTX, TAC = Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL, Agent.RITUXIMAB, Agent.TACROLIMUS

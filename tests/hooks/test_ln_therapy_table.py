@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from fhir_maps.domain import Agent
-from hooks.lupus_nephritis_response import therapies
-from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS
-from hooks.lupus_nephritis_response.evidence import CITATIONS, SEED_CITATION_ID
-from hooks.lupus_nephritis_response.text import EN
-from hooks.lupus_nephritis_response.therapies import (
+from hooks.lupus_nephritis_response.cards.words import EN
+from hooks.lupus_nephritis_response.knowledge import therapy_table as therapies
+from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS
+from hooks.lupus_nephritis_response.knowledge.therapy_table import (
     THERAPY_GUIDELINES,
     THERAPY_TABLE,
     UNLINKED_SOURCES,

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 
 from fhir_maps.domain import Agent, LabConcept, LabResult, TherapyEpisode
-from hooks.lupus_nephritis_response.criteria import get_criteria_set
-from hooks.lupus_nephritis_response.lines import ChangeKind, current_line
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import get_criteria_set
+from hooks.lupus_nephritis_response.rules.treatment_line import ChangeKind, current_line
 from tests.hooks.builders import TODAY, ago, episode, lab, ln_dx, patient, upcr
 
 AZA, CYC, MMF = Agent.AZATHIOPRINE, Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL

@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from fhir_maps.domain import Agent, MappingReport, PatientData
-from hooks.lupus_nephritis_response.model import Missing, Verdict
-from hooks.lupus_nephritis_response.render import summary_samples
+from hooks.lupus_nephritis_response.cards.render import summary_samples
+from hooks.lupus_nephritis_response.rules.assessment import Missing, Verdict
 from tests.hooks.builders import ago, assess, cards, episode, response_cards, story
 
 

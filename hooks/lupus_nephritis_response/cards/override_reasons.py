@@ -7,7 +7,7 @@ feedback as `overrideReason.reason`. Displays are in `text.py` / `text_therapy.p
 from __future__ import annotations
 
 from hooks.cards import Coding
-from hooks.lupus_nephritis_response.text import t
+from hooks.lupus_nephritis_response.cards.words import t
 
 OVERRIDE_SYSTEM = "https://ln-cds.example.org/CodeSystem/override-reason"
 OVERRIDE_CODES = (

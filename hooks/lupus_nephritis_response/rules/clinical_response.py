@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from hooks.lupus_nephritis_response.criteria import Checkpoint, CriteriaSet, Level, ResponseTest
-from hooks.lupus_nephritis_response.measures import (
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level, ResponseTest
+from hooks.lupus_nephritis_response.rules.measures import (
     Decision,
     KidneyFunction,
     KidneyState,

@@ -3,19 +3,7 @@
 from __future__ import annotations
 
 from fhir_maps.domain import LabConcept
-from hooks.lupus_nephritis_response.checklist import ChecklistItem
-from hooks.lupus_nephritis_response.criteria import Checkpoint, CriteriaSet
-from hooks.lupus_nephritis_response.lines import TreatmentLine
-from hooks.lupus_nephritis_response.measures import (
-    KidneyFunction,
-    KidneyMethod,
-    KidneyState,
-    Proteinuria,
-    Reading,
-    Sediment,
-)
-from hooks.lupus_nephritis_response.model import Assessment, Missing
-from hooks.lupus_nephritis_response.phrases import (
+from hooks.lupus_nephritis_response.cards.phrases import (
     agent_names,
     format_param,
     line_agents,
@@ -23,7 +11,19 @@ from hooks.lupus_nephritis_response.phrases import (
     reading_value,
     requirements,
 )
-from hooks.lupus_nephritis_response.text import cap, fmt_amount, fmt_date, fmt_pct, t
+from hooks.lupus_nephritis_response.cards.words import cap, fmt_amount, fmt_date, fmt_pct, t
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet
+from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing
+from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem
+from hooks.lupus_nephritis_response.rules.measures import (
+    KidneyFunction,
+    KidneyMethod,
+    KidneyState,
+    Proteinuria,
+    Reading,
+    Sediment,
+)
+from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 
 
 def window(c: Checkpoint, locale: str) -> str:

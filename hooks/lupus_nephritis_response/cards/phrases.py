@@ -10,13 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from fhir_maps.domain import Agent, LabConcept
 from hooks.cards import SUMMARY_MAX_CHARS
-from hooks.lupus_nephritis_response.checklist import Amount, Param, Percent
-from hooks.lupus_nephritis_response.criteria import CriteriaSet, Level, ResponseTest
-from hooks.lupus_nephritis_response.lines import TreatmentLine
-from hooks.lupus_nephritis_response.measures import Proteinuria, Reading
-from hooks.lupus_nephritis_response.model import Assessment
-from hooks.lupus_nephritis_response.response import Response, Unassessed
-from hooks.lupus_nephritis_response.text import fmt_amount, fmt_date, fmt_months, fmt_pct, join, t
+from hooks.lupus_nephritis_response.cards.words import fmt_amount, fmt_date, fmt_months, fmt_pct, join, t
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet, Level, ResponseTest
+from hooks.lupus_nephritis_response.rules.assessment import Assessment
+from hooks.lupus_nephritis_response.rules.checklist import Amount, Param, Percent
+from hooks.lupus_nephritis_response.rules.clinical_response import Response, Unassessed
+from hooks.lupus_nephritis_response.rules.measures import Proteinuria, Reading
+from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 
 _PLACES = {LabConcept.EGFR: 0, LabConcept.URINE_RBC: 0, LabConcept.CELLULAR_CASTS: 0, LabConcept.CASTS_UNTYPED: 0}
 _KEYS = {LabConcept.UPCR: "upcr", LabConcept.PROTEIN_24H: "protein-24h"}

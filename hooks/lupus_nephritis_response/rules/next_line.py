@@ -14,12 +14,8 @@ from enum import StrEnum
 
 from fhir_maps.codes import CNI_LEVEL_TESTS
 from fhir_maps.domain import Agent, ConditionKind, LnClass, PatientData
-from hooks.lupus_nephritis_response.checklist import Amount, ChecklistItem, Param, Percent
-from hooks.lupus_nephritis_response.criteria import CriteriaSet
-from hooks.lupus_nephritis_response.lines import TreatmentLine, family
-from hooks.lupus_nephritis_response.measures import KidneyState, SedimentState, surely_above, surely_at_most
-from hooks.lupus_nephritis_response.response import Measurements, months_between
-from hooks.lupus_nephritis_response.therapies import (
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
+from hooks.lupus_nephritis_response.knowledge.therapy_table import (
     CALCINEURIN_INHIBITORS,
     CNI_EGFR_CAUTION_AT_OR_BELOW,
     RITUXIMAB_EARLY_RELAPSE_MONTHS,
@@ -31,6 +27,10 @@ from hooks.lupus_nephritis_response.therapies import (
     Tier,
     excluded_after,
 )
+from hooks.lupus_nephritis_response.rules.checklist import Amount, ChecklistItem, Param, Percent
+from hooks.lupus_nephritis_response.rules.clinical_response import Measurements, months_between
+from hooks.lupus_nephritis_response.rules.measures import KidneyState, SedimentState, surely_above, surely_at_most
+from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine, family
 
 _CONDITION_FACTS = (
     (ConditionKind.PREGNANCY, Fact.PREGNANCY),

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from fhir_maps.domain import Agent, ConditionKind, PatientData
-from hooks.lupus_nephritis_response.criteria import CriteriaSet
-from hooks.lupus_nephritis_response.measures import PROTEINURIA_CONCEPTS, Reading, pick_current, surely_at_least
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
+from hooks.lupus_nephritis_response.rules.measures import PROTEINURIA_CONCEPTS, Reading, pick_current, surely_at_least
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from typing import Any
 from fhir_maps.codes import CNI_LEVEL_TESTS, KIDNEY_BIOPSY, OrderCode
 from fhir_maps.domain import Agent
 from hooks.cards import Action, Suggestion
-from hooks.lupus_nephritis_response.ordering import TherapyPlan
-from hooks.lupus_nephritis_response.text import cap, join, t
+from hooks.lupus_nephritis_response.cards.words import cap, join, t
+from hooks.lupus_nephritis_response.rules.next_line import TherapyPlan
 from hooks.spec import RuleContext
 
 Resource = dict[str, Any]

@@ -23,9 +23,9 @@ from enum import StrEnum
 
 from fhir_maps.codes import LINE_AGENTS, MAINTENANCE_ONLY
 from fhir_maps.domain import Agent, PatientData, TherapyEpisode
-from hooks.lupus_nephritis_response.criteria import CriteriaSet
-from hooks.lupus_nephritis_response.measures import kidney_function, proteinuria, sediment
-from hooks.lupus_nephritis_response.response import Measurements, Response, classify, months_between
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
+from hooks.lupus_nephritis_response.rules.clinical_response import Measurements, Response, classify, months_between
+from hooks.lupus_nephritis_response.rules.measures import kidney_function, proteinuria, sediment
 
 # Not in response-model.md (judgement call): an agent added within 30 days of a line's start is part of the initial
 # combination (KDIGO 2024 and EULAR 2023 start MMF with belimumab or a CNI), not a change for non-response.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from hooks.lupus_nephritis_response.text_therapy import THERAPY_EN
+from hooks.lupus_nephritis_response.cards.catalogue_therapy_en import THERAPY_EN
 
 MINUS = "\u2212"  # a true minus sign (U+2212), as in "-16%" typeset
 

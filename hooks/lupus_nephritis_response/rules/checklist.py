@@ -19,17 +19,17 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
-from hooks.lupus_nephritis_response.criteria import CriteriaSet
-from hooks.lupus_nephritis_response.lines import TreatmentLine
-from hooks.lupus_nephritis_response.measures import (
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
+from hooks.lupus_nephritis_response.knowledge.therapy_table import TERATOGENIC_AGENTS
+from hooks.lupus_nephritis_response.rules.clinical_response import Measurements
+from hooks.lupus_nephritis_response.rules.measures import (
     KidneyState,
     Reading,
     SedimentState,
     surely_at_least,
     surely_below,
 )
-from hooks.lupus_nephritis_response.response import Measurements
-from hooks.lupus_nephritis_response.therapies import TERATOGENIC_AGENTS
+from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 
 MMF_TARGET_MIN_MG_PER_DAY = Decimal(2000)  # seed: 2-3 g/day; EULAR 2019 abstract (PRIMARY)
 # response-model.md section 6: mycophenolic acid < 1.44 g/day (the enteric-coated salt's dose equivalent to 2 g MMF)

@@ -9,13 +9,9 @@ shorter one (without the figures, then without the agents) is used. Every card n
 from __future__ import annotations
 
 from hooks.cards import Card, Indicator, Link, Source
-from hooks.lupus_nephritis_response import detail
-from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS, Checkpoint, CriteriaSet, Level
-from hooks.lupus_nephritis_response.evidence import CITATIONS, SEED_CITATION_ID
-from hooks.lupus_nephritis_response.lines import TreatmentLine
-from hooks.lupus_nephritis_response.model import Assessment, Missing, Verdict
-from hooks.lupus_nephritis_response.overrides import override_reasons
-from hooks.lupus_nephritis_response.phrases import (
+from hooks.lupus_nephritis_response.cards import markdown
+from hooks.lupus_nephritis_response.cards.override_reasons import override_reasons
+from hooks.lupus_nephritis_response.cards.phrases import (
     figures,
     fit,
     level_name,
@@ -24,10 +20,12 @@ from hooks.lupus_nephritis_response.phrases import (
     response_phrase,
     unassessed_phrase,
 )
-from hooks.lupus_nephritis_response.response import CheckpointStatus
-from hooks.lupus_nephritis_response.text import CATALOGUES, EN, cap, fmt_amount, fmt_months, join, t
-from hooks.lupus_nephritis_response.therapy_cards import summary_samples as therapy_summary_samples
-from hooks.lupus_nephritis_response.therapy_cards import supportive_card, therapy_card
+from hooks.lupus_nephritis_response.cards.words import EN, cap, fmt_amount, join, t
+from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
+from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
+from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus
+from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 from hooks.spec import RuleContext
 
 RULE_REFRACTORY = "ln-refractory"
@@ -157,18 +155,18 @@ def refractory_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, local
         criterion=cap(t(f"criterion.{head.key}", locale)),
         months=months,
         agents=line_agents(line, locale),
-        window=detail.window(head, locale),
+        window=markdown.window(head, locale),
     )
-    others = [f"{t(f'criterion.{c.key}', locale)} ({detail.window(c, locale)})" for c in missed[:-1]]
+    others = [f"{t(f'criterion.{c.key}', locale)} ({markdown.window(c, locale)})" for c in missed[:-1]]
     also = t("detail.also", locale, criteria=join(others, locale)) if others else ""
     return _blocks(
-        " ".join(x for x in (lead, detail.needs(head, cs, a.proteinuria, locale)) if x),
-        " ".join(x for x in (detail.figures_sentence(a.proteinuria, locale) if a.proteinuria else "", also) if x),
-        detail.line_block(a, line, locale),
-        detail.table(a, locale),
+        " ".join(x for x in (lead, markdown.needs(head, cs, a.proteinuria, locale)) if x),
+        " ".join(x for x in (markdown.figures_sentence(a.proteinuria, locale) if a.proteinuria else "", also) if x),
+        markdown.line_block(a, line, locale),
+        markdown.table(a, locale),
         t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
-        detail.checklist(a.checklist, locale),
-        detail.notes(a, locale),
+        markdown.checklist(a.checklist, locale),
+        markdown.notes(a, locale),
     )
 
 
@@ -187,7 +185,7 @@ def _status_lines(a: Assessment, cs: CriteriaSet, locale: str) -> list[str]:
                 locale,
                 criterion=cap(t(f"criterion.{c.key}", locale)),
                 months=months_phrase(a, locale),
-                window=detail.window(c, locale),
+                window=markdown.window(c, locale),
                 set=t(f"set.{cs.id}", locale),
                 review=_review_months(cs),
             )
@@ -199,7 +197,7 @@ def _status_lines(a: Assessment, cs: CriteriaSet, locale: str) -> list[str]:
                 "detail.next",
                 locale,
                 months=fmt_amount(nxt.months, 0),
-                needs=detail.needs(nxt, cs, a.proteinuria, locale),
+                needs=markdown.needs(nxt, cs, a.proteinuria, locale),
             )
         )
     else:
@@ -217,11 +215,11 @@ def status_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, locale: s
     )
     return _blocks(
         " ".join([head, *_status_lines(a, cs, locale)]),
-        detail.figures_sentence(a.proteinuria, locale) if a.proteinuria else "",
-        detail.line_block(a, line, locale),
-        detail.table(a, locale),
+        markdown.figures_sentence(a.proteinuria, locale) if a.proteinuria else "",
+        markdown.line_block(a, line, locale),
+        markdown.table(a, locale),
         t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
-        detail.notes(a, locale),
+        markdown.notes(a, locale),
     )
 
 
@@ -234,10 +232,10 @@ def cannot_assess_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, lo
         months=months_phrase(a, locale),
     )
     return _blocks(
-        "\n".join([head, "", detail.missing_list(a, a.proteinuria, locale)]) if a.proteinuria else head,
+        "\n".join([head, "", markdown.missing_list(a, a.proteinuria, locale)]) if a.proteinuria else head,
         t("detail.cannot.action", locale) if Missing.BASELINE not in a.missing else "",
         t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
-        detail.notes(a, locale),
+        markdown.notes(a, locale),
     )
 
 
@@ -252,19 +250,6 @@ def _card(ctx: RuleContext, cs: CriteriaSet, rule_id: str, indicator: Indicator,
         override_reasons=override_reasons(ctx.locale) if indicator is Indicator.WARNING else (),
         rule_id=rule_id,
     )
-
-
-def render(a: Assessment, ctx: RuleContext) -> list[Card]:
-    """Returns the cards for `a`: the response card, the next-line options for a refractory line, and the
-    supportive-care card when the record lacks supportive care (switchable). None out of scope."""
-    if not a.in_scope or a.criteria is None:
-        return []
-    cards = response_cards(a, ctx)
-    if a.therapy is not None:
-        cards.append(therapy_card(a.therapy, a.criteria, ctx))
-    if a.supportive is not None and ctx.show_supportive_card:
-        cards.append(supportive_card(a.supportive, a.criteria, ctx))
-    return cards
 
 
 def response_cards(a: Assessment, ctx: RuleContext) -> list[Card]:
@@ -291,47 +276,3 @@ def response_cards(a: Assessment, ctx: RuleContext) -> list[Card]:
     else:
         return []
     return [_card(ctx, cs, RULE_STATUS, Indicator.INFO, summary, status_detail(a, cs, line, loc))]
-
-
-# The longest realistic values each summary template is filled with, for the startup length check (STYLE #6).
-LONGEST_MONTHS = 120  # ten years on one line
-LONGEST_UNCODED = 999  # medication orders not identified, for the "cannot assess" summary
-LONGEST_AGENTS = (  # a maintenance line after CYC induction with an add-on, and a triple combination
-    "cyclophosphamide then mycophenolate mofetil + belimumab",
-    "mycophenolate mofetil + voclosporin + belimumab",
-)
-
-
-def summary_samples(locale: str = "en") -> tuple[str, ...]:
-    """Returns every summary template filled with the longest realistic values (before any shortening).
-
-    A watch note exists only before a set's first refractory time point, so its sample uses the month before.
-    """
-    catalogue = CATALOGUES.get(locale, EN)
-    longest = max((v for k, v in catalogue.items() if k.startswith("criterion.")), key=len)
-    months, agents = fmt_months(LONGEST_MONTHS, locale), max(LONGEST_AGENTS, key=len)
-    watch_sets = [cs for cs in CRITERIA_SETS.values() if any(c.watch_only for c in cs.checkpoints)]
-    watch_criterion = max(
-        (t(f"criterion.{c.key}", locale) for cs in watch_sets for c in cs.checkpoints if c.watch_only), key=len
-    )
-    review = max(int(_review_months(cs)) for cs in watch_sets)
-    response = t("level.provisional", locale, level=t("level.3", locale))
-    return (
-        t("summary.refractory", locale, criterion=longest, months=months, agents=agents),
-        t(
-            "summary.watch",
-            locale,
-            criterion=watch_criterion,
-            months=fmt_months(review - 1, locale),
-            agents=agents,
-            review=str(review),
-        ),
-        t("summary.status.short", locale, response=response, months=months, agents=agents),
-        *(t("summary.cannot-assess", locale, what=v) for k, v in catalogue.items() if k.startswith("missing-short.")),
-        t(
-            "summary.cannot-assess",
-            locale,
-            what=t("unrecognised-short", locale, orders=orders_phrase(LONGEST_UNCODED, locale)),
-        ),
-        *therapy_summary_samples(locale),
-    )

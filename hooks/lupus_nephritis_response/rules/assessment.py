@@ -15,18 +15,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from fhir_maps.domain import ConditionKind, LnClass, PatientData
-from hooks.lupus_nephritis_response.checklist import ChecklistItem, review_checklist
-from hooks.lupus_nephritis_response.criteria import Checkpoint, CriteriaSet, get_criteria_set
-from hooks.lupus_nephritis_response.lines import TreatmentLine, current_line
-from hooks.lupus_nephritis_response.measures import (
-    PROTEINURIA_CONCEPTS,
-    Proteinuria,
-    kidney_function,
-    proteinuria,
-    sediment,
-)
-from hooks.lupus_nephritis_response.ordering import TherapyPlan, plan_therapy
-from hooks.lupus_nephritis_response.response import (
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, get_criteria_set
+from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, review_checklist
+from hooks.lupus_nephritis_response.rules.clinical_response import (
     CheckpointResult,
     CheckpointStatus,
     Measurements,
@@ -37,7 +28,16 @@ from hooks.lupus_nephritis_response.response import (
     judge_checkpoints,
     months_between,
 )
-from hooks.lupus_nephritis_response.supportive import SupportiveGaps, supportive_gaps
+from hooks.lupus_nephritis_response.rules.measures import (
+    PROTEINURIA_CONCEPTS,
+    Proteinuria,
+    kidney_function,
+    proteinuria,
+    sediment,
+)
+from hooks.lupus_nephritis_response.rules.next_line import TherapyPlan, plan_therapy
+from hooks.lupus_nephritis_response.rules.supportive_care import SupportiveGaps, supportive_gaps
+from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine, current_line
 from hooks.spec import RuleContext
 
 # response-model.md section 1: classes I, II and VI are out of scope for refractoriness.

@@ -14,17 +14,17 @@ from decimal import Decimal
 
 from fhir_maps.domain import Agent, LabConcept
 from hooks.cards import Card, Indicator, Link, Source
-from hooks.lupus_nephritis_response.checklist import Param
-from hooks.lupus_nephritis_response.criteria import CriteriaSet
-from hooks.lupus_nephritis_response.evidence import CITATIONS, SEED_CITATION_ID
-from hooks.lupus_nephritis_response.measures import Reading
-from hooks.lupus_nephritis_response.ordering import Caution, PlannedOption, TherapyPlan
-from hooks.lupus_nephritis_response.orders import suggestions
-from hooks.lupus_nephritis_response.overrides import SUPPORTIVE_REASONS, THERAPY_REASONS, override_reasons
-from hooks.lupus_nephritis_response.phrases import fit, format_param, reading_value
-from hooks.lupus_nephritis_response.supportive import SupportiveGaps
-from hooks.lupus_nephritis_response.text import cap, fmt_amount, fmt_date, join, t
-from hooks.lupus_nephritis_response.therapies import THERAPY_TABLE
+from hooks.lupus_nephritis_response.cards.draft_orders import suggestions
+from hooks.lupus_nephritis_response.cards.override_reasons import SUPPORTIVE_REASONS, THERAPY_REASONS, override_reasons
+from hooks.lupus_nephritis_response.cards.phrases import fit, format_param, reading_value
+from hooks.lupus_nephritis_response.cards.words import cap, fmt_amount, fmt_date, join, t
+from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
+from hooks.lupus_nephritis_response.knowledge.therapy_table import THERAPY_TABLE
+from hooks.lupus_nephritis_response.rules.checklist import Param
+from hooks.lupus_nephritis_response.rules.measures import Reading
+from hooks.lupus_nephritis_response.rules.next_line import Caution, PlannedOption, TherapyPlan
+from hooks.lupus_nephritis_response.rules.supportive_care import SupportiveGaps
 from hooks.spec import RuleContext
 
 RULE_THERAPY = "ln-next-line-therapy"  # sorts before ln-supportive-care among info cards

@@ -318,26 +318,6 @@ INGREDIENT_NAMES: dict[str, Agent] = {
     "empagliflozin": Agent.SGLT2_INHIBITOR,
 }
 
-# Agents that define or change a treatment line (response-model.md §2). Glucocorticoids, HCQ and supportive drugs
-# are recorded but never define a line; azathioprine is maintenance-only.
-LINE_AGENTS: frozenset[Agent] = frozenset(
-    {
-        Agent.CYCLOPHOSPHAMIDE,
-        Agent.MYCOPHENOLATE_MOFETIL,
-        Agent.MYCOPHENOLIC_ACID,
-        Agent.RITUXIMAB,
-        Agent.OBINUTUZUMAB,
-        Agent.OFATUMUMAB,
-        Agent.BELIMUMAB,
-        Agent.TACROLIMUS,
-        Agent.CYCLOSPORINE,
-        Agent.VOCLOSPORIN,
-        Agent.ANIFROLUMAB,
-        Agent.IMMUNE_GLOBULIN,
-    }
-)
-MAINTENANCE_ONLY: frozenset[Agent] = frozenset({Agent.AZATHIOPRINE, Agent.LEFLUNOMIDE})
-
 # --- Status and flag codes (FHIR R4 required bindings, read in the R4 spec's code system pages) ----------------------
 # A coding with no system is accepted for these: the element's binding is required, so the code alone is unambiguous.
 CLINICAL_ACTIVE: ValueSet = {CONDITION_CLINICAL: frozenset({"active", "recurrence", "relapse"})}

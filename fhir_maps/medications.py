@@ -109,10 +109,26 @@ def ingredient_names(text: str) -> list[str]:
     return [" ".join(match.lower().split()) for match in _NAME_PATTERN.findall(text)]
 
 
+# Background therapy: ingredients that never name a combination order when a disease-modifying agent is named too
+# ("prednisone / mycophenolate" is a mycophenolate order). A naming rule of this mapping, not the rules' treatment
+# line: which agents start or maintain a line is hooks knowledge (knowledge/treatment_lines.py); a test checks the
+# two agree, so the choice made here is the one it has always been.
+BACKGROUND_AGENTS: frozenset[Agent] = frozenset(
+    {
+        Agent.AZATHIOPRINE,
+        Agent.LEFLUNOMIDE,
+        Agent.HYDROXYCHLOROQUINE,
+        Agent.GLUCOCORTICOID,
+        Agent.RAAS_BLOCKER,
+        Agent.SGLT2_INHIBITOR,
+    }
+)
+
+
 def _agent_by_name(texts: Iterable[str]) -> Agent | None:
-    """A combination ("A / B") gives its first line-defining agent, else its first agent."""
+    """A combination ("A / B") gives its first agent that is not background therapy, else its first agent."""
     found = [codes.INGREDIENT_NAMES[name] for text in texts for name in ingredient_names(text)]
-    return next((a for a in found if a in codes.LINE_AGENTS), found[0] if found else None)
+    return next((a for a in found if a not in BACKGROUND_AGENTS), found[0] if found else None)
 
 
 def recognise(drug: Drug) -> tuple[Agent, MatchedBy, Product | None] | None:

@@ -35,16 +35,16 @@ from fhir_maps.domain import (
 )
 from hooks.cards import Card
 from hooks.lupus_nephritis_response import Assessment, evaluate, render
+from hooks.lupus_nephritis_response.rules.clinical_response import DAYS_PER_MONTH
 from hooks.spec import RuleContext
 
 TODAY = date(2025, 6, 30)
 PATIENT_ID = "ln-test-patient-4711"
-DAYS_PER_MONTH = 30.4375
 
 
 def days_for(months: float) -> int:
     """Returns the smallest whole number of days that is at least `months` mean months."""
-    return math.ceil(months * DAYS_PER_MONTH - 1e-9)
+    return math.ceil(months * float(DAYS_PER_MONTH) - 1e-9)
 
 
 def ago(days: int) -> date:

@@ -29,7 +29,7 @@ from hooks.lupus_nephritis_response.rules.measures import (
     surely_at_least,
     surely_below,
 )
-from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
+from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine, agent_active
 
 MMF_TARGET_MIN_MG_PER_DAY = Decimal(2000)  # seed: 2-3 g/day; EULAR 2019 abstract (PRIMARY)
 # response-model.md section 6: mycophenolic acid < 1.44 g/day (the enteric-coated salt's dose equivalent to 2 g MMF)
@@ -148,16 +148,12 @@ def _conditions(data: PatientData, classes: tuple[LnClass, ...]) -> Iterator[Che
         yield ChecklistItem("class-v-check", ItemState.CHECK)
 
 
-def _active(data: PatientData, agent: Agent, today: date) -> bool:
-    return any(e.agent is agent and e.active_on(today) for e in data.episodes)
-
-
 def _teratogens(data: PatientData, today: date) -> Iterator[ChecklistItem]:
     """Flags each teratogenic agent (mycophenolate, cyclophosphamide) active while pregnancy is recorded."""
     if not data.has(ConditionKind.PREGNANCY):
         return
     for agent in sorted(TERATOGENIC_AGENTS):
-        if _active(data, agent, today):
+        if agent_active(data, agent, today):
             yield ChecklistItem("teratogen-in-pregnancy", ItemState.FLAGGED, (("agent", agent),))
 
 
@@ -167,14 +163,14 @@ def _supportive(data: PatientData, m: Measurements | None, cs: CriteriaSet, toda
     # "< 2.0 g/g" may or may not be proteinuric: only a value surely at or above the ceiling is flagged.
     threshold = cs.complete.max_proteinuria
     proteinuric = current is not None and threshold is not None and surely_at_least(current, threshold)
-    raas_active = _active(data, Agent.RAAS_BLOCKER, today)
+    raas_active = agent_active(data, Agent.RAAS_BLOCKER, today)
     pregnant = data.has(ConditionKind.PREGNANCY)
     if pregnant and raas_active:
         yield ChecklistItem("raas-in-pregnancy", ItemState.FLAGGED)
     if proteinuric and current is not None and not raas_active:
         params = (("value", Amount.of(current, 2)), ("unit", current.concept), ("day", current.day))
         yield ChecklistItem("raas-held-in-pregnancy" if pregnant else "no-raas", ItemState.FLAGGED, params)
-    if not _active(data, Agent.HYDROXYCHLOROQUINE, today):
+    if not agent_active(data, Agent.HYDROXYCHLOROQUINE, today):
         yield ChecklistItem("no-hcq", ItemState.FLAGGED)
     yield ChecklistItem("supportive", ItemState.CHECK)
 

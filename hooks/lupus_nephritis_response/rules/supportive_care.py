@@ -20,6 +20,7 @@ from datetime import date
 from fhir_maps.domain import Agent, ConditionKind, PatientData
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
 from hooks.lupus_nephritis_response.rules.measures import PROTEINURIA_CONCEPTS, Reading, pick_current, surely_at_least
+from hooks.lupus_nephritis_response.rules.treatment_line import agent_active
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +40,6 @@ class SupportiveGaps:
         return self.proteinuria is not None or self.no_hydroxychloroquine or self.raas_active_in_pregnancy
 
 
-def _active(data: PatientData, agent: Agent, today: date) -> bool:
-    return any(e.agent is agent and e.active_on(today) for e in data.episodes)
-
-
 def current_proteinuria(data: PatientData, today: date) -> Reading | None:
     """Returns the latest decisive proteinuria (UPCR or 24-h protein) of the last 90 days, as the checklist does."""
     results = [r for c in PROTEINURIA_CONCEPTS for r in data.series(c).results if r.when.date() <= today]
@@ -60,12 +57,12 @@ def supportive_gaps(data: PatientData, cs: CriteriaSet, today: date) -> Supporti
     ceiling = cs.complete.max_proteinuria
     # "< 2.0 g/g" may or may not be proteinuric: only a value surely at or above the ceiling prompts the suggestion.
     proteinuric = current is not None and ceiling is not None and surely_at_least(current, ceiling)
-    raas_active = _active(data, Agent.RAAS_BLOCKER, today)
+    raas_active = agent_active(data, Agent.RAAS_BLOCKER, today)
     due = current if proteinuric and not raas_active else None
     pregnant = data.has(ConditionKind.PREGNANCY)
     gaps = SupportiveGaps(
         proteinuria=None if pregnant else due,
-        no_hydroxychloroquine=not _active(data, Agent.HYDROXYCHLOROQUINE, today),
+        no_hydroxychloroquine=not agent_active(data, Agent.HYDROXYCHLOROQUINE, today),
         raas_held=due if pregnant else None,
         raas_active_in_pregnancy=pregnant and raas_active,
     )

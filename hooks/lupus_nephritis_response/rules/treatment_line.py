@@ -21,9 +21,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from fhir_maps.codes import LINE_AGENTS, MAINTENANCE_ONLY
 from fhir_maps.domain import Agent, PatientData, TherapyEpisode
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
+from hooks.lupus_nephritis_response.knowledge.treatment_lines import LINE_AGENTS, MAINTENANCE_ONLY
 from hooks.lupus_nephritis_response.rules.clinical_response import Measurements, Response, classify, months_between
 from hooks.lupus_nephritis_response.rules.measures import kidney_function, proteinuria, sediment
 
@@ -75,6 +75,11 @@ class TreatmentLine:
     def is_combination(self) -> bool:
         """Returns True when more than one line agent is active today."""
         return len(self.current_agents) > 1
+
+
+def agent_active(data: PatientData, agent: Agent, today: date) -> bool:
+    """Returns True when an episode of `agent` covers today (any agent, line-defining or not)."""
+    return any(e.agent is agent and e.active_on(today) for e in data.episodes)
 
 
 def response_on(data: PatientData, cs: CriteriaSet, t0: date, day: date) -> Response | None:

@@ -1,25 +1,24 @@
 """The `lupus-nephritis-response` CDS service: treatment response and refractoriness review in lupus nephritis.
 
-Modules: `criteria` (the criteria sets as data), `evidence` (citations), `measures`, `lines`, `response` and
-`checklist` (the pure rules), `therapies` (the next-line therapy table as data, summarised in THERAPY.md),
-`ordering` and `supportive` (the pure next-line and supportive-care rules), `model` (`evaluate`), `text` and
-`text_therapy` (every clinician-facing string), `phrases`, `detail`, `render`, `therapy_cards`, `orders` and
-`overrides` (cards). The criteria set is a site setting, passed in as `RuleContext.criteria_set`.
+Three layers, imports one way (`cards -> rules -> knowledge`, checked by a test): `knowledge/` (cited data:
+criteria sets, therapy table, citations, line agents), `rules/` (pure: `PatientData` to an `Assessment`, entry point
+`rules.assessment.assess`) and `cards/` (the Assessment to CDS cards, words bound once per render). README.md lists
+every module. The criteria set is a site setting, passed in as `RuleContext.criteria_set`.
 """
 
 from __future__ import annotations
 
 from hooks import prefetch
 from hooks.lupus_nephritis_response.cards.render import render, summary_samples
-from hooks.lupus_nephritis_response.cards.words import t
-from hooks.lupus_nephritis_response.rules.assessment import Assessment, evaluate, in_scope
+from hooks.lupus_nephritis_response.cards.words import ENGLISH
+from hooks.lupus_nephritis_response.rules.assessment import Assessment, assess, in_scope
 from hooks.spec import CdsServiceSpec
 
 SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     id="lupus-nephritis-response",
     hook="patient-view",
-    title=t("service.title"),
-    description=t("service.description"),
+    title=ENGLISH.t("service.title"),
+    description=ENGLISH.t("service.description"),
     prefetch={
         "patient": prefetch.PATIENT,
         "conditions": prefetch.LUPUS_CONDITIONS,
@@ -28,13 +27,16 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
         "sediment": prefetch.SEDIMENT_OBSERVATIONS,
         "medications": prefetch.MEDICATION_REQUESTS,
     },
-    evaluate=evaluate,
+    evaluate=assess,
     render=render,
     in_scope=in_scope,
     gate_keys=("conditions",),
     required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications"),
-    usage_requirements=t("service.usage"),
+    usage_requirements=ENGLISH.t("service.usage"),
     static_texts=summary_samples(),
 )
 
-__all__ = ["SPEC", "Assessment", "evaluate", "in_scope", "render"]
+# The spec's step names: `evaluate` is the rules' `assess`, `render` the cards' `render`.
+evaluate = assess
+
+__all__ = ["SPEC", "Assessment", "assess", "evaluate", "in_scope", "render"]

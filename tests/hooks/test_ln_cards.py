@@ -10,10 +10,11 @@ import pytest
 from fhir_maps.domain import Agent, LnClass, MappingReport, PatientData
 from hooks.cards import SUMMARY_MAX_CHARS, Card, Indicator, response_json
 from hooks.lupus_nephritis_response import SPEC, evaluate, render
+from hooks.lupus_nephritis_response.cards.catalogue_en import CATALOGUES, EN
 from hooks.lupus_nephritis_response.cards.override_reasons import OVERRIDE_SYSTEM
 from hooks.lupus_nephritis_response.cards.phrases import fit
 from hooks.lupus_nephritis_response.cards.render import summary_samples
-from hooks.lupus_nephritis_response.cards.words import CATALOGUES, EN, fmt_pct, t
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, fmt_pct, words_for
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import (
     CRITERIA_SETS,
@@ -311,7 +312,7 @@ def test_criteria_sets_and_their_citations() -> None:
     assert DEFAULT_CRITERIA_SET == "seed-eular-era-edta-2012"
     for cs in CRITERIA_SETS.values():
         assert all(i in CITATIONS for i in cs.citation_ids)
-        assert t(f"set.{cs.id}") == EN[f"set.{cs.id}"]
+        assert ENGLISH.criteria_set(cs) == EN[f"set.{cs.id}"]
         assert [c.months for c in cs.checkpoints] == sorted(c.months for c in cs.checkpoints)
     assert CRITERIA_SETS["seed-eular-era-edta-2012"].partial.fall_strict
     assert not CRITERIA_SETS["kdigo-2024"].partial.fall_strict
@@ -331,7 +332,7 @@ def test_citations_are_verified_doi_links() -> None:
 
 
 def test_text_falls_back_to_english_and_formats_numbers() -> None:
-    assert t("level.2", "es") == "partial response"
+    assert words_for("es").t("level.2") == "partial response"
     assert list(CATALOGUES) == ["en"]
     assert fmt_pct(Decimal("-0.1613")) == f"{MINUS}16%"
     assert fmt_pct(Decimal("0.05")) == "+5%"

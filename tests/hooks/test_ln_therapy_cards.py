@@ -19,7 +19,7 @@ from hooks.lupus_nephritis_response.cards.override_reasons import (
     THERAPY_REASONS,
     override_reasons,
 )
-from hooks.lupus_nephritis_response.cards.words import t
+from hooks.lupus_nephritis_response.cards.words import ENGLISH
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS
 from tests.contract import check_response
@@ -61,11 +61,11 @@ def test_next_line_card_numbers_one_line_per_option_in_order() -> None:
     lines = numbered(card)
     assert [n for n, _ in lines] == ["1", "2", "3", "4", "5"]
     assert [name for _, name in lines] == [
-        t("therapy.switch-to-cyc.name"),
-        t("therapy.multitarget.name"),
-        t("therapy.cni.name"),
-        t("therapy.rituximab.name"),
-        t("therapy.msc.name"),
+        ENGLISH.t("therapy.switch-to-cyc.name"),
+        ENGLISH.t("therapy.multitarget.name"),
+        ENGLISH.t("therapy.cni.name"),
+        ENGLISH.t("therapy.rituximab.name"),
+        ENGLISH.t("therapy.msc.name"),
     ]
     detail = card.detail or ""
     assert "_Evidence: meta-analysis of open-label studies;" in detail  # each line names its evidence level
@@ -82,7 +82,7 @@ def test_next_line_card_numbers_one_line_per_option_in_order() -> None:
 def test_next_line_card_names_the_criteria_set(criteria_set: str) -> None:
     data = demo(egfr=("90", "88")) if criteria_set != "acr-2012" else demo()
     card = only(THERAPY, data, criteria_set)
-    name = t(f"set.{criteria_set}")
+    name = ENGLISH.t(f"set.{criteria_set}")
     assert name in card.source.label
     assert f"Criteria: {name}." in (card.detail or "")
     assert card.source.url == SEED_URL
@@ -190,7 +190,7 @@ def test_override_reasons_come_from_one_catalogue() -> None:
     assert set(THERAPY_REASONS) | set(SUPPORTIVE_REASONS) <= set(OVERRIDE_CODES)
     assert therapy.override_reasons[2].display == "Not refractory in my judgement"
     with pytest.raises(ValueError, match="not in the catalogue"):
-        override_reasons("en", ("because",))
+        override_reasons(ENGLISH, ("because",))
 
 
 # (id, patient, supportive card shown, items in the summary, text expected in the detail)
@@ -243,7 +243,7 @@ def test_supportive_card(make: Callable[[], PatientData], shown: bool, items: st
         assert text in (card.detail or "")
         assert card.indicator is Indicator.INFO
         assert card.source.url == SEED_URL
-        assert card.source.label.endswith(f"criteria: {t('set.seed-eular-era-edta-2012')}")
+        assert card.source.label.endswith(f"criteria: {ENGLISH.t('set.seed-eular-era-edta-2012')}")
 
 
 def test_supportive_card_is_switchable_and_never_hides_the_others() -> None:

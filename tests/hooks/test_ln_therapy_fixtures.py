@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 
-from hooks.lupus_nephritis_response.cards.words import t
+from hooks.lupus_nephritis_response.cards.words import ENGLISH
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS
 from scripts.build_fixtures import ROOT
 from scripts.therapy_scenarios import THERAPY_SCENARIOS
@@ -70,7 +70,7 @@ def test_golden_option_order(name: str) -> None:
     card = _card(body, "Therapy order")
     assert card is not None
     names = re.findall(r"^\d+\. \*\*(.+?)\*\*", card["detail"], re.M)
-    assert names == [t(f"therapy.{option}.name") for option in FIXTURE_ORDERS[name]]
+    assert names == [ENGLISH.t(f"therapy.{option}.name") for option in FIXTURE_ORDERS[name]]
     assert [s["label"] for s in card.get("suggestions", [])] == SUGGESTIONS.get(name, [])
     assert body["cards"][0]["indicator"] == "warning"  # the refractoriness review comes first
     readme = (ROOT / name / "README.md").read_text()

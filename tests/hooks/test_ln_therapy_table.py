@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fhir_maps.domain import Agent
-from hooks.lupus_nephritis_response.cards.words import EN
+from hooks.lupus_nephritis_response.cards.catalogue_en import EN
 from hooks.lupus_nephritis_response.knowledge import therapy_table as therapies
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS

@@ -1,7 +1,9 @@
-"""Clinician-facing strings of the next-line therapy and supportive-care cards (English), merged into `text.EN`.
+"""Clinician-facing strings of the next-line therapy and supportive-care cards (English), merged into
+`catalogue_en.EN`.
 
-Kept apart from `text.py` only for length; `text.t` is the one way to read them, and a Spanish catalogue will give
-the same keys. Each clinical phrase restates the source named in the matching `therapies.py` row.
+Kept apart from `catalogue_en.py` only for length; `words.Words` is the one way to read them, and a Spanish
+catalogue will give the same keys. Each clinical phrase restates the source named in the matching
+`knowledge/therapy_table.py` row.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 from fhir_maps.codes import CNI_LEVEL_TESTS, KIDNEY_BIOPSY, OrderCode
 from fhir_maps.domain import Agent
 from hooks.cards import Action, Suggestion
-from hooks.lupus_nephritis_response.cards.words import cap, join, t
+from hooks.lupus_nephritis_response.cards.words import Words, cap
 from hooks.lupus_nephritis_response.rules.next_line import TherapyPlan
 from hooks.spec import RuleContext
 
@@ -36,34 +36,32 @@ def service_request(code: OrderCode, text: str, reason: str, ctx: RuleContext, n
     return resource
 
 
-def biopsy_suggestion(plan: TherapyPlan, ctx: RuleContext) -> Suggestion:
+def biopsy_suggestion(plan: TherapyPlan, ctx: RuleContext, words: Words) -> Suggestion:
     """Returns the repeat-biopsy suggestion, naming why it is due."""
-    loc = ctx.locale
-    reasons = join([t(f"biopsy.{r.value}", loc) for r in plan.biopsy], loc)
+    reasons = words.join([words.biopsy_reason(r) for r in plan.biopsy])
     resource = service_request(
-        KIDNEY_BIOPSY, t("order.biopsy.text", loc), t("order.biopsy.reason", loc, reasons=reasons), ctx
+        KIDNEY_BIOPSY, words.t("order.biopsy.text"), words.t("order.biopsy.reason", reasons=reasons), ctx
     )
-    action = Action(type="create", description=t("action.biopsy", loc), resource=resource)
-    return Suggestion(label=t("suggest.biopsy", loc), uuid=ctx.new_uuid(), actions=(action,))
+    action = Action(type="create", description=words.t("action.biopsy"), resource=resource)
+    return Suggestion(label=words.t("suggest.biopsy"), uuid=ctx.new_uuid(), actions=(action,))
 
 
-def level_suggestion(agent: Agent, ctx: RuleContext) -> Suggestion:
+def level_suggestion(agent: Agent, ctx: RuleContext, words: Words) -> Suggestion:
     """Returns the trough-level suggestion for an active calcineurin inhibitor."""
-    loc = ctx.locale
-    name = t(f"agent.{agent.value}", loc)
+    name = words.agent(agent)
     resource = service_request(
         CNI_LEVEL_TESTS[agent],
-        t("order.level.text", loc, agent=cap(name)),
-        t("order.level.reason", loc),
+        words.t("order.level.text", agent=cap(name)),
+        words.t("order.level.reason"),
         ctx,
-        note=t("order.level.note", loc),
+        note=words.t("order.level.note"),
     )
-    action = Action(type="create", description=t("action.level", loc, agent=name), resource=resource)
-    return Suggestion(label=t("suggest.level", loc, agent=cap(name)), uuid=ctx.new_uuid(), actions=(action,))
+    action = Action(type="create", description=words.t("action.level", agent=name), resource=resource)
+    return Suggestion(label=words.t("suggest.level", agent=cap(name)), uuid=ctx.new_uuid(), actions=(action,))
 
 
-def suggestions(plan: TherapyPlan, ctx: RuleContext) -> tuple[Suggestion, ...]:
+def suggestions(plan: TherapyPlan, ctx: RuleContext, words: Words) -> tuple[Suggestion, ...]:
     """Returns the biopsy suggestion (when due), then one level suggestion per active calcineurin inhibitor."""
-    out = [biopsy_suggestion(plan, ctx)] if plan.biopsy else []
-    out += [level_suggestion(agent, ctx) for agent in plan.level_tests]
+    out = [biopsy_suggestion(plan, ctx, words)] if plan.biopsy else []
+    out += [level_suggestion(agent, ctx, words) for agent in plan.level_tests]
     return tuple(out)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from fhir_maps.domain import LabConcept
 from hooks.lupus_nephritis_response.cards.phrases import (
-    agent_names,
     format_param,
     line_agents,
     measure_key,
     reading_value,
     requirements,
 )
-from hooks.lupus_nephritis_response.cards.words import cap, fmt_amount, fmt_date, fmt_pct, t
+from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date, fmt_pct, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing
 from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem
@@ -26,167 +24,161 @@ from hooks.lupus_nephritis_response.rules.measures import (
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 
 
-def window(c: Checkpoint, locale: str) -> str:
+def window(c: Checkpoint, words: Words) -> str:
     """Returns "target 6-12 months" (or "target 24 months")."""
     start = fmt_amount(c.months, 0)
     if c.window_end_months is None:
-        return t("window.from", locale, start=start)
-    return t("window.range", locale, start=start, end=fmt_amount(c.window_end_months, 0))
+        return words.t("window.from", start=start)
+    return words.t("window.range", start=start, end=fmt_amount(c.window_end_months, 0))
 
 
-def needs(c: Checkpoint, cs: CriteriaSet, p: Proteinuria | None, locale: str) -> str:
+def needs(c: Checkpoint, cs: CriteriaSet, p: Proteinuria | None, words: Words) -> str:
     """Returns "A partial response needs ..." for checkpoint `c`, in the unit of the current proteinuria."""
-    unit = t(f"unit.{measure_key(p)}", locale) if p else t("unit.upcr", locale)
-    target = t(f"target.{c.key}", locale)
-    return t("detail.needs", locale, target=target, requirements=requirements(c.test, cs, unit, locale))
+    unit = words.unit(measure_key(p) if p else "upcr")
+    target = words.target(c)
+    return words.t("detail.needs", target=target, requirements=requirements(c.test, cs, unit, words))
 
 
-def figures_sentence(p: Proteinuria, locale: str) -> str:
+def figures_sentence(p: Proteinuria, words: Words) -> str:
     """Returns "UPCR: 3.10 g/g on 2025-01-12 → 2.60 g/g on 2025-06-20 (-16%)."; without a computable change (a
     censored value, a zero baseline) the percentage is left out."""
     if p.baseline is None or p.current is None:
         return ""
     values = {
-        "measure": t(f"measure.{measure_key(p)}", locale),
-        "baseline": _with_unit(p.baseline, locale),
+        "measure": words.measure(measure_key(p)),
+        "baseline": _with_unit(p.baseline, words),
         "baseline_day": fmt_date(p.baseline.day),
-        "current": _with_unit(p.current, locale),
+        "current": _with_unit(p.current, words),
         "current_day": fmt_date(p.current.day),
     }
     if p.change is None:
-        return t("detail.figures.no-change", locale, **values)
-    return t("detail.figures", locale, change=fmt_pct(p.change), **values)
+        return words.t("detail.figures.no-change", **values)
+    return words.t("detail.figures", change=fmt_pct(p.change), **values)
 
 
-def _with_unit(r: Reading, locale: str) -> str:
-    key = "upcr" if r.concept is LabConcept.UPCR else "protein-24h"
-    return f"{reading_value(r)} {t(f'unit.{key}', locale)}"
+def _with_unit(r: Reading, words: Words) -> str:
+    return f"{reading_value(r)} {words.unit(proteinuria_kind(r.concept))}"
 
 
-def line_block(a: Assessment, line: TreatmentLine, locale: str) -> str:
+def line_block(a: Assessment, line: TreatmentLine, words: Words) -> str:
     """Returns the line, earlier failed agents and the class, one sentence each."""
-    out = [t("detail.line", locale, t0=fmt_date(line.t0), agents=line_agents(line, locale))]
+    out = [words.t("detail.line", t0=fmt_date(line.t0), agents=line_agents(line, words))]
     if line.failed_agents:
-        out.append(t("detail.failed", locale, agents=agent_names(line.failed_agents, locale)))
+        out.append(words.t("detail.failed", agents=words.combination(line.failed_agents)))
     if a.classes:
-        out.append(t("detail.class", locale, ln_class="+".join(a.classes)))
+        out.append(words.t("detail.class", ln_class="+".join(a.classes)))
     else:
-        out.append(t("detail.class-not-recorded", locale))
+        out.append(words.t("detail.class-not-recorded"))
     return " ".join(out)
 
 
-def _cell(r: Reading | None, locale: str) -> str:
+def _cell(r: Reading | None, words: Words) -> str:
     if r is None:
-        return t("table.none", locale)
-    return t("table.value", locale, value=reading_value(r), day=fmt_date(r.day))
+        return words.t("table.none")
+    return words.t("table.value", value=reading_value(r), day=fmt_date(r.day))
 
 
-def _kidney_row(k: KidneyFunction, a: Assessment, locale: str) -> str:
-    label = t(f"kidney.{k.method.value}" if k.method else "kidney.none", locale)
-    change = fmt_pct(k.change) if k.change is not None else t("table.none", locale)
+def _kidney_row(k: KidneyFunction, a: Assessment, words: Words) -> str:
+    label = words.kidney_method(k.method)
+    change = fmt_pct(k.change) if k.change is not None else words.t("table.none")
     tolerance = fmt_pct(a.criteria.kidney_tolerance, signed=False) if a.criteria else ""
-    status = t(f"kidney-state.{k.state.value}", locale, change=change, pct=tolerance)
-    return t(
+    status = words.kidney_state(k.state, change=change, pct=tolerance)
+    return words.t(
         "table.row",
-        locale,
         measure=label,
-        baseline=_cell(k.baseline, locale),
-        current=_cell(k.current, locale),
+        baseline=_cell(k.baseline, words),
+        current=_cell(k.current, words),
         status=status,
     )
 
 
-def _sediment_cell(s: Sediment, locale: str) -> str:
+def _sediment_cell(s: Sediment, words: Words) -> str:
     parts = []
     if s.rbc is not None:
         key = "sediment.rbc-flagged" if s.rbc_flagged_abnormal else "sediment.rbc"
-        parts.append(t(key, locale, value=reading_value(s.rbc)))
+        parts.append(words.t(key, value=reading_value(s.rbc)))
     if s.cellular_casts is not None:
-        parts.append(t("sediment.casts", locale, value=reading_value(s.cellular_casts)))
+        parts.append(words.t("sediment.casts", value=reading_value(s.cellular_casts)))
     if s.untyped_casts is not None:
-        parts.append(t("sediment.untyped", locale, value=reading_value(s.untyped_casts)))
+        parts.append(words.t("sediment.untyped", value=reading_value(s.untyped_casts)))
     days = [r.day for r in (s.rbc, s.cellular_casts, s.untyped_casts) if r is not None]
     if not parts:
-        return t("table.none", locale)
-    return t("table.value", locale, value=t("sediment.sep", locale).join(parts), day=fmt_date(max(days)))
+        return words.t("table.none")
+    return words.t("table.value", value=words.t("sediment.sep").join(parts), day=fmt_date(max(days)))
 
 
-def table(a: Assessment, locale: str) -> str:
+def table(a: Assessment, words: Words) -> str:
     """Returns the measurements table: proteinuria, kidney function, sediment."""
     m, p = a.measurements, a.proteinuria
     if m is None or p is None:
         return ""
     key = measure_key(p)
-    proteinuria_label = t(
-        "table.proteinuria", locale, measure=t(f"measure.{key}", locale), unit=t(f"unit.{key}", locale)
-    )
-    change = fmt_pct(p.change) if p.change is not None else t("table.none", locale)
+    proteinuria_label = words.t("table.proteinuria", measure=words.measure(key), unit=words.unit(key))
+    change = fmt_pct(p.change) if p.change is not None else words.t("table.none")
     rows = [
-        t("table.head", locale),
-        t(
+        words.t("table.head"),
+        words.t(
             "table.row",
-            locale,
             measure=proteinuria_label,
-            baseline=_cell(p.baseline, locale),
-            current=_cell(p.current, locale),
+            baseline=_cell(p.baseline, words),
+            current=_cell(p.current, words),
             status=change,
         ),
-        _kidney_row(m.kidney, a, locale),
-        t(
+        _kidney_row(m.kidney, a, words),
+        words.t(
             "table.row",
-            locale,
-            measure=t("table.sediment", locale),
-            baseline=t("table.none", locale),
-            current=_sediment_cell(m.sediment, locale),
-            status=t(f"sediment-state.{m.sediment.state.value}", locale),
+            measure=words.t("table.sediment"),
+            baseline=words.t("table.none"),
+            current=_sediment_cell(m.sediment, words),
+            status=words.sediment_state(m.sediment.state),
         ),
     ]
     return "\n".join(rows)
 
 
-def checklist(items: tuple[ChecklistItem, ...], locale: str) -> str:
+def checklist(items: tuple[ChecklistItem, ...], words: Words) -> str:
     """Returns the "Before calling it refractory" list, flagged items first."""
-    lines = [t("detail.checklist", locale), ""]
+    lines = [words.t("detail.checklist"), ""]
     for item in items:
-        values = {name: format_param(value, locale) for name, value in item.params}
-        lines.append(t(f"state.{item.state.value}", locale, text=t(f"check.{item.key}", locale, **values)))
+        values = {name: format_param(value, words) for name, value in item.params}
+        lines.append(words.checklist_line(item.state, words.check(item.key, **values)))
     return "\n".join(lines)
 
 
-def notes(a: Assessment, locale: str) -> str:
+def notes(a: Assessment, words: Words) -> str:
     """Returns notes on the data (preliminary or skipped results, mixed kinds, computed eGFR, unrecognised drugs)."""
     out = []
     p, m = a.proteinuria, a.measurements
     if p and p.preliminary_skipped:
-        out.append(t("note.preliminary", locale, day=fmt_date(p.preliminary_skipped)))
+        out.append(words.t("note.preliminary", day=fmt_date(p.preliminary_skipped)))
     if a.proteinuria_unit_skipped:
-        out.append(t("note.unit-skipped", locale))
+        out.append(words.t("note.unit-skipped"))
     if p and p.mixed_kinds:
-        out.append(t("note.mixed", locale))
+        out.append(words.t("note.mixed"))
     if m and m.kidney.method is KidneyMethod.EGFR_COMPUTED:
-        out.append(t("note.egfr-computed", locale))
+        out.append(words.t("note.egfr-computed"))
     if m and m.kidney.method is KidneyMethod.CREATININE and m.kidney.state is not KidneyState.NORMAL:
-        out.append(t("note.creatinine-direct", locale))
+        out.append(words.t("note.creatinine-direct"))
     if a.class_not_applicable:
-        out.append(t("note.class-not-applicable", locale, ln_class="+".join(a.classes)))
+        out.append(words.t("note.class-not-applicable", ln_class="+".join(a.classes)))
     if a.unresolved_medications:
-        out.append(t("note.unresolved-medications", locale, count=a.unresolved_medications))
-    return "\n".join([t("detail.notes", locale), "", *out]) if out else ""
+        out.append(words.t("note.unresolved-medications", count=a.unresolved_medications))
+    return "\n".join([words.t("detail.notes"), "", *out]) if out else ""
 
 
-def missing_list(a: Assessment, p: Proteinuria, locale: str) -> str:
+def missing_list(a: Assessment, p: Proteinuria, words: Words) -> str:
     """Returns a bullet per missing measure, with the window and its dates."""
     lines = []
     for missing in a.missing:
         if missing is Missing.BASELINE:
             start, end = p.baseline_window
-            text = t("missing.baseline", locale, start=fmt_date(start), end=fmt_date(end))
+            text = words.t("missing.baseline", start=fmt_date(start), end=fmt_date(end))
         elif missing is Missing.CURRENT:
             start, end = p.current_window
-            last = t("missing.current.last", locale, day=fmt_date(p.last_decisive.day)) if p.last_decisive else ""
-            text = t("missing.current", locale, start=fmt_date(start), end=fmt_date(end), last=last)
+            last = words.t("missing.current.last", day=fmt_date(p.last_decisive.day)) if p.last_decisive else ""
+            text = words.t("missing.current", start=fmt_date(start), end=fmt_date(end), last=last)
         else:
             day = fmt_date(p.baseline.day) if p.baseline else ""
-            text = t("missing.since-baseline", locale, day=day)
+            text = words.t("missing.since-baseline", day=day)
         lines.append(f"- {cap(text)}")
     return "\n".join(lines)

@@ -1,13 +1,13 @@
 """The one catalogue of override reasons (card.overrideReasons), and which of them each card offers.
 
 CDS Hooks 2.0: override reasons are a Card member (a list of Codings); the one the clinician picks comes back in
-feedback as `overrideReason.reason`. Displays are in `text.py` / `text_therapy.py` under `override.<code>`.
+feedback as `overrideReason.reason`. Displays are in the catalogue under `override.<code>` (`Words.override`).
 """
 
 from __future__ import annotations
 
 from hooks.cards import Coding
-from hooks.lupus_nephritis_response.cards.words import t
+from hooks.lupus_nephritis_response.cards.words import Words
 
 OVERRIDE_SYSTEM = "https://ln-cds.example.org/CodeSystem/override-reason"
 OVERRIDE_CODES = (
@@ -23,9 +23,9 @@ THERAPY_REASONS = ("specialist-review", "patient-declined", "not-refractory", "c
 SUPPORTIVE_REASONS = ("patient-declined", "contraindicated", "recorded-elsewhere")
 
 
-def override_reasons(locale: str, codes: tuple[str, ...] = REVIEW_REASONS) -> tuple[Coding, ...]:
-    """Returns the Codings for `codes` (each must be in the catalogue), with displays in `locale`."""
+def override_reasons(words: Words, codes: tuple[str, ...] = REVIEW_REASONS) -> tuple[Coding, ...]:
+    """Returns the Codings for `codes` (each must be in the catalogue), with their displays from `words`."""
     unknown = set(codes) - set(OVERRIDE_CODES)
     if unknown:
         raise ValueError(f"override reasons not in the catalogue: {sorted(unknown)}")
-    return tuple(Coding(OVERRIDE_SYSTEM, code, t(f"override.{code}", locale)) for code in codes)
+    return tuple(Coding(OVERRIDE_SYSTEM, code, words.override(code)) for code in codes)

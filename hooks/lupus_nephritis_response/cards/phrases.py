@@ -1,6 +1,7 @@
 """Assessment values turned into short phrases (agents, months, figures, targets), shared by summaries and details.
 
-The words come from `text.py`; this module only decides which template and which formatted values to use.
+The words come from the render's `words.Words`; this module only decides which template and which formatted values
+to use.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from fhir_maps.domain import Agent, LabConcept
 from hooks.cards import SUMMARY_MAX_CHARS
-from hooks.lupus_nephritis_response.cards.words import fmt_amount, fmt_date, fmt_months, fmt_pct, join, t
+from hooks.lupus_nephritis_response.cards.words import Words, fmt_amount, fmt_date, fmt_pct, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet, Level, ResponseTest
 from hooks.lupus_nephritis_response.rules.assessment import Assessment
 from hooks.lupus_nephritis_response.rules.checklist import Amount, Param, Percent
@@ -19,7 +20,6 @@ from hooks.lupus_nephritis_response.rules.measures import Proteinuria, Reading
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 
 _PLACES = {LabConcept.EGFR: 0, LabConcept.URINE_RBC: 0, LabConcept.CELLULAR_CASTS: 0, LabConcept.CASTS_UNTYPED: 0}
-_KEYS = {LabConcept.UPCR: "upcr", LabConcept.PROTEIN_24H: "protein-24h"}
 _KIDNEY_CONCEPTS = frozenset({LabConcept.EGFR, LabConcept.CREATININE})
 _SEDIMENT_CONCEPTS = frozenset({LabConcept.URINE_RBC, LabConcept.CELLULAR_CASTS, LabConcept.CASTS_UNTYPED})
 
@@ -32,18 +32,13 @@ def fit(*candidates: str) -> str:
     return candidates[-1][: SUMMARY_MAX_CHARS - 2] + "…"
 
 
-def agent_names(agents: Sequence[Agent], locale: str) -> str:
-    """Returns "mycophenolate mofetil + belimumab"."""
-    return " + ".join(t(f"agent.{a.value}", locale) for a in agents)
-
-
-def line_agents(line: TreatmentLine, locale: str) -> str:
+def line_agents(line: TreatmentLine, words: Words) -> str:
     """Returns the line's agents; "A then B" when earlier agents of the same line have stopped (maintenance)."""
     earlier = [a for a in line.agents if a not in line.current_agents]
-    current = agent_names(line.current_agents, locale)
+    current = words.combination(line.current_agents)
     if not earlier:
         return current
-    return t("agents.sequence", locale, earlier=agent_names(earlier, locale), current=current)
+    return words.t("agents.sequence", earlier=words.combination(earlier), current=current)
 
 
 def shown_months(a: Assessment) -> int:
@@ -55,9 +50,9 @@ def shown_months(a: Assessment) -> int:
     return int(rounded)
 
 
-def months_phrase(a: Assessment, locale: str) -> str:
+def months_phrase(a: Assessment, words: Words) -> str:
     """Returns "7 months" for the assessment's time on the line."""
-    return fmt_months(shown_months(a), locale)
+    return words.months(shown_months(a))
 
 
 def reading_value(r: Reading) -> str:
@@ -67,9 +62,9 @@ def reading_value(r: Reading) -> str:
     return f"{r.comparator} {value}" if r.comparator else value
 
 
-def reported_phrase(readings: Sequence[Reading], locale: str) -> str:
+def reported_phrase(readings: Sequence[Reading], words: Words) -> str:
     """Returns "UPCR reported as < 0.10 g/g" for each censored reading."""
-    return join([t(f"censored.{r.concept.value}", locale, value=reading_value(r)) for r in readings], locale)
+    return words.join([words.censored(r.concept, reading_value(r)) for r in readings])
 
 
 def measure_key(p: Proteinuria) -> str:
@@ -77,78 +72,71 @@ def measure_key(p: Proteinuria) -> str:
     if p.mixed_kinds:
         return "mixed"
     reading = p.current or p.baseline
-    return _KEYS[reading.concept] if reading else "upcr"
+    return proteinuria_kind(reading.concept) if reading else "upcr"
 
 
-def figures(p: Proteinuria, locale: str) -> str:
+def figures(p: Proteinuria, words: Words) -> str:
     """Returns "UPCR 3.10 → 2.60 g/g, -16%" (empty without both values); without a computable change (a censored
     value, a zero baseline) the percentage is left out: "UPCR 3.00 → < 0.10 g/g"."""
     if p.baseline is None or p.current is None:
         return ""
     key = measure_key(p)
     values = {
-        "measure": t(f"measure.{key}", locale),
+        "measure": words.measure(key),
         "baseline": reading_value(p.baseline),
         "current": reading_value(p.current),
-        "unit": t(f"unit.{key}", locale),
+        "unit": words.unit(key),
     }
     if p.change is None:
-        return t("figures.no-change", locale, **values)
-    return t("figures", locale, change=fmt_pct(p.change), **values)
+        return words.t("figures.no-change", **values)
+    return words.t("figures", change=fmt_pct(p.change), **values)
 
 
-def response_phrase(response: Response | None, locale: str) -> str:
+def response_phrase(response: Response | None, words: Words) -> str:
     """Returns the response class as a phrase; a class met only by proteinuria says so."""
     if response is None:
-        return t("level.no-result", locale)
+        return words.t("level.no-result")
     if response.undecided is not None and response.undecided > (response.provisional or Level.NONE):
-        level = t(f"level.{int(response.undecided)}", locale)
-        return t("level.censored", locale, level=level, reported=reported_phrase(response.censored, locale))
+        level = words.level(response.undecided)
+        return words.t("level.censored", level=level, reported=reported_phrase(response.censored, words))
     if response.provisional is not None:
-        return t("level.provisional", locale, level=t(f"level.{int(response.provisional)}", locale))
-    return t(f"level.{int(response.level)}", locale)
+        return words.t("level.provisional", level=words.level(response.provisional))
+    return words.level(response.level)
 
 
-def unassessed_phrase(response: Response, locale: str) -> str:
+def unassessed_phrase(response: Response, words: Words) -> str:
     """Returns "kidney function and sediment" (what a class met by proteinuria only could not check), naming a
     censored value behind it: "kidney function (eGFR reported as < 60 mL/min/1.73 m²)"."""
     concepts = {Unassessed.KIDNEY: _KIDNEY_CONCEPTS, Unassessed.SEDIMENT: _SEDIMENT_CONCEPTS}
     parts = []
     for u in response.unassessed:
-        what = t(f"unassessed.{u.value}", locale)
+        what = words.unassessed(u)
         behind = [r for r in response.censored if r.concept in concepts[u]]
-        parts.append(
-            t("censored.with", locale, what=what, reported=reported_phrase(behind, locale)) if behind else what
-        )
-    return join(parts, locale)
+        parts.append(words.t("censored.with", what=what, reported=reported_phrase(behind, words)) if behind else what)
+    return words.join(parts)
 
 
-def level_name(level: Level, locale: str) -> str:
-    """Returns the name of a response class."""
-    return t(f"level.{int(level)}", locale)
-
-
-def requirements(test: ResponseTest, cs: CriteriaSet, unit: str, locale: str) -> str:
+def requirements(test: ResponseTest, cs: CriteriaSet, unit: str, words: Words) -> str:
     """Returns what `test` needs, e.g. "a fall in proteinuria of more than 50%, proteinuria below 3.5 g/g and ..."."""
     parts = []
     if test.min_fall is not None:
         key = "need.fall-strict" if test.fall_strict else "need.fall"
-        parts.append(t(key, locale, pct=fmt_pct(test.min_fall, signed=False)))
+        parts.append(words.t(key, pct=fmt_pct(test.min_fall, signed=False)))
     if test.max_proteinuria is not None:
-        parts.append(t("need.below", locale, value=fmt_amount(test.max_proteinuria, 1), unit=unit))
+        parts.append(words.t("need.below", value=fmt_amount(test.max_proteinuria, 1), unit=unit))
     if test.needs_stable_kidney:
-        parts.append(t("need.kidney", locale, pct=fmt_pct(cs.kidney_tolerance, signed=False)))
+        parts.append(words.t("need.kidney", pct=fmt_pct(cs.kidney_tolerance, signed=False)))
     if test.needs_inactive_sediment:
-        parts.append(t("need.sediment", locale))
-    return join(parts, locale)
+        parts.append(words.t("need.sediment"))
+    return words.join(parts)
 
 
-def format_param(value: Param, locale: str) -> str:
+def format_param(value: Param, words: Words) -> str:
     """Returns a checklist parameter as text (agents by name, dates ISO, units by name, numbers formatted)."""
     if isinstance(value, Agent):
-        return t(f"agent.{value.value}", locale)
+        return words.agent(value)
     if isinstance(value, LabConcept):
-        return t(f"unit.{_KEYS.get(value, 'upcr')}", locale)
+        return words.unit(proteinuria_kind(value))
     if isinstance(value, Amount):
         amount = fmt_amount(value.value, value.places)
         return f"{value.comparator} {amount}" if value.comparator else amount

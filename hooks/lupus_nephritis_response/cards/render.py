@@ -8,11 +8,11 @@ the supportive-care card when the record lacks supportive care and the site show
 from __future__ import annotations
 
 from hooks.cards import Card
-from hooks.lupus_nephritis_response.cards.response_card import _review_months, orders_phrase, response_cards
+from hooks.lupus_nephritis_response.cards.response_card import orders_phrase, response_cards, review_months
 from hooks.lupus_nephritis_response.cards.therapy_card import summary_samples as therapy_summary_samples
 from hooks.lupus_nephritis_response.cards.therapy_card import supportive_card, therapy_card
-from hooks.lupus_nephritis_response.cards.words import CATALOGUES, EN, fmt_months, t
-from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, words_for
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment
 from hooks.spec import RuleContext
 
@@ -22,11 +22,12 @@ def render(a: Assessment, ctx: RuleContext) -> list[Card]:
     supportive-care card when the record lacks supportive care (switchable). None out of scope."""
     if not a.in_scope or a.criteria is None:
         return []
-    cards = response_cards(a, ctx)
+    words = words_for(ctx.locale)  # the one place a render reads the locale
+    cards = response_cards(a, ctx, words)
     if a.therapy is not None:
-        cards.append(therapy_card(a.therapy, a.criteria, ctx))
+        cards.append(therapy_card(a.therapy, a.criteria, ctx, words))
     if a.supportive is not None and ctx.show_supportive_card:
-        cards.append(supportive_card(a.supportive, a.criteria, ctx))
+        cards.append(supportive_card(a.supportive, a.criteria, ctx, words))
     return cards
 
 
@@ -39,36 +40,32 @@ LONGEST_AGENTS = (  # a maintenance line after CYC induction with an add-on, and
 )
 
 
-def summary_samples(locale: str = "en") -> tuple[str, ...]:
+def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
     """Returns every summary template filled with the longest realistic values (before any shortening).
 
     A watch note exists only before a set's first refractory time point, so its sample uses the month before.
     """
-    catalogue = CATALOGUES.get(locale, EN)
+    catalogue = words.catalogue
     longest = max((v for k, v in catalogue.items() if k.startswith("criterion.")), key=len)
-    months, agents = fmt_months(LONGEST_MONTHS, locale), max(LONGEST_AGENTS, key=len)
+    months, agents = words.months(LONGEST_MONTHS), max(LONGEST_AGENTS, key=len)
     watch_sets = [cs for cs in CRITERIA_SETS.values() if any(c.watch_only for c in cs.checkpoints)]
-    watch_criterion = max(
-        (t(f"criterion.{c.key}", locale) for cs in watch_sets for c in cs.checkpoints if c.watch_only), key=len
-    )
-    review = max(int(_review_months(cs)) for cs in watch_sets)
-    response = t("level.provisional", locale, level=t("level.3", locale))
+    watch_criterion = max((words.criterion(c) for cs in watch_sets for c in cs.checkpoints if c.watch_only), key=len)
+    review = max(int(review_months(cs)) for cs in watch_sets)
+    response = words.t("level.provisional", level=words.level(Level.COMPLETE))
     return (
-        t("summary.refractory", locale, criterion=longest, months=months, agents=agents),
-        t(
+        words.t("summary.refractory", criterion=longest, months=months, agents=agents),
+        words.t(
             "summary.watch",
-            locale,
             criterion=watch_criterion,
-            months=fmt_months(review - 1, locale),
+            months=words.months(review - 1),
             agents=agents,
             review=str(review),
         ),
-        t("summary.status.short", locale, response=response, months=months, agents=agents),
-        *(t("summary.cannot-assess", locale, what=v) for k, v in catalogue.items() if k.startswith("missing-short.")),
-        t(
+        words.t("summary.status.short", response=response, months=months, agents=agents),
+        *(words.t("summary.cannot-assess", what=v) for k, v in catalogue.items() if k.startswith("missing-short.")),
+        words.t(
             "summary.cannot-assess",
-            locale,
-            what=t("unrecognised-short", locale, orders=orders_phrase(LONGEST_UNCODED, locale)),
+            what=words.t("unrecognised-short", orders=orders_phrase(LONGEST_UNCODED, words)),
         ),
-        *therapy_summary_samples(locale),
+        *therapy_summary_samples(words),
     )

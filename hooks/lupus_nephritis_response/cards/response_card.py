@@ -1,5 +1,5 @@
 """Cards from an Assessment: refractoriness review (warning), response status (info), cannot assess (info); then the
-next-line therapy and supportive-care cards (`therapy_cards.py`).
+next-line therapy and supportive-care cards (`therapy_card.py`), put together by `render.py`.
 
 Summaries never name the patient and are fitted under 140 characters: when the longest form does not fit, a
 shorter one (without the figures, then without the agents) is used. Every card names its criteria set in
@@ -14,13 +14,12 @@ from hooks.lupus_nephritis_response.cards.override_reasons import override_reaso
 from hooks.lupus_nephritis_response.cards.phrases import (
     figures,
     fit,
-    level_name,
     line_agents,
     months_phrase,
     response_phrase,
     unassessed_phrase,
 )
-from hooks.lupus_nephritis_response.cards.words import EN, cap, fmt_amount, join, t
+from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
@@ -33,9 +32,9 @@ RULE_STATUS = "ln-status"
 RULE_CANNOT_ASSESS = "ln-cannot-assess"
 
 
-def source(cs: CriteriaSet, locale: str) -> Source:
+def source(cs: CriteriaSet, words: Words) -> Source:
     """Returns the card source: the criteria set by name, linked to its main guideline."""
-    return Source(label=t("source.label", locale, set=t(f"set.{cs.id}", locale)), url=CITATIONS[cs.citation_ids[0]].url)
+    return Source(label=words.t("source.label", set=words.criteria_set(cs)), url=CITATIONS[cs.citation_ids[0]].url)
 
 
 def links(cs: CriteriaSet) -> tuple[Link, ...]:
@@ -49,44 +48,43 @@ def _headline(a: Assessment, status: CheckpointStatus) -> Checkpoint:
     return a.with_status(status)[-1]
 
 
-def _review_months(cs: CriteriaSet) -> str:
+def review_months(cs: CriteriaSet) -> str:
     return fmt_amount(min(c.months for c in cs.checkpoints if not c.watch_only), 0)
 
 
-def _agents_variants(line: TreatmentLine, locale: str) -> tuple[str, str]:
-    return line_agents(line, locale), t("agents.fallback", locale)
+def _agents_variants(line: TreatmentLine, words: Words) -> tuple[str, str]:
+    return line_agents(line, words), words.t("agents.fallback")
 
 
-def refractory_summary(a: Assessment, line: TreatmentLine, locale: str) -> str:
-    criterion = t(f"criterion.{_headline(a, CheckpointStatus.MISSED).key}", locale)
-    months = months_phrase(a, locale)
+def refractory_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
+    criterion = words.criterion(_headline(a, CheckpointStatus.MISSED))
+    months = months_phrase(a, words)
     return fit(
         *(
-            t("summary.refractory", locale, criterion=criterion, months=months, agents=agents)
-            for agents in _agents_variants(line, locale)
+            words.t("summary.refractory", criterion=criterion, months=months, agents=agents)
+            for agents in _agents_variants(line, words)
         )
     )
 
 
-def watch_summary(a: Assessment, cs: CriteriaSet, line: TreatmentLine, locale: str) -> str:
-    criterion = t(f"criterion.{_headline(a, CheckpointStatus.MISSED).key}", locale)
-    review = _review_months(cs)
+def watch_summary(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: Words) -> str:
+    criterion = words.criterion(_headline(a, CheckpointStatus.MISSED))
+    review = review_months(cs)
     return fit(
         *(
-            t(
+            words.t(
                 "summary.watch",
-                locale,
                 criterion=criterion,
-                months=months_phrase(a, locale),
+                months=months_phrase(a, words),
                 agents=agents,
                 review=review,
             )
-            for agents in _agents_variants(line, locale)
+            for agents in _agents_variants(line, words)
         )
     )
 
 
-def status_response(a: Assessment, locale: str) -> str:
+def status_response(a: Assessment, words: Words) -> str:
     """Returns the response phrase of a status card. A set of milestones (EULAR 2019/2025) may have no response
     class for what the patient reached ("no response yet" after a 19% fall), yet the latest due milestone is met:
     then the card says so, since that is what the set judges."""
@@ -94,50 +92,48 @@ def status_response(a: Assessment, locale: str) -> str:
     r = a.response
     plain_none = r is not None and r.level is Level.NONE and r.provisional is None and r.undecided is None
     if plain_none and latest is not None and latest.status is CheckpointStatus.MET:
-        key = f"met.{latest.checkpoint.key}"
-        if key in EN:
-            return t(key, locale)
-    return response_phrase(r, locale)
+        met = words.milestone_met(latest.checkpoint)
+        if met is not None:
+            return met
+    return response_phrase(r, words)
 
 
-def status_summary(a: Assessment, line: TreatmentLine, locale: str) -> str:
-    response = status_response(a, locale)
-    months = months_phrase(a, locale)
-    figs = figures(a.proteinuria, locale) if a.proteinuria and a.response else ""
+def status_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
+    response = status_response(a, words)
+    months = months_phrase(a, words)
+    figs = figures(a.proteinuria, words) if a.proteinuria and a.response else ""
     candidates = []
-    for agents in _agents_variants(line, locale):
+    for agents in _agents_variants(line, words):
         if figs:
-            candidates.append(
-                t("summary.status", locale, response=response, months=months, agents=agents, figures=figs)
-            )
-        candidates.append(t("summary.status.short", locale, response=response, months=months, agents=agents))
+            candidates.append(words.t("summary.status", response=response, months=months, agents=agents, figures=figs))
+        candidates.append(words.t("summary.status.short", response=response, months=months, agents=agents))
     return fit(*candidates)
 
 
-def cannot_assess_summary(a: Assessment, locale: str) -> str:
+def cannot_assess_summary(a: Assessment, words: Words) -> str:
     if set(a.missing) == {Missing.BASELINE, Missing.CURRENT}:
-        what = t("missing-short.both", locale)
+        what = words.t("missing-short.both")
     else:
-        what = t(f"missing-short.{a.missing[0].value}", locale)
-    return fit(t("summary.cannot-assess", locale, what=what))
+        what = words.missing_short(a.missing[0])
+    return fit(words.t("summary.cannot-assess", what=what))
 
 
-def orders_phrase(count: int, locale: str) -> str:
+def orders_phrase(count: int, words: Words) -> str:
     """Returns "1 medication order" or "3 medication orders"."""
-    return t("orders.one" if count == 1 else "orders.many", locale, count=count)
+    return words.t("orders.one" if count == 1 else "orders.many", count=count)
 
 
-def unknown_line_summary(a: Assessment, locale: str) -> str:
-    what = t("unrecognised-short", locale, orders=orders_phrase(a.unresolved_medications, locale))
-    return fit(t("summary.cannot-assess", locale, what=what))
+def unknown_line_summary(a: Assessment, words: Words) -> str:
+    what = words.t("unrecognised-short", orders=orders_phrase(a.unresolved_medications, words))
+    return fit(words.t("summary.cannot-assess", what=what))
 
 
-def unknown_line_detail(a: Assessment, cs: CriteriaSet, locale: str) -> str:
+def unknown_line_detail(a: Assessment, cs: CriteriaSet, words: Words) -> str:
     """Returns why no treatment line could be determined: no recognised line agent, some orders not identified."""
     return _blocks(
-        t("detail.cannot.line", locale, orders=orders_phrase(a.unresolved_medications, locale)),
-        t("detail.cannot.line.action", locale),
-        t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
+        words.t("detail.cannot.line", orders=orders_phrase(a.unresolved_medications, words)),
+        words.t("detail.cannot.line.action"),
+        words.t("detail.criteria", set=words.criteria_set(cs)),
     )
 
 
@@ -145,134 +141,131 @@ def _blocks(*blocks: str) -> str:
     return "\n\n".join(b for b in blocks if b)
 
 
-def refractory_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, locale: str) -> str:
+def refractory_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: Words) -> str:
     missed = a.with_status(CheckpointStatus.MISSED)
     head = missed[-1]
-    months = months_phrase(a, locale)
-    lead = t(
+    months = months_phrase(a, words)
+    lead = words.t(
         "detail.refractory.head",
-        locale,
-        criterion=cap(t(f"criterion.{head.key}", locale)),
+        criterion=cap(words.criterion(head)),
         months=months,
-        agents=line_agents(line, locale),
-        window=markdown.window(head, locale),
+        agents=line_agents(line, words),
+        window=markdown.window(head, words),
     )
-    others = [f"{t(f'criterion.{c.key}', locale)} ({markdown.window(c, locale)})" for c in missed[:-1]]
-    also = t("detail.also", locale, criteria=join(others, locale)) if others else ""
+    others = [f"{words.criterion(c)} ({markdown.window(c, words)})" for c in missed[:-1]]
+    also = words.t("detail.also", criteria=words.join(others)) if others else ""
     return _blocks(
-        " ".join(x for x in (lead, markdown.needs(head, cs, a.proteinuria, locale)) if x),
-        " ".join(x for x in (markdown.figures_sentence(a.proteinuria, locale) if a.proteinuria else "", also) if x),
-        markdown.line_block(a, line, locale),
-        markdown.table(a, locale),
-        t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
-        markdown.checklist(a.checklist, locale),
-        markdown.notes(a, locale),
+        " ".join(x for x in (lead, markdown.needs(head, cs, a.proteinuria, words)) if x),
+        " ".join(x for x in (markdown.figures_sentence(a.proteinuria, words) if a.proteinuria else "", also) if x),
+        markdown.line_block(a, line, words),
+        markdown.table(a, words),
+        words.t("detail.criteria", set=words.criteria_set(cs)),
+        markdown.checklist(a.checklist, words),
+        markdown.notes(a, words),
     )
 
 
-def _status_lines(a: Assessment, cs: CriteriaSet, locale: str) -> list[str]:
+def _status_lines(a: Assessment, cs: CriteriaSet, words: Words) -> list[str]:
     out = []
     if a.response and a.response.provisional is not None:
-        level = level_name(a.response.provisional, locale)
-        unassessed = cap(unassessed_phrase(a.response, locale))
-        out.append(t("detail.provisional", locale, level=level, unassessed=unassessed))
+        level = words.level(a.response.provisional)
+        unassessed = cap(unassessed_phrase(a.response, words))
+        out.append(words.t("detail.provisional", level=level, unassessed=unassessed))
     watched = a.with_status(CheckpointStatus.MISSED)
     if a.verdict is Verdict.WATCH and watched:
         c = watched[-1]
         out.append(
-            t(
+            words.t(
                 "detail.watch",
-                locale,
-                criterion=cap(t(f"criterion.{c.key}", locale)),
-                months=months_phrase(a, locale),
-                window=markdown.window(c, locale),
-                set=t(f"set.{cs.id}", locale),
-                review=_review_months(cs),
+                criterion=cap(words.criterion(c)),
+                months=months_phrase(a, words),
+                window=markdown.window(c, words),
+                set=words.criteria_set(cs),
+                review=review_months(cs),
             )
         )
     nxt = a.next_checkpoint
     if nxt is not None:
         out.append(
-            t(
+            words.t(
                 "detail.next",
-                locale,
                 months=fmt_amount(nxt.months, 0),
-                needs=markdown.needs(nxt, cs, a.proteinuria, locale),
+                needs=markdown.needs(nxt, cs, a.proteinuria, words),
             )
         )
     else:
-        out.append(t("detail.next.none", locale))
+        out.append(words.t("detail.next.none"))
     return out
 
 
-def status_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, locale: str) -> str:
-    head = t(
+def status_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: Words) -> str:
+    head = words.t(
         "detail.status.head",
-        locale,
-        response=cap(status_response(a, locale)),
-        months=months_phrase(a, locale),
-        agents=line_agents(line, locale),
+        response=cap(status_response(a, words)),
+        months=months_phrase(a, words),
+        agents=line_agents(line, words),
     )
     return _blocks(
-        " ".join([head, *_status_lines(a, cs, locale)]),
-        markdown.figures_sentence(a.proteinuria, locale) if a.proteinuria else "",
-        markdown.line_block(a, line, locale),
-        markdown.table(a, locale),
-        t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
-        markdown.notes(a, locale),
+        " ".join([head, *_status_lines(a, cs, words)]),
+        markdown.figures_sentence(a.proteinuria, words) if a.proteinuria else "",
+        markdown.line_block(a, line, words),
+        markdown.table(a, words),
+        words.t("detail.criteria", set=words.criteria_set(cs)),
+        markdown.notes(a, words),
     )
 
 
-def cannot_assess_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, locale: str) -> str:
-    head = t(
+def cannot_assess_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: Words) -> str:
+    head = words.t(
         "detail.cannot.head",
-        locale,
-        agents=line_agents(line, locale),
+        agents=line_agents(line, words),
         t0=line.t0.isoformat(),
-        months=months_phrase(a, locale),
+        months=months_phrase(a, words),
     )
     return _blocks(
-        "\n".join([head, "", markdown.missing_list(a, a.proteinuria, locale)]) if a.proteinuria else head,
-        t("detail.cannot.action", locale) if Missing.BASELINE not in a.missing else "",
-        t("detail.criteria", locale, set=t(f"set.{cs.id}", locale)),
-        markdown.notes(a, locale),
+        "\n".join([head, "", markdown.missing_list(a, a.proteinuria, words)]) if a.proteinuria else head,
+        words.t("detail.cannot.action") if Missing.BASELINE not in a.missing else "",
+        words.t("detail.criteria", set=words.criteria_set(cs)),
+        markdown.notes(a, words),
     )
 
 
-def _card(ctx: RuleContext, cs: CriteriaSet, rule_id: str, indicator: Indicator, summary: str, text: str) -> Card:
+def _card(
+    ctx: RuleContext, words: Words, cs: CriteriaSet, rule_id: str, indicator: Indicator, summary: str, text: str
+) -> Card:
     return Card(
         uuid=ctx.new_uuid(),
         summary=summary,
         indicator=indicator,
-        source=source(cs, ctx.locale),
+        source=source(cs, words),
         detail=text,
         links=links(cs),
-        override_reasons=override_reasons(ctx.locale) if indicator is Indicator.WARNING else (),
+        override_reasons=override_reasons(words) if indicator is Indicator.WARNING else (),
         rule_id=rule_id,
     )
 
 
-def response_cards(a: Assessment, ctx: RuleContext) -> list[Card]:
+def response_cards(a: Assessment, ctx: RuleContext, words: Words) -> list[Card]:
     """Returns the response card for `a`: exactly one on a line; without a line, the "cannot assess" card when
     unrecognised medication orders leave the line undetermined, else none."""
-    cs, line, loc = a.criteria, a.line, ctx.locale
+    cs, line = a.criteria, a.line
     if not a.in_scope or cs is None or a.verdict is None:
         return []
     if line is None:
         if a.verdict is not Verdict.CANNOT_ASSESS or Missing.TREATMENT_LINE not in a.missing:
             return []
-        summary, text = unknown_line_summary(a, loc), unknown_line_detail(a, cs, loc)
-        return [_card(ctx, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
+        summary, text = unknown_line_summary(a, words), unknown_line_detail(a, cs, words)
+        return [_card(ctx, words, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
     if a.verdict is Verdict.REFRACTORY:
-        summary, text = refractory_summary(a, line, loc), refractory_detail(a, cs, line, loc)
-        return [_card(ctx, cs, RULE_REFRACTORY, Indicator.WARNING, summary, text)]
+        summary, text = refractory_summary(a, line, words), refractory_detail(a, cs, line, words)
+        return [_card(ctx, words, cs, RULE_REFRACTORY, Indicator.WARNING, summary, text)]
     if a.verdict is Verdict.CANNOT_ASSESS:
-        summary, text = cannot_assess_summary(a, loc), cannot_assess_detail(a, cs, line, loc)
-        return [_card(ctx, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
+        summary, text = cannot_assess_summary(a, words), cannot_assess_detail(a, cs, line, words)
+        return [_card(ctx, words, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
     if a.verdict is Verdict.WATCH:
-        summary = watch_summary(a, cs, line, loc)
+        summary = watch_summary(a, cs, line, words)
     elif ctx.show_status_card:
-        summary = status_summary(a, line, loc)
+        summary = status_summary(a, line, words)
     else:
         return []
-    return [_card(ctx, cs, RULE_STATUS, Indicator.INFO, summary, status_detail(a, cs, line, loc))]
+    return [_card(ctx, words, cs, RULE_STATUS, Indicator.INFO, summary, status_detail(a, cs, line, words))]

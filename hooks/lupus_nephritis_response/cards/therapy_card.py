@@ -2,9 +2,9 @@
 
 Next-line card (info): options numbered in order, one line each (name, why for this patient, regimen, evidence
 level), then a repeat-biopsy note, options withheld in pregnancy, cautions and the order's sources; one link per
-cited study (verified DOI or ClinicalTrials.gov record, `evidence.py`); suggestions for the draft orders
-(`orders.py`). Supportive card (info): what the record lacks, with the checks it cannot show. Both name the
-criteria set or the source they rest on, and neither names the patient.
+cited study (verified DOI or ClinicalTrials.gov record, `knowledge/citations.py`); suggestions for the draft
+orders (`draft_orders.py`). Supportive card (info): what the record lacks, with the checks it cannot show. Both
+name the criteria set or the source they rest on, and neither names the patient.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from fhir_maps.domain import Agent, LabConcept
+from fhir_maps.domain import Agent
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response.cards.draft_orders import suggestions
 from hooks.lupus_nephritis_response.cards.override_reasons import SUPPORTIVE_REASONS, THERAPY_REASONS, override_reasons
 from hooks.lupus_nephritis_response.cards.phrases import fit, format_param, reading_value
-from hooks.lupus_nephritis_response.cards.words import cap, fmt_amount, fmt_date, join, t
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, cap, fmt_amount, fmt_date, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
 from hooks.lupus_nephritis_response.knowledge.therapy_table import THERAPY_TABLE
@@ -31,90 +31,86 @@ RULE_THERAPY = "ln-next-line-therapy"  # sorts before ln-supportive-care among i
 RULE_SUPPORTIVE = "ln-supportive-care"
 
 
-def _names(agents: Sequence[Agent], locale: str) -> str:
-    return join([t(f"agent.{a.value}", locale) for a in agents], locale)
-
-
-def option_numbers(numbers: Sequence[int], locale: str) -> str:
+def option_numbers(numbers: Sequence[int], words: Words) -> str:
     """Returns "option 2" or "options 2, 3 and 5"."""
     key = "options.one" if len(numbers) == 1 else "options.many"
-    return t(key, locale, numbers=join([str(n) for n in numbers], locale))
+    return words.t(key, numbers=words.join([str(n) for n in numbers]))
 
 
-def _value(value: Param | tuple[int, ...] | tuple[Agent, ...], locale: str) -> str:
+def _value(value: Param | tuple[int, ...] | tuple[Agent, ...], words: Words) -> str:
     if isinstance(value, tuple):
         agents = [v for v in value if isinstance(v, Agent)]
-        return _names(agents, locale) if agents else option_numbers([v for v in value if isinstance(v, int)], locale)
-    return format_param(value, locale)
+        return words.agent_list(agents) if agents else option_numbers([v for v in value if isinstance(v, int)], words)
+    return format_param(value, words)
 
 
-def option_line(p: PlannedOption, locale: str) -> str:
+def option_line(p: PlannedOption, words: Words) -> str:
     """Returns "1. **Rituximab ...** — why. Regimen. _Evidence: level; detail._"."""
     o = p.option
-    return t(
+    therapy = words.therapy(o)
+    return words.t(
         "therapy.line",
-        locale,
         n=p.number,
-        name=t(f"therapy.{o.id}.name", locale),
-        why=t(p.reason_key, locale),
-        regimen=t(f"therapy.{o.id}.regimen", locale),
-        level=t(f"evidence.{o.evidence.value}", locale),
-        detail=t(f"therapy.{o.id}.evidence", locale),
+        name=therapy.name,
+        why=words.why(p.reason_key),
+        regimen=therapy.regimen,
+        level=words.evidence_level(o.evidence),
+        detail=therapy.evidence,
     )
 
 
-def caution_line(c: Caution, locale: str) -> str:
+def caution_line(c: Caution, words: Words) -> str:
     """Returns one caution as a Markdown bullet."""
-    values = {name: _value(value, locale) for name, value in c.params}
-    return f"- {t(f'caution.{c.key}', locale, **values)}"
+    values = {name: _value(value, words) for name, value in c.params}
+    return f"- {words.caution(c.key, **values)}"
 
 
-def therapy_summary(plan: TherapyPlan, locale: str) -> str:
+def therapy_summary(plan: TherapyPlan, words: Words) -> str:
     """Returns the summary: the first option and how many follow."""
     if not plan.options:
-        return fit(t("summary.therapy.none", locale))
-    first = t(f"therapy.{plan.options[0].option.id}.short", locale)
+        return fit(words.t("summary.therapy.none"))
+    first = words.therapy(plan.options[0].option).short
     if len(plan.options) == 1:
-        return fit(t("summary.therapy.one", locale, first=first))
-    return fit(t("summary.therapy", locale, first=first, more=len(plan.options) - 1))
+        return fit(words.t("summary.therapy.one", first=first))
+    return fit(words.t("summary.therapy", first=first, more=len(plan.options) - 1))
 
 
-def _options_block(plan: TherapyPlan, locale: str) -> str:
-    head = t("therapy.head", locale, agents=_names(plan.tried, locale))
-    lines = [option_line(p, locale) for p in plan.options] or [t("therapy.none", locale)]
+def _options_block(plan: TherapyPlan, words: Words) -> str:
+    head = words.t("therapy.head", agents=words.agent_list(plan.tried))
+    lines = [option_line(p, words) for p in plan.options] or [words.t("therapy.none")]
     return "\n".join([head, "", *lines])
 
 
-def _orders_block(plan: TherapyPlan, locale: str) -> str:
+def _orders_block(plan: TherapyPlan, words: Words) -> str:
     out = []
     if plan.biopsy:
-        reasons = join([t(f"biopsy.{r.value}", locale) for r in plan.biopsy], locale)
-        out.append(t("therapy.biopsy", locale, reasons=reasons))
-    out += [t("therapy.level", locale, agent=t(f"agent.{a.value}", locale)) for a in plan.level_tests]
+        reasons = words.join([words.biopsy_reason(r) for r in plan.biopsy])
+        out.append(words.t("therapy.biopsy", reasons=reasons))
+    out += [words.t("therapy.level", agent=words.agent(a)) for a in plan.level_tests]
     return " ".join(out)
 
 
-def _order_line(plan: TherapyPlan, cs: CriteriaSet, locale: str) -> str:
-    extra = [t(f"guideline.{g}", locale) for g in plan.guidelines if g != SEED_CITATION_ID]
-    guidelines = t("therapy.guidelines", locale, guidelines=join(extra, locale)) if extra else ""
-    return t("therapy.order", locale, guidelines=guidelines, set=t(f"set.{cs.id}", locale))
+def _order_line(plan: TherapyPlan, cs: CriteriaSet, words: Words) -> str:
+    extra = [words.guideline(g) for g in plan.guidelines if g != SEED_CITATION_ID]
+    guidelines = words.t("therapy.guidelines", guidelines=words.join(extra)) if extra else ""
+    return words.t("therapy.order", guidelines=guidelines, set=words.criteria_set(cs))
 
 
-def therapy_detail(plan: TherapyPlan, cs: CriteriaSet, locale: str) -> str:
+def therapy_detail(plan: TherapyPlan, cs: CriteriaSet, words: Words) -> str:
     """Returns the card's Markdown: options, orders, withheld options, cautions, sources of the order."""
-    withheld = [t(f"therapy.{o.id}.short", locale) for o in plan.withheld_in_pregnancy]
-    cautions = [caution_line(c, locale) for c in plan.cautions]
+    withheld = [words.therapy(o).short for o in plan.withheld_in_pregnancy]
+    cautions = [caution_line(c, words) for c in plan.cautions]
     blocks = [
-        _options_block(plan, locale),
-        _orders_block(plan, locale),
-        t("therapy.withheld", locale, options=join(withheld, locale)) if withheld else "",
-        "\n".join([t("therapy.cautions", locale), "", *cautions]) if cautions else "",
-        _order_line(plan, cs, locale),
+        _options_block(plan, words),
+        _orders_block(plan, words),
+        words.t("therapy.withheld", options=words.join(withheld)) if withheld else "",
+        "\n".join([words.t("therapy.cautions"), "", *cautions]) if cautions else "",
+        _order_line(plan, cs, words),
     ]
     return "\n\n".join(b for b in blocks if b)
 
 
-def therapy_links(plan: TherapyPlan, locale: str) -> tuple[Link, ...]:
+def therapy_links(plan: TherapyPlan, words: Words) -> tuple[Link, ...]:
     """Returns the seed (the order's source), then one link per cited study, labelled with its option numbers."""
     numbers: dict[str, list[int]] = {}
     for p in plan.options:
@@ -122,100 +118,97 @@ def therapy_links(plan: TherapyPlan, locale: str) -> tuple[Link, ...]:
             if source in CITATIONS and source != SEED_CITATION_ID:
                 numbers.setdefault(source, []).append(p.number)
     seed = CITATIONS[SEED_CITATION_ID]
-    out = [Link(label=t("link.order", locale, label=seed.label), url=seed.url)]
+    out = [Link(label=words.t("link.order", label=seed.label), url=seed.url)]
     for source, nums in numbers.items():
-        citation, options = CITATIONS[source], cap(option_numbers(nums, locale))
-        out.append(Link(label=t("link.option", locale, options=options, label=citation.label), url=citation.url))
+        citation, options = CITATIONS[source], cap(option_numbers(nums, words))
+        out.append(Link(label=words.t("link.option", options=options, label=citation.label), url=citation.url))
     return tuple(out)
 
 
-def therapy_card(plan: TherapyPlan, cs: CriteriaSet, ctx: RuleContext) -> Card:
+def therapy_card(plan: TherapyPlan, cs: CriteriaSet, ctx: RuleContext, words: Words) -> Card:
     """Returns the next-line therapy card, with its draft-order suggestions."""
-    loc = ctx.locale
     uuid = ctx.new_uuid()
-    proposed = suggestions(plan, ctx)
+    proposed = suggestions(plan, ctx, words)
     seed = CITATIONS[SEED_CITATION_ID]
     return Card(
         uuid=uuid,
-        summary=therapy_summary(plan, loc),
+        summary=therapy_summary(plan, words),
         indicator=Indicator.INFO,
-        source=Source(label=t("source.therapy", loc, set=t(f"set.{cs.id}", loc)), url=seed.url),
-        detail=therapy_detail(plan, cs, loc),
+        source=Source(label=words.t("source.therapy", set=words.criteria_set(cs)), url=seed.url),
+        detail=therapy_detail(plan, cs, words),
         suggestions=proposed,
         selection_behavior="any" if proposed else None,
-        override_reasons=override_reasons(loc, THERAPY_REASONS),
-        links=therapy_links(plan, loc),
+        override_reasons=override_reasons(words, THERAPY_REASONS),
+        links=therapy_links(plan, words),
         rule_id=RULE_THERAPY,
     )
 
 
-def _supportive_items(g: SupportiveGaps, locale: str) -> list[str]:
-    items = [t("supportive.item.raas", locale)] if g.proteinuria else []
-    return items + ([t("supportive.item.hcq", locale)] if g.no_hydroxychloroquine else [])
+def _supportive_items(g: SupportiveGaps, words: Words) -> list[str]:
+    items = [words.t("supportive.item.raas")] if g.proteinuria else []
+    return items + ([words.t("supportive.item.hcq")] if g.no_hydroxychloroquine else [])
 
 
-def _raas_line(key: str, r: Reading, ceiling: Decimal, locale: str) -> str:
-    kind = "upcr" if r.concept is LabConcept.UPCR else "protein-24h"
-    return t(
+def _raas_line(key: str, r: Reading, ceiling: Decimal, words: Words) -> str:
+    kind = proteinuria_kind(r.concept)
+    return words.t(
         key,
-        locale,
-        measure=t(f"measure.{kind}", locale),
+        measure=words.measure(kind),
         value=reading_value(r),
-        unit=t(f"unit.{kind}", locale),
+        unit=words.unit(kind),
         day=fmt_date(r.day),
         ceiling=fmt_amount(ceiling, 1),
     )
 
 
-def supportive_detail(g: SupportiveGaps, cs: CriteriaSet, locale: str) -> str:
+def supportive_detail(g: SupportiveGaps, cs: CriteriaSet, words: Words) -> str:
     """Returns the pregnancy flag, the missing measures (or the RAAS hold in pregnancy) as bullets, then the checks
     the record cannot show."""
-    lines = [t("supportive.head", locale), ""]
+    lines = [words.t("supportive.head"), ""]
     ceiling = cs.complete.max_proteinuria
     if g.raas_active_in_pregnancy:
-        lines.append(t("supportive.raas-in-pregnancy", locale))
+        lines.append(words.t("supportive.raas-in-pregnancy"))
     if g.proteinuria is not None and ceiling is not None:
-        lines.append(_raas_line("supportive.raas", g.proteinuria, ceiling, locale))
+        lines.append(_raas_line("supportive.raas", g.proteinuria, ceiling, words))
     if g.raas_held is not None and ceiling is not None:
-        lines.append(_raas_line("supportive.raas-held", g.raas_held, ceiling, locale))
+        lines.append(_raas_line("supportive.raas-held", g.raas_held, ceiling, words))
     if g.no_hydroxychloroquine:
-        lines.append(t("supportive.hcq", locale))
-    lines.append(t("supportive.checks", locale))
+        lines.append(words.t("supportive.hcq"))
+    lines.append(words.t("supportive.checks"))
     return "\n".join(lines)
 
 
-def supportive_summary(g: SupportiveGaps, locale: str) -> str:
+def supportive_summary(g: SupportiveGaps, words: Words) -> str:
     """Returns the summary: a RAAS blocker active in pregnancy first, else the measures the record lacks."""
     if g.raas_active_in_pregnancy:
-        return fit(t("summary.supportive.raas-in-pregnancy", locale))
-    return fit(t("summary.supportive", locale, items=join(_supportive_items(g, locale), locale)))
+        return fit(words.t("summary.supportive.raas-in-pregnancy"))
+    return fit(words.t("summary.supportive", items=words.join(_supportive_items(g, words))))
 
 
-def supportive_card(g: SupportiveGaps, cs: CriteriaSet, ctx: RuleContext) -> Card:
+def supportive_card(g: SupportiveGaps, cs: CriteriaSet, ctx: RuleContext, words: Words) -> Card:
     """Returns the one concise supportive-care card; it names the criteria set whose ceiling defines "proteinuric"."""
-    loc = ctx.locale
     seed = CITATIONS[SEED_CITATION_ID]
     return Card(
         uuid=ctx.new_uuid(),
-        summary=supportive_summary(g, loc),
+        summary=supportive_summary(g, words),
         # A RAAS blocker active while pregnancy is recorded is a safety flag, not a reminder: warn.
         indicator=Indicator.WARNING if g.raas_active_in_pregnancy else Indicator.INFO,
-        source=Source(label=t("source.supportive", loc, set=t(f"set.{cs.id}", loc)), url=seed.url),
-        detail=supportive_detail(g, cs, loc),
-        override_reasons=override_reasons(loc, SUPPORTIVE_REASONS),
+        source=Source(label=words.t("source.supportive", set=words.criteria_set(cs)), url=seed.url),
+        detail=supportive_detail(g, cs, words),
+        override_reasons=override_reasons(words, SUPPORTIVE_REASONS),
         links=(Link(label=seed.label, url=seed.url),),
         rule_id=RULE_SUPPORTIVE,
     )
 
 
-def summary_samples(locale: str = "en") -> tuple[str, ...]:
+def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
     """Returns the therapy and supportive summary templates filled with their longest values."""
-    first = max((t(f"therapy.{o.id}.short", locale) for o in THERAPY_TABLE), key=len)
-    items = join([t("supportive.item.raas", locale), t("supportive.item.hcq", locale)], locale)
+    first = max((words.therapy(o).short for o in THERAPY_TABLE), key=len)
+    items = words.join([words.t("supportive.item.raas"), words.t("supportive.item.hcq")])
     return (
-        t("summary.therapy", locale, first=first, more=len(THERAPY_TABLE) - 1),
-        t("summary.therapy.one", locale, first=first),
-        t("summary.therapy.none", locale),
-        t("summary.supportive", locale, items=items),
-        t("summary.supportive.raas-in-pregnancy", locale),
+        words.t("summary.therapy", first=first, more=len(THERAPY_TABLE) - 1),
+        words.t("summary.therapy.one", first=first),
+        words.t("summary.therapy.none"),
+        words.t("summary.supportive", items=items),
+        words.t("summary.supportive.raas-in-pregnancy"),
     )

@@ -1,286 +1,190 @@
-"""Every clinician-facing string of the lupus-nephritis-response service, as named templates per locale.
+"""The words of one render: `Words`, bound once to the request's locale, with a typed accessor per key family.
 
-Only English exists; a Spanish catalogue will be a second dict with the same keys (the seed review is Colombian).
-`t(key, locale, **values)` falls back to English for an unknown locale or a key the locale lacks, so a partial
-translation never breaks a card. Values are formatted before they reach a template (`fmt_*` below), so number and
-date formats are decided here too. Citation labels are bibliographic and stay in `evidence.py`.
+Cards never build a catalogue key from a string of their own: they ask `words.agent(a)`, `words.criterion(c)`,
+`words.therapy(option).name`, ... and the accessor knows the key. Every enum value and table id these accessors
+take has its entries in the English catalogue (checked in tests/hooks/lupus_nephritis_response/cards/
+test_words.py), so a missing key is a test failure, never a KeyError at a patient's bedside. A locale without a
+catalogue, or a key a partial translation lacks, falls back to English. The number and date formats are decided
+here too (`fmt_*`): they are the same in every locale today.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from hooks.lupus_nephritis_response.cards.catalogue_therapy_en import THERAPY_EN
+from fhir_maps.domain import Agent, LabConcept
+from hooks.lupus_nephritis_response.cards.catalogue_en import CATALOGUES, EN
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
+from hooks.lupus_nephritis_response.knowledge.therapy_table import EvidenceLevel, TherapyOption
+from hooks.lupus_nephritis_response.rules.assessment import Missing
+from hooks.lupus_nephritis_response.rules.checklist import Check, ItemState
+from hooks.lupus_nephritis_response.rules.clinical_response import Unassessed
+from hooks.lupus_nephritis_response.rules.measures import KidneyMethod, KidneyState, SedimentState
+from hooks.lupus_nephritis_response.rules.next_line import BiopsyReason, CautionKey
 
 MINUS = "\u2212"  # a true minus sign (U+2212), as in "-16%" typeset
-
-EN: dict[str, str] = {
-    # --- service (discovery) -------------------------------------------------------------------------------------
-    "service.title": "Lupus nephritis treatment response",
-    "service.description": (
-        "For patients with lupus nephritis on induction therapy: classifies the response to the current treatment "
-        "line from proteinuria, kidney function and urinary sediment, and suggests a refractoriness review (with "
-        "the checks that come first) when the site's chosen criteria set (default: EULAR/ERA-EDTA 2012 as quoted "
-        "in Santacruz 2023; also KDIGO 2024, EULAR 2025, EULAR/ERA-EDTA 2019, ACR 2012) calls the line refractory, "
-        "with the next-line therapy options in evidence order; notes missing supportive care."
-    ),
-    "service.usage": (
-        "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations and "
-        "MedicationRequests; the criteria set is a site setting."
-    ),
-    # --- criteria sets -------------------------------------------------------------------------------------------
-    "set.seed-eular-era-edta-2012": "EULAR/ERA-EDTA 2012 as quoted in Santacruz 2023",
-    "set.kdigo-2024": "KDIGO 2024",
-    "set.eular-2025": "EULAR 2025 milestones",
-    "set.acr-2012": "ACR 2012 as quoted in Santacruz 2023",
-    "set.eular-2019": "EULAR/ERA-EDTA 2019 milestones",
-    # --- agents --------------------------------------------------------------------------------------------------
-    "agent.cyclophosphamide": "cyclophosphamide",
-    "agent.mycophenolate-mofetil": "mycophenolate mofetil",
-    "agent.mycophenolic-acid": "mycophenolic acid",
-    "agent.rituximab": "rituximab",
-    "agent.obinutuzumab": "obinutuzumab",
-    "agent.ofatumumab": "ofatumumab",
-    "agent.belimumab": "belimumab",
-    "agent.tacrolimus": "tacrolimus",
-    "agent.cyclosporine": "cyclosporine",
-    "agent.voclosporin": "voclosporin",
-    "agent.anifrolumab": "anifrolumab",
-    "agent.immune-globulin": "IV immunoglobulin",
-    "agent.azathioprine": "azathioprine",
-    "agent.leflunomide": "leflunomide",
-    "agent.hydroxychloroquine": "hydroxychloroquine",
-    "agent.glucocorticoid": "glucocorticoid",
-    "agent.raas-blocker": "RAAS blocker",
-    "agent.sglt2-inhibitor": "SGLT2 inhibitor",
-    "agents.combined": "{first} + {second}",
-    "agents.sequence": "{earlier} then {current}",
-    "agents.fallback": "the current line",
-    # --- numbers, dates, units -----------------------------------------------------------------------------------
-    "months.less": "less than 1 month",
-    "months.one": "1 month",
-    "months.many": "{n} months",
-    "measure.upcr": "UPCR",
-    "measure.protein-24h": "24-h protein",
-    "measure.mixed": "proteinuria",
-    "unit.upcr": "g/g",
-    "unit.protein-24h": "g/day",
-    "unit.mixed": "g/g or g/day",
-    "list.and": "{head} and {last}",
-    "list.sep": ", ",
-    # --- response classes ----------------------------------------------------------------------------------------
-    "level.3": "complete response",
-    "level.2": "partial response",
-    "level.1": "improvement",
-    "level.0": "no response yet",
-    "level.no-result": "no result since baseline",
-    "level.provisional": "{level} by proteinuria",
-    "unassessed.kidney": "kidney function",
-    "unassessed.sediment": "sediment",
-    # censored results ("< 0.10 g/g"): judged as bounds; one that does not decide a class is named in the card
-    "level.censored": "{level} undecided ({reported})",
-    "censored.upcr": "UPCR reported as {value} g/g",
-    "censored.protein-24h": "24-h protein reported as {value} g/day",
-    "censored.egfr": "eGFR reported as {value} mL/min/1.73 m²",
-    "censored.creatinine": "creatinine reported as {value} mg/dL",
-    "censored.urine-rbc": "RBC reported as {value}/HPF",
-    "censored.cellular-casts": "cellular casts reported as {value}/LPF",
-    "censored.casts-untyped": "casts reported as {value}/LPF",
-    "censored.with": "{what} ({reported})",
-    "kidney-state.censored": "not assessed: a censored value does not decide it",
-    "sediment-state.censored": "unknown: a censored count does not decide it",
-    # --- refractory criteria (summary phrases) and their targets -------------------------------------------------
-    "criterion.no-improvement": "no improvement",
-    "criterion.no-partial": "partial response not reached",
-    "criterion.no-complete": "complete response not reached",
-    "criterion.no-response": "no partial or complete response",
-    "met.milestone-3": "3-month milestone met",
-    "met.milestone-6": "6-month milestone met",
-    "met.milestone-12": "12-month milestone met",
-    "criterion.milestone-3": "3-month milestone not reached",
-    "criterion.milestone-6": "6-month milestone not reached",
-    "criterion.milestone-12": "12-month milestone not reached",
-    "target.no-improvement": "Improvement",
-    "target.no-partial": "A partial response",
-    "target.no-complete": "A complete response",
-    "target.no-response": "A partial response",
-    "target.milestone-3": "The 3-month milestone",
-    "target.milestone-6": "The 6-month milestone",
-    "target.milestone-12": "The 12-month milestone",
-    "need.fall-strict": "a fall in proteinuria of more than {pct}",
-    "need.fall": "a fall in proteinuria of at least {pct}",
-    "need.below": "proteinuria below {value} {unit}",
-    "need.kidney": "kidney function within {pct} of baseline (or a normal creatinine)",
-    "need.sediment": "an inactive sediment",
-    "window.range": "target {start}\u2013{end} months",
-    "window.from": "target {start} months",
-    # --- summaries (each must stay under 140 characters) ---------------------------------------------------------
-    "summary.refractory": "Lupus nephritis: {criterion} after {months} of {agents} — review",
-    "summary.watch": "Lupus nephritis: {criterion} after {months} of {agents} — watch; review at {review} months",
-    "summary.status": "Lupus nephritis: {response} after {months} of {agents} ({figures})",
-    "summary.status.short": "Lupus nephritis: {response} after {months} of {agents}",
-    "summary.cannot-assess": "Lupus nephritis response: cannot assess — {what}",
-    "figures": "{measure} {baseline} → {current} {unit}, {change}",
-    "figures.no-change": "{measure} {baseline} → {current} {unit}",
-    "missing-short.baseline": "no baseline proteinuria",
-    "missing-short.current": "no proteinuria result in the last 90 days",
-    "missing-short.both": "no baseline or recent proteinuria",
-    "missing-short.since-baseline": "no proteinuria result since the baseline",
-    "unrecognised-short": "{orders} not identified",
-    "orders.one": "{count} medication order",
-    "orders.many": "{count} medication orders",
-    # --- card details (GitHub Markdown) --------------------------------------------------------------------------
-    "detail.refractory.head": "**{criterion}** at {months} of {agents} ({window}).",
-    "detail.needs": "{target} needs {requirements}.",
-    "detail.figures": "{measure}: {baseline} on {baseline_day} → {current} on {current_day} ({change}).",
-    "detail.figures.no-change": "{measure}: {baseline} on {baseline_day} → {current} on {current_day}.",
-    "detail.also": "Other criteria met: {criteria}.",
-    "detail.line": "Current line since {t0}: {agents}.",
-    "detail.failed": "Earlier agents without a partial response: {agents}.",
-    "detail.class": "ISN/RPS class: {ln_class}.",
-    "detail.class-not-recorded": "ISN/RPS class not recorded.",
-    "detail.criteria": "Criteria: {set}.",
-    "detail.checklist": "**Before calling it refractory**",
-    "detail.notes": "**Notes on the data**",
-    "detail.status.head": "**{response}** after {months} of {agents}.",
-    "detail.provisional": "{unassessed} not assessed: the {level} is by proteinuria only; no refractory call is made.",
-    "detail.next": "Next time point, {months} months: {needs}",
-    "detail.next.none": "No further time point in this criteria set.",
-    "detail.watch": "**Watch:** {criterion} at {months} ({window}). {set} waits until {review} months before a change.",
-    "detail.cannot.head": "The response to {agents} (line since {t0}, {months}) cannot be assessed:",
-    "detail.cannot.action": "A final urine protein/creatinine ratio (or 24-h protein) now would allow the assessment.",
-    "detail.cannot.line": (
-        "The response to treatment cannot be assessed: no induction or later-line agent was recognised as active "
-        "today, and {orders} could not be identified (no RxNorm code and no known ingredient name), so the "
-        "treatment line and its start could not be determined."
-    ),
-    "detail.cannot.line.action": (
-        "Check the medication list: an order for the current agent with an RxNorm code or its ingredient name "
-        "would allow the assessment."
-    ),
-    "missing.baseline": "no baseline proteinuria (UPCR or 24-h urine protein) between {start} and {end}",
-    "missing.current": "no final proteinuria result between {start} and {end} (the last 90 days){last}",
-    "missing.current.last": "; the last was on {day}",
-    "missing.since-baseline": "no proteinuria result after the baseline of {day}",
-    "table.head": "| Measure | Baseline | Current | Status |\n|---|---|---|---|",
-    "table.row": "| {measure} | {baseline} | {current} | {status} |",
-    "table.value": "{value} ({day})",
-    "table.none": "—",
-    "table.proteinuria": "Proteinuria ({measure}, {unit})",
-    "table.sediment": "Urinary sediment",
-    "kidney.egfr-reported": "eGFR (mL/min/1.73 m²)",
-    "kidney.egfr-computed": "eGFR, computed (mL/min/1.73 m²)",
-    "kidney.creatinine": "Creatinine (mg/dL)",
-    "kidney.none": "Kidney function",
-    "kidney-state.normal": "normal (lab flag on creatinine)",
-    "kidney-state.stable": "stable ({change})",
-    "kidney-state.worse": "beyond the {pct} tolerance ({change})",
-    "kidney-state.unknown": "not assessed: no baseline and recent result",
-    "sediment.rbc": "RBC {value}/HPF",
-    "sediment.rbc-flagged": "RBC {value}/HPF, flagged abnormal",
-    "sediment.casts": "cellular casts {value}/LPF",
-    "sediment.untyped": "casts of unreported type {value}/LPF",
-    "sediment.sep": "; ",
-    "sediment-state.active": "active",
-    "sediment-state.inactive": "inactive",
-    "sediment-state.untyped-casts": "casts present, type not reported",
-    "sediment-state.unknown": "unknown: not measured in the last 90 days",
-    # --- review checklist ----------------------------------------------------------------------------------------
-    "state.flagged": "- **Flagged:** {text}",
-    "state.not-recorded": "- **Not recorded:** {text}",
-    "state.check": "- Check: {text}",
-    "check.adherence-gap": "Possible interruption of {agent}: no active order from {start} to {end}; check adherence",
-    "check.adherence-interrupted": "An order for {agent} was stopped or put on hold during the course; check adherence",
-    "check.adherence": "Adherence and interruptions (true resistance is rare; non-adherence is common)",
-    "check.dose-below-target": (
-        "Dose below target: {agent} {dose} mg/day, under {target} mg/day (MMF target 2\u20133 g/day)"
-    ),
-    "check.dose-not-recorded": "Dose of {agent} not recorded",
-    "check.dose": "Dose and duration of the induction agents",
-    "check.chronic-damage-low-egfr": (
-        "eGFR {egfr} on {day}: proteinuria may reflect chronic damage; consider repeat biopsy"
-    ),
-    "check.chronic-damage-falling": (
-        "Kidney function {change}, beyond the {tolerance} tolerance, with an inactive sediment: proteinuria may "
-        "reflect chronic damage; consider repeat biopsy"
-    ),
-    "check.chronic-damage": "Chronic damage: consider repeat biopsy if the result would change therapy",
-    "check.tma": "Thrombotic microangiopathy recorded: needs different treatment; exclude before judging response",
-    "check.tma-check": "Thrombotic microangiopathy (TTP, complement-mediated, antiphospholipid nephropathy)",
-    "check.aps": "Antiphospholipid syndrome recorded: consider APS nephropathy, which needs different treatment",
-    "check.aps-check": "Antiphospholipid syndrome nephropathy",
-    "check.pregnancy": "Pregnancy recorded: mycophenolate and cyclophosphamide are teratogenic",
-    "check.pregnancy-check": "Pregnancy",
-    "check.teratogen-in-pregnancy": (
-        "Teratogenic agent active in pregnancy: {agent}; no dose advice is given; review with obstetric and "
-        "nephrology care"
-    ),
-    "check.infection": "Active infection recorded",
-    "check.infection-check": "Active serious infection (of infections, only sepsis codes are read)",
-    "check.class-v": (
-        "Class {ln_class}: persistent proteinuria may reflect membranous disease; calcineurin inhibitors are "
-        "favoured in classes IV/V"
-    ),
-    "check.class-v-check": "Transition to membranous (class V) disease",
-    "check.matched-by-name": "The {agent} order was recognised by its name only, not by a code: check the order",
-    "check.no-raas": "No RAAS blocker active while proteinuric ({value} {unit} on {day})",
-    "check.raas-held-in-pregnancy": (
-        "No RAAS blocker active while proteinuric ({value} {unit} on {day}): not suggested while pregnancy is "
-        "recorded (ACE inhibitors and ARBs are avoided in pregnancy); review with obstetric and nephrology care"
-    ),
-    "check.raas-in-pregnancy": (
-        "A RAAS blocker (ACE inhibitor or ARB) is active while pregnancy is recorded: ACE inhibitors and ARBs are "
-        "avoided in pregnancy; review with obstetric and nephrology care"
-    ),
-    "check.no-hcq": "No hydroxychloroquine active",
-    "check.supportive": "Blood pressure, sodium and protein intake, lipids (supportive care in all patients)",
-    # --- notes on the data ---------------------------------------------------------------------------------------
-    "note.preliminary": "- Preliminary result of {day} not used.",
-    "note.unit-skipped": "- Some proteinuria results were skipped: their unit could not be converted.",
-    "note.mixed": (
-        "- Baseline and current proteinuria are of different kinds (UPCR and 24-h protein): spot UPCR in g/g is "
-        "taken as equivalent to g/day."
-    ),
-    "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
-    "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
-    "note.unresolved-medications": (
-        "- {count} medication order(s) could not be identified (no RxNorm code and no known ingredient name): "
-        "the treatment line above may be incomplete."
-    ),
-    "note.class-not-applicable": "- Class {ln_class}: the refractory criteria apply to classes III, IV and V.",
-    # --- cards ---------------------------------------------------------------------------------------------------
-    "source.label": "Response criteria: {set}",
-    "override.specialist-review": "Already under specialist review",
-    "override.patient-declined": "Patient declined",
-    "override.not-refractory": "Not refractory in my judgement",
-    "override.data-incomplete": "Data in the record are incomplete",
-}
-# The next-line therapy and supportive-care strings live in text_therapy.py; a key may be defined once only.
-if EN.keys() & THERAPY_EN.keys():
-    raise RuntimeError(f"text keys defined twice: {sorted(EN.keys() & THERAPY_EN.keys())}")
-EN.update(THERAPY_EN)
-
-CATALOGUES: dict[str, dict[str, str]] = {"en": EN}
+# The two kinds of proteinuria, as their catalogue keys ("measure.upcr", "unit.protein-24h"); "mixed" names both.
+PROTEINURIA_KINDS = {LabConcept.UPCR: "upcr", LabConcept.PROTEIN_24H: "protein-24h"}
 
 
-def t(key: str, locale: str = "en", /, **values: object) -> str:
-    """Returns the template `key` of `locale` (English as fallback) filled with `values`."""
-    template = CATALOGUES.get(locale, EN).get(key) or EN[key]
-    return template.format(**values)
+def proteinuria_kind(concept: LabConcept) -> str:
+    """Returns the catalogue key suffix of a proteinuria result: "protein-24h" for a 24-h protein, else "upcr"."""
+    return PROTEINURIA_KINDS.get(concept, "upcr")
+
+
+@dataclass(frozen=True, slots=True)
+class TherapyWords:
+    """The words of one therapy option: its name, short name (summaries), regimen and evidence detail."""
+
+    name: str
+    short: str
+    regimen: str
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The catalogue of one locale, with English behind it. Made once per render (`words_for(ctx.locale)`)."""
+
+    locale: str
+    catalogue: Mapping[str, str]
+
+    def t(self, key: str, /, **values: object) -> str:
+        """Returns the template `key` (English as fallback) filled with `values`."""
+        template = self.catalogue.get(key) or EN[key]
+        return template.format(**values)
+
+    def join(self, items: Sequence[str]) -> str:
+        """Returns "a, b and c"."""
+        if len(items) <= 1:
+            return "".join(items)
+        return self.t("list.and", head=self.t("list.sep").join(items[:-1]), last=items[-1])
+
+    def months(self, n: int) -> str:
+        """Returns "1 month", "7 months" or "less than 1 month"."""
+        if n < 1:
+            return self.t("months.less")
+        return self.t("months.one") if n == 1 else self.t("months.many", n=n)
+
+    def agent(self, agent: Agent) -> str:
+        """Returns an agent's name ("mycophenolate mofetil")."""
+        return self.t(f"agent.{agent.value}")
+
+    def combination(self, agents: Sequence[Agent]) -> str:
+        """Returns agents given together: "mycophenolate mofetil + belimumab"."""
+        return " + ".join(self.agent(a) for a in agents)
+
+    def agent_list(self, agents: Sequence[Agent]) -> str:
+        """Returns agents as a list: "tacrolimus and cyclosporine"."""
+        return self.join([self.agent(a) for a in agents])
+
+    def criteria_set(self, cs: CriteriaSet) -> str:
+        """Returns the display name of a criteria set."""
+        return self.t(f"set.{cs.id}")
+
+    def criterion(self, c: Checkpoint) -> str:
+        """Returns a missed checkpoint as a refractory criterion ("partial response not reached")."""
+        return self.t(f"criterion.{c.key}")
+
+    def target(self, c: Checkpoint) -> str:
+        """Returns what a checkpoint asks for ("A partial response")."""
+        return self.t(f"target.{c.key}")
+
+    def milestone_met(self, c: Checkpoint) -> str | None:
+        """Returns "6-month milestone met" for a milestone checkpoint, None for a checkpoint that is no milestone."""
+        key = f"met.{c.key}"
+        return self.t(key) if key in EN else None
+
+    def missing_short(self, missing: Missing) -> str:
+        """Returns what is missing, for a "cannot assess" summary ("no baseline proteinuria")."""
+        return self.t(f"missing-short.{missing.value}")
+
+    def level(self, level: Level) -> str:
+        """Returns the name of a response class."""
+        return self.t(f"level.{int(level)}")
+
+    def unassessed(self, u: Unassessed) -> str:
+        """Returns what a class met by proteinuria only could not check ("kidney function")."""
+        return self.t(f"unassessed.{u.value}")
+
+    def measure(self, kind: str) -> str:
+        """Returns the name of a proteinuria kind ("UPCR"); `kind` is a PROTEINURIA_KINDS value or "mixed"."""
+        return self.t(f"measure.{kind}")
+
+    def unit(self, kind: str) -> str:
+        """Returns the unit of a proteinuria kind ("g/g"); `kind` is a PROTEINURIA_KINDS value or "mixed"."""
+        return self.t(f"unit.{kind}")
+
+    def censored(self, concept: LabConcept, value: str) -> str:
+        """Returns "UPCR reported as < 0.10 g/g"."""
+        return self.t(f"censored.{concept.value}", value=value)
+
+    def kidney_method(self, method: KidneyMethod | None) -> str:
+        """Returns the row label of a kidney-function method ("eGFR (mL/min/1.73 m²)")."""
+        return self.t(f"kidney.{method.value}" if method else "kidney.none")
+
+    def kidney_state(self, state: KidneyState, **values: object) -> str:
+        """Returns the status cell of kidney function."""
+        return self.t(f"kidney-state.{state.value}", **values)
+
+    def sediment_state(self, state: SedimentState) -> str:
+        """Returns the status cell of the urinary sediment."""
+        return self.t(f"sediment-state.{state.value}")
+
+    def check(self, key: Check, **values: object) -> str:
+        """Returns the text of a review-checklist item."""
+        return self.t(f"check.{key.value}", **values)
+
+    def checklist_line(self, state: ItemState, text: str) -> str:
+        """Returns a checklist item as a Markdown bullet that says how it stands ("- **Flagged:** ...")."""
+        return self.t(f"state.{state.value}", text=text)
+
+    def caution(self, key: CautionKey, **values: object) -> str:
+        """Returns a caution of the next-line card."""
+        return self.t(f"caution.{key.value}", **values)
+
+    def therapy(self, option: TherapyOption) -> TherapyWords:
+        """Returns the words of a therapy option."""
+        key = f"therapy.{option.id}"
+        return TherapyWords(
+            self.t(f"{key}.name"), self.t(f"{key}.short"), self.t(f"{key}.regimen"), self.t(f"{key}.evidence")
+        )
+
+    def why(self, reason_key: str) -> str:
+        """Returns why an option fits this patient; `reason_key` is a `why.*` key from the therapy table."""
+        return self.t(reason_key)
+
+    def evidence_level(self, level: EvidenceLevel) -> str:
+        """Returns the design of the best study behind an option."""
+        return self.t(f"evidence.{level.value}")
+
+    def guideline(self, citation_id: str) -> str:
+        """Returns the short name of a guideline behind the therapy order (a THERAPY_GUIDELINES id)."""
+        return self.t(f"guideline.{citation_id}")
+
+    def biopsy_reason(self, reason: BiopsyReason) -> str:
+        """Returns why a repeat biopsy is due."""
+        return self.t(f"biopsy.{reason.value}")
+
+    def override(self, code: str) -> str:
+        """Returns the display of an override reason (an override_reasons.OVERRIDE_CODES code)."""
+        return self.t(f"override.{code}")
+
+
+def words_for(locale: str) -> Words:
+    """Returns the words of `locale` (English for a locale without a catalogue)."""
+    return Words(locale, CATALOGUES.get(locale, EN))
+
+
+ENGLISH = words_for("en")
 
 
 def cap(text: str) -> str:
     """Returns `text` with its first letter upper-cased (for a phrase that starts a sentence)."""
     return text[:1].upper() + text[1:]
-
-
-def join(items: Sequence[str], locale: str = "en") -> str:
-    """Returns "a, b and c"."""
-    if len(items) <= 1:
-        return "".join(items)
-    return t("list.and", locale, head=t("list.sep", locale).join(items[:-1]), last=items[-1])
 
 
 def fmt_amount(value: Decimal, places: int = 2) -> str:
@@ -299,10 +203,3 @@ def fmt_pct(fraction: Decimal, signed: bool = True) -> str:
 def fmt_date(day: date) -> str:
     """Returns an ISO date: unambiguous in every locale."""
     return day.isoformat()
-
-
-def fmt_months(n: int, locale: str = "en") -> str:
-    """Returns "1 month", "7 months" or "less than 1 month"."""
-    if n < 1:
-        return t("months.less", locale)
-    return t("months.one", locale) if n == 1 else t("months.many", locale, n=n)

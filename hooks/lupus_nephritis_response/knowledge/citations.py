@@ -1,10 +1,11 @@
 """The citations the cards link to, from evidence.md: only identifiers marked VERIFIED or VERIFIED-2nd.
 
 Labels are bibliographic (authors, year, title, journal): they are not translated, so they live here with their
-identifiers rather than in `text.py`. Links use `https://doi.org/<doi>` (evidence.md link rule); a trial with no
-verified DOI links its ClinicalTrials.gov record instead (evidence.md: "For trial registrations, use the
-ClinicalTrials.gov record"). Studies the therapy table names without a verified identifier (Liang 2010, Fei 2013, the
-Korean tacrolimus series, the cyclosporine series) are not here: they are reached through the seed review's link.
+identifiers rather than in the word catalogue (`cards/catalogue_en.py`). Links use `https://doi.org/<doi>` (evidence.md
+link rule); a trial with no verified DOI links its ClinicalTrials.gov record instead (evidence.md: "For trial
+registrations, use the ClinicalTrials.gov record"). Studies the therapy table names without a verified identifier (Liang
+2010, Fei 2013, the Korean tacrolimus series, the cyclosporine series) are not here: they are reached through the seed
+review's link.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The response criteria sets, as data: one frozen table per guideline reading, chosen by a site setting.
 
-Guidelines disagree on the numbers (a fall of "> 50%" or "at least 50%", a non-nephrotic ceiling of 3.5 or 3 g/g,
-a kidney-function tolerance of 10, 15 or 20%) and on the time points, so no number lives in the rule code. Every
-number below is a named constant whose comment gives its source and how firmly it was read, in the tiers of
-`evidence.md` section 2 (SEED TEXT / PRIMARY / 2nd tier). A set's display name lives in `text.py` with every other
+Guidelines disagree on the numbers (a fall of "> 50%" or "at least 50%", a non-nephrotic ceiling of 3.5 or 3 g/g, a
+kidney-function tolerance of 10, 15 or 20%) and on the time points, so no number lives in the rule code. Every number
+below is a named constant whose comment gives its source and how firmly it was read, in the tiers of `evidence.md`
+section 2 (SEED TEXT / PRIMARY / 2nd tier). A set's display name lives in `cards/catalogue_en.py` with every other
 clinician-facing string.
 """
 
@@ -41,7 +41,7 @@ class ResponseTest:
 class Checkpoint:
     """A time point by which a target must be met; missing it is a refractory criterion (or only a watch note)."""
 
-    key: str  # names the criterion in text.py ("criterion.<key>")
+    key: str  # names the criterion in the catalogue ("criterion.<key>")
     months: Decimal  # judged once the line has run at least this long
     window_end_months: Decimal | None  # the end of the guideline's window ("6-12 months"), for the card's wording
     test: ResponseTest
@@ -53,7 +53,7 @@ class CriteriaSet:
     """A named reading of one guideline: response definitions, kidney tolerance and refractory time points."""
 
     id: str
-    citation_ids: tuple[str, ...]  # evidence.py ids; the first is the guideline the card's source names
+    citation_ids: tuple[str, ...]  # citations.py ids; the first is the guideline the card's source names
     complete: ResponseTest
     partial: ResponseTest
     improvement: ResponseTest | None
@@ -62,7 +62,7 @@ class CriteriaSet:
     # True: the checkpoints are milestones of one trajectory, and a later target supersedes the earlier ones (EULAR
     # 2019/2025: >= 25% by 3 months, >= 50% by 6, < 0.7 g/g by 12). An earlier miss then makes no refractory call
     # while the latest due milestone is undecided. False: each checkpoint is its own refractory criterion (the
-    # seed's "no improvement by 3-4 months, no PR by 6-12, no CR by 24"). See response.judge_checkpoints.
+    # seed's "no improvement by 3-4 months, no PR by 6-12, no CR by 24"). See rules/clinical_response.judge_checkpoints.
     later_supersedes: bool = False
 
 
@@ -247,7 +247,7 @@ ACR_SET = CriteriaSet(
 
 DEFAULT_CRITERIA_SET = SEED_SET.id
 # EULAR SLE 2023 gives no response thresholds in what was read (evidence.md section 2: NOT READ), so there is no set
-# for it; it is used for therapy ordering only (therapies.THERAPY_GUIDELINES).
+# for it; it is used for therapy ordering only (therapy_table.THERAPY_GUIDELINES).
 CRITERIA_SETS: dict[str, CriteriaSet] = {cs.id: cs for cs in (SEED_SET, KDIGO_SET, EULAR25_SET, ACR_SET, EULAR19_SET)}
 
 

@@ -1,11 +1,11 @@
 """The next-line therapy knowledge table for refractory lupus nephritis, as data (no if-chains).
 
 One `TherapyOption` per row, in the seed's hierarchy (Santacruz 2023, Table 2 "in hierarchical order" and the text;
-evidence.md section 3a reconstructs Fig. 3, which is an image). `ordering.py` reads the table: an option is offered
-when it fits the patient's facts and none of the agents it adds was already tried; it moves ahead when a "first" or
-"favoured" fact holds. Every clinical statement names its source as an evidence.md id (`sources`); sources with a
-verified DOI or registry record are linked on the card (evidence.py), the others are reached through the seed.
-Words shown to clinicians live in `text_therapy.py` under `therapy.<id>.*`, `why.*` and `evidence.*`.
+evidence.md section 3a reconstructs Fig. 3, which is an image). `rules/next_line.py` reads the table: an option is
+offered when it fits the patient's facts and none of the agents it adds was already tried; it moves ahead when a "first"
+or "favoured" fact holds. Every clinical statement names its source as an evidence.md id (`sources`); sources with a
+verified DOI or registry record are linked on the card (citations.py), the others are reached through the seed. Words
+shown to clinicians live in `cards/catalogue_therapy_en.py` under `therapy.<id>.*`, `why.*` and `evidence.*`.
 
 Newer guidelines (evidence.md section 3b) change the seed's order in one place here: voclosporin is listed only when
 the guideline behind the site's criteria set names it (`THERAPY_GUIDELINES`). EULAR SLE 2023 has no response
@@ -23,7 +23,7 @@ from fhir_maps.domain import Agent
 
 
 class Fact(StrEnum):
-    """What the ordering knows about the patient (computed in `ordering.patient_facts`)."""
+    """What the ordering knows about the patient (computed in `rules/next_line.patient_facts`)."""
 
     CYC_TRIED = "cyc-tried"  # cyclophosphamide given without response (earlier line, or the refractory line)
     MMF_TRIED = "mmf-tried"  # mycophenolate (mofetil or mycophenolic acid), likewise

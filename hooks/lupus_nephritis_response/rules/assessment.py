@@ -1,10 +1,10 @@
-"""The treatment-response model for lupus nephritis: `evaluate(data, ctx) -> Assessment`, pure.
+"""The treatment-response model for lupus nephritis: `assess(data, ctx) -> Assessment`, pure (the spec's evaluate).
 
 Steps (response-model.md): scope (an active LN diagnosis), class, the current line and its T0, the measurements,
 the response class, the refractory checkpoints of the chosen criteria set, and the review checklist; then, for a
-refractory line, the ordered next-line options (`ordering`), and for every LN patient the supportive care the record
-lacks (`supportive`). Nothing here
-reads a clock, a setting or the network: today, the criteria set and the uuid source come in through RuleContext.
+refractory line, the ordered next-line options (`next_line`), and for every LN patient the supportive care the
+record lacks (`supportive_care`). Nothing here reads a clock, a setting or the network: today, the criteria set
+and the uuid source come in through RuleContext.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def _next_checkpoint(cs: CriteriaSet, m: Measurements, months: Decimal) -> Check
     return next((c for c in cs.checkpoints if c.months > months and apply(c.test, m).outcome is not Outcome.MET), None)
 
 
-def evaluate(data: PatientData, ctx: RuleContext) -> Assessment:
+def assess(data: PatientData, ctx: RuleContext) -> Assessment:
     """Returns the response assessment of the current line; raises ValueError for an unknown criteria set.
 
     LN active but no line agent active today gives no response card (an Assessment without a verdict): the issue

@@ -6,7 +6,7 @@ many apparent non-responders are non-adherent, under-dosed, or have chronic dama
 
 In pregnancy the checklist never nudges towards a fetotoxic drug: no "dose below target" for mycophenolate or
 cyclophosphamide (teratogenic, response-model.md section 7), which are flagged when active instead; and no "no RAAS
-blocker" item: a RAAS blocker is not suggested while pregnancy is recorded (a safety hold, see `supportive.py`),
+blocker" item: a RAAS blocker is not suggested while pregnancy is recorded (a safety hold, see `supportive_care.py`),
 and one that is active is flagged.
 """
 
@@ -68,6 +68,37 @@ Param = str | date | Agent | LabConcept | Amount | Percent
 Params = tuple[tuple[str, Param], ...]
 
 
+class Check(StrEnum):
+    """A checklist item; its words are `check.<value>` in the catalogue."""
+
+    ADHERENCE_GAP = "adherence-gap"
+    ADHERENCE_INTERRUPTED = "adherence-interrupted"
+    ADHERENCE = "adherence"
+    DOSE_BELOW_TARGET = "dose-below-target"
+    DOSE_NOT_RECORDED = "dose-not-recorded"
+    DOSE = "dose"
+    CHRONIC_DAMAGE_LOW_EGFR = "chronic-damage-low-egfr"
+    CHRONIC_DAMAGE_FALLING = "chronic-damage-falling"
+    CHRONIC_DAMAGE = "chronic-damage"
+    TMA = "tma"
+    TMA_CHECK = "tma-check"
+    APS = "aps"
+    APS_CHECK = "aps-check"
+    PREGNANCY = "pregnancy"
+    PREGNANCY_CHECK = "pregnancy-check"
+    TERATOGEN_IN_PREGNANCY = "teratogen-in-pregnancy"
+    INFECTION = "infection"
+    INFECTION_CHECK = "infection-check"
+    CLASS_V = "class-v"
+    CLASS_V_CHECK = "class-v-check"
+    MATCHED_BY_NAME = "matched-by-name"
+    NO_RAAS = "no-raas"
+    RAAS_HELD_IN_PREGNANCY = "raas-held-in-pregnancy"
+    RAAS_IN_PREGNANCY = "raas-in-pregnancy"
+    NO_HCQ = "no-hcq"
+    SUPPORTIVE = "supportive"
+
+
 class ItemState(StrEnum):
     FLAGGED = "flagged"  # the data show it
     NOT_RECORDED = "not-recorded"  # the data needed to judge it are missing (e.g. the dose)
@@ -76,7 +107,7 @@ class ItemState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ChecklistItem:
-    key: str  # text key "check.<key>"
+    key: Check
     state: ItemState
     params: Params = ()
 
@@ -88,13 +119,13 @@ def _adherence(line: TreatmentLine) -> Iterator[ChecklistItem]:
             if end >= line.t0:
                 found = True
                 yield ChecklistItem(
-                    "adherence-gap", ItemState.FLAGGED, (("agent", e.agent), ("start", start), ("end", end))
+                    Check.ADHERENCE_GAP, ItemState.FLAGGED, (("agent", e.agent), ("start", start), ("end", end))
                 )
         if e.interrupted:
             found = True
-            yield ChecklistItem("adherence-interrupted", ItemState.FLAGGED, (("agent", e.agent),))
+            yield ChecklistItem(Check.ADHERENCE_INTERRUPTED, ItemState.FLAGGED, (("agent", e.agent),))
     if not found:
-        yield ChecklistItem("adherence", ItemState.CHECK)
+        yield ChecklistItem(Check.ADHERENCE, ItemState.CHECK)
 
 
 def _dose(line: TreatmentLine, today: date, pregnant: bool) -> Iterator[ChecklistItem]:
@@ -108,44 +139,43 @@ def _dose(line: TreatmentLine, today: date, pregnant: bool) -> Iterator[Checklis
             continue
         if e.daily_dose_mg is None:
             found = True
-            yield ChecklistItem("dose-not-recorded", ItemState.NOT_RECORDED, (("agent", e.agent),))
+            yield ChecklistItem(Check.DOSE_NOT_RECORDED, ItemState.NOT_RECORDED, (("agent", e.agent),))
         elif e.daily_dose_mg < target:
             found = True
             params: Params = (("agent", e.agent), ("dose", Amount(e.daily_dose_mg)), ("target", Amount(target)))
-            yield ChecklistItem("dose-below-target", ItemState.FLAGGED, params)
+            yield ChecklistItem(Check.DOSE_BELOW_TARGET, ItemState.FLAGGED, params)
     if not found:
-        yield ChecklistItem("dose", ItemState.CHECK)
+        yield ChecklistItem(Check.DOSE, ItemState.CHECK)
 
 
 def _chronic_damage(m: Measurements | None, cs: CriteriaSet) -> Iterator[ChecklistItem]:
     egfr = m.kidney.latest_egfr if m else None
     if m and egfr is not None and surely_below(egfr, CHRONIC_DAMAGE_EGFR):  # "> 15" is not flagged
         params: Params = (("egfr", Amount.of(egfr, 0)), ("day", egfr.day))
-        yield ChecklistItem("chronic-damage-low-egfr", ItemState.FLAGGED, params)
+        yield ChecklistItem(Check.CHRONIC_DAMAGE_LOW_EGFR, ItemState.FLAGGED, params)
     elif m and m.kidney.state is KidneyState.WORSE and m.sediment.state is SedimentState.INACTIVE:
         params = (
             ("change", Percent(m.kidney.change or Decimal(0))),
             ("tolerance", Percent(cs.kidney_tolerance, signed=False)),
         )
-        yield ChecklistItem("chronic-damage-falling", ItemState.FLAGGED, params)
+        yield ChecklistItem(Check.CHRONIC_DAMAGE_FALLING, ItemState.FLAGGED, params)
     else:
-        yield ChecklistItem("chronic-damage", ItemState.CHECK)
+        yield ChecklistItem(Check.CHRONIC_DAMAGE, ItemState.CHECK)
 
 
 def _conditions(data: PatientData, classes: tuple[LnClass, ...]) -> Iterator[ChecklistItem]:
-    for kind, key in (
-        (ConditionKind.TMA, "tma"),
-        (ConditionKind.APS, "aps"),
-        (ConditionKind.PREGNANCY, "pregnancy"),
-        (ConditionKind.ACTIVE_INFECTION, "infection"),  # no verified codes yet: normally a manual check
+    for kind, flagged, check in (
+        (ConditionKind.TMA, Check.TMA, Check.TMA_CHECK),
+        (ConditionKind.APS, Check.APS, Check.APS_CHECK),
+        (ConditionKind.PREGNANCY, Check.PREGNANCY, Check.PREGNANCY_CHECK),
+        # no verified codes yet: normally a manual check
+        (ConditionKind.ACTIVE_INFECTION, Check.INFECTION, Check.INFECTION_CHECK),
     ):
-        yield (
-            ChecklistItem(key, ItemState.FLAGGED) if data.has(kind) else ChecklistItem(f"{key}-check", ItemState.CHECK)
-        )
+        yield ChecklistItem(flagged, ItemState.FLAGGED) if data.has(kind) else ChecklistItem(check, ItemState.CHECK)
     if LnClass.V in classes:
-        yield ChecklistItem("class-v", ItemState.FLAGGED, (("ln_class", "+".join(classes)),))
+        yield ChecklistItem(Check.CLASS_V, ItemState.FLAGGED, (("ln_class", "+".join(classes)),))
     else:
-        yield ChecklistItem("class-v-check", ItemState.CHECK)
+        yield ChecklistItem(Check.CLASS_V_CHECK, ItemState.CHECK)
 
 
 def _teratogens(data: PatientData, today: date) -> Iterator[ChecklistItem]:
@@ -154,7 +184,7 @@ def _teratogens(data: PatientData, today: date) -> Iterator[ChecklistItem]:
         return
     for agent in sorted(TERATOGENIC_AGENTS):
         if agent_active(data, agent, today):
-            yield ChecklistItem("teratogen-in-pregnancy", ItemState.FLAGGED, (("agent", agent),))
+            yield ChecklistItem(Check.TERATOGEN_IN_PREGNANCY, ItemState.FLAGGED, (("agent", agent),))
 
 
 def _supportive(data: PatientData, m: Measurements | None, cs: CriteriaSet, today: date) -> Iterator[ChecklistItem]:
@@ -166,18 +196,18 @@ def _supportive(data: PatientData, m: Measurements | None, cs: CriteriaSet, toda
     raas_active = agent_active(data, Agent.RAAS_BLOCKER, today)
     pregnant = data.has(ConditionKind.PREGNANCY)
     if pregnant and raas_active:
-        yield ChecklistItem("raas-in-pregnancy", ItemState.FLAGGED)
+        yield ChecklistItem(Check.RAAS_IN_PREGNANCY, ItemState.FLAGGED)
     if proteinuric and current is not None and not raas_active:
         params = (("value", Amount.of(current, 2)), ("unit", current.concept), ("day", current.day))
-        yield ChecklistItem("raas-held-in-pregnancy" if pregnant else "no-raas", ItemState.FLAGGED, params)
+        yield ChecklistItem(Check.RAAS_HELD_IN_PREGNANCY if pregnant else Check.NO_RAAS, ItemState.FLAGGED, params)
     if not agent_active(data, Agent.HYDROXYCHLOROQUINE, today):
-        yield ChecklistItem("no-hcq", ItemState.FLAGGED)
-    yield ChecklistItem("supportive", ItemState.CHECK)
+        yield ChecklistItem(Check.NO_HCQ, ItemState.FLAGGED)
+    yield ChecklistItem(Check.SUPPORTIVE, ItemState.CHECK)
 
 
 def _matched_by_name(line: TreatmentLine) -> Iterator[ChecklistItem]:
     for agent in dict.fromkeys(e.agent for e in line.episodes if e.matched_by_name):
-        yield ChecklistItem("matched-by-name", ItemState.FLAGGED, (("agent", agent),))
+        yield ChecklistItem(Check.MATCHED_BY_NAME, ItemState.FLAGGED, (("agent", agent),))
 
 
 _ORDER = {ItemState.FLAGGED: 0, ItemState.NOT_RECORDED: 1, ItemState.CHECK: 2}

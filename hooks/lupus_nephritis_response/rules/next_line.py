@@ -1,7 +1,7 @@
 """Orders the therapy table for one refractory patient: `plan_therapy(...) -> TherapyPlan`, pure.
 
-The table (`therapies.py`) says what fits and what moves ahead; this module computes the patient's facts, filters
-and sorts the rows, and adds what the card must say beside the list: agents already tried, options withheld in
+The table (`knowledge/therapy_table.py`) says what fits and what moves ahead; this module computes the patient's facts,
+filters and sorts the rows, and adds what the card must say beside the list: agents already tried, options withheld in
 pregnancy, cautions, why a repeat biopsy is due, and which calcineurin-inhibitor levels to draw.
 """
 
@@ -27,7 +27,7 @@ from hooks.lupus_nephritis_response.knowledge.therapy_table import (
     Tier,
     excluded_after,
 )
-from hooks.lupus_nephritis_response.rules.checklist import Amount, ChecklistItem, Param, Percent
+from hooks.lupus_nephritis_response.rules.checklist import Amount, Check, ChecklistItem, Param, Percent
 from hooks.lupus_nephritis_response.rules.clinical_response import Measurements, months_between
 from hooks.lupus_nephritis_response.rules.measures import KidneyState, SedimentState, surely_above, surely_at_most
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine, family
@@ -43,7 +43,7 @@ _TRIED_FACTS = (
     (Agent.RITUXIMAB, Fact.RITUXIMAB_TRIED),
 )
 # checklist items that mean "proteinuria may reflect chronic damage; consider repeat biopsy"
-CHRONIC_DAMAGE_ITEMS = frozenset({"chronic-damage-low-egfr", "chronic-damage-falling"})
+CHRONIC_DAMAGE_ITEMS = frozenset({Check.CHRONIC_DAMAGE_LOW_EGFR, Check.CHRONIC_DAMAGE_FALLING})
 
 
 class BiopsyReason(StrEnum):
@@ -55,9 +55,22 @@ class BiopsyReason(StrEnum):
     CLASS_CHANGE = "class-change"  # the recorded ISN/RPS class changed
 
 
+class CautionKey(StrEnum):
+    """A caution beside the next-line options; its words are `caution.<value>` in the catalogue."""
+
+    INFECTION = "infection"
+    PREGNANCY_TERATOGEN_ACTIVE = "pregnancy-teratogen-active"
+    PREGNANCY_OTHER = "pregnancy-other"
+    CNI_ACTIVE = "cni-active"
+    CNI_OPTIONS = "cni-options"
+    CNI_EGFR_LOW = "cni-egfr-low"
+    CNI_EGFR_LOW_UNDECIDED = "cni-egfr-low-undecided"
+    CNI_EGFR_FALLING = "cni-egfr-falling"
+
+
 @dataclass(frozen=True, slots=True)
 class Caution:
-    key: str  # text key "caution.<key>"
+    key: CautionKey
     params: tuple[tuple[str, Param | tuple[int, ...] | tuple[Agent, ...]], ...] = ()
 
 
@@ -189,18 +202,18 @@ def cautions(
     out: list[Caution] = []
     intensifying = tuple(p.number for p in planned if p.option.intensifies_immunosuppression)
     if Fact.ACTIVE_INFECTION in facts and intensifying:
-        out.append(Caution("infection", (("options", intensifying),)))
+        out.append(Caution(CautionKey.INFECTION, (("options", intensifying),)))
     if Fact.PREGNANCY in facts:
         teratogens = tuple(sorted(TERATOGENIC_AGENTS & active))
         if teratogens:
-            out.append(Caution("pregnancy-teratogen-active", (("agents", teratogens),)))
-        out.append(Caution("pregnancy-other"))
+            out.append(Caution(CautionKey.PREGNANCY_TERATOGEN_ACTIVE, (("agents", teratogens),)))
+        out.append(Caution(CautionKey.PREGNANCY_OTHER))
     cni_options = tuple(p.number for p in planned if p.option.calcineurin_inhibitor)
     cni_active = tuple(sorted(CALCINEURIN_INHIBITORS & active))
     if cni_active:
-        out.append(Caution("cni-active", (("agents", cni_active),)))
+        out.append(Caution(CautionKey.CNI_ACTIVE, (("agents", cni_active),)))
     if cni_options:
-        out.append(Caution("cni-options", (("options", cni_options),)))
+        out.append(Caution(CautionKey.CNI_OPTIONS, (("options", cni_options),)))
     if cni_options or cni_active:
         out.extend(_kidney_cautions(m))
     return tuple(out)
@@ -213,10 +226,14 @@ def _kidney_cautions(m: Measurements) -> list[Caution]:
     # bound does not decide ("< 60") is shown as one that may be at or below the limit.
     if egfr is not None and not surely_above(egfr, CNI_EGFR_CAUTION_AT_OR_BELOW):
         limit = Amount(CNI_EGFR_CAUTION_AT_OR_BELOW)
-        key = "cni-egfr-low" if surely_at_most(egfr, CNI_EGFR_CAUTION_AT_OR_BELOW) else "cni-egfr-low-undecided"
+        key = (
+            CautionKey.CNI_EGFR_LOW
+            if surely_at_most(egfr, CNI_EGFR_CAUTION_AT_OR_BELOW)
+            else CautionKey.CNI_EGFR_LOW_UNDECIDED
+        )
         out.append(Caution(key, (("egfr", Amount.of(egfr, 0)), ("day", egfr.day), ("limit", limit))))
     if m.kidney.state is KidneyState.WORSE and m.kidney.change is not None:
-        out.append(Caution("cni-egfr-falling", (("change", Percent(m.kidney.change)),)))
+        out.append(Caution(CautionKey.CNI_EGFR_FALLING, (("change", Percent(m.kidney.change)),)))
     return out
 
 

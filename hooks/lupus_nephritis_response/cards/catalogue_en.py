@@ -1,0 +1,259 @@
+"""The English catalogue: every clinician-facing string of the lupus-nephritis-response service, as named templates.
+
+Read only through `words.Words`, which a render binds once to the request's locale. A Spanish catalogue will be a
+second dict with the same keys, registered in `CATALOGUES`; `tests/hooks/lupus_nephritis_response/cards/
+test_words.py` checks that every enum value and table id has its entries. Values are formatted before they reach
+a template (`words.fmt_*`). Citation labels are bibliographic and stay in `knowledge/citations.py`.
+"""
+
+from __future__ import annotations
+
+from hooks.lupus_nephritis_response.cards.catalogue_therapy_en import THERAPY_EN
+
+EN: dict[str, str] = {
+    # --- service (discovery) -------------------------------------------------------------------------------------
+    "service.title": "Lupus nephritis treatment response",
+    "service.description": (
+        "For patients with lupus nephritis on induction therapy: classifies the response to the current treatment "
+        "line from proteinuria, kidney function and urinary sediment, and suggests a refractoriness review (with "
+        "the checks that come first) when the site's chosen criteria set (default: EULAR/ERA-EDTA 2012 as quoted "
+        "in Santacruz 2023; also KDIGO 2024, EULAR 2025, EULAR/ERA-EDTA 2019, ACR 2012) calls the line refractory, "
+        "with the next-line therapy options in evidence order; notes missing supportive care."
+    ),
+    "service.usage": (
+        "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations and "
+        "MedicationRequests; the criteria set is a site setting."
+    ),
+    # --- criteria sets -------------------------------------------------------------------------------------------
+    "set.seed-eular-era-edta-2012": "EULAR/ERA-EDTA 2012 as quoted in Santacruz 2023",
+    "set.kdigo-2024": "KDIGO 2024",
+    "set.eular-2025": "EULAR 2025 milestones",
+    "set.acr-2012": "ACR 2012 as quoted in Santacruz 2023",
+    "set.eular-2019": "EULAR/ERA-EDTA 2019 milestones",
+    # --- agents --------------------------------------------------------------------------------------------------
+    "agent.cyclophosphamide": "cyclophosphamide",
+    "agent.mycophenolate-mofetil": "mycophenolate mofetil",
+    "agent.mycophenolic-acid": "mycophenolic acid",
+    "agent.rituximab": "rituximab",
+    "agent.obinutuzumab": "obinutuzumab",
+    "agent.ofatumumab": "ofatumumab",
+    "agent.belimumab": "belimumab",
+    "agent.tacrolimus": "tacrolimus",
+    "agent.cyclosporine": "cyclosporine",
+    "agent.voclosporin": "voclosporin",
+    "agent.anifrolumab": "anifrolumab",
+    "agent.immune-globulin": "IV immunoglobulin",
+    "agent.azathioprine": "azathioprine",
+    "agent.leflunomide": "leflunomide",
+    "agent.hydroxychloroquine": "hydroxychloroquine",
+    "agent.glucocorticoid": "glucocorticoid",
+    "agent.raas-blocker": "RAAS blocker",
+    "agent.sglt2-inhibitor": "SGLT2 inhibitor",
+    "agents.combined": "{first} + {second}",
+    "agents.sequence": "{earlier} then {current}",
+    "agents.fallback": "the current line",
+    # --- numbers, dates, units -----------------------------------------------------------------------------------
+    "months.less": "less than 1 month",
+    "months.one": "1 month",
+    "months.many": "{n} months",
+    "measure.upcr": "UPCR",
+    "measure.protein-24h": "24-h protein",
+    "measure.mixed": "proteinuria",
+    "unit.upcr": "g/g",
+    "unit.protein-24h": "g/day",
+    "unit.mixed": "g/g or g/day",
+    "list.and": "{head} and {last}",
+    "list.sep": ", ",
+    # --- response classes ----------------------------------------------------------------------------------------
+    "level.3": "complete response",
+    "level.2": "partial response",
+    "level.1": "improvement",
+    "level.0": "no response yet",
+    "level.no-result": "no result since baseline",
+    "level.provisional": "{level} by proteinuria",
+    "unassessed.kidney": "kidney function",
+    "unassessed.sediment": "sediment",
+    # censored results ("< 0.10 g/g"): judged as bounds; one that does not decide a class is named in the card
+    "level.censored": "{level} undecided ({reported})",
+    "censored.upcr": "UPCR reported as {value} g/g",
+    "censored.protein-24h": "24-h protein reported as {value} g/day",
+    "censored.egfr": "eGFR reported as {value} mL/min/1.73 m²",
+    "censored.creatinine": "creatinine reported as {value} mg/dL",
+    "censored.urine-rbc": "RBC reported as {value}/HPF",
+    "censored.cellular-casts": "cellular casts reported as {value}/LPF",
+    "censored.casts-untyped": "casts reported as {value}/LPF",
+    "censored.with": "{what} ({reported})",
+    "kidney-state.censored": "not assessed: a censored value does not decide it",
+    "sediment-state.censored": "unknown: a censored count does not decide it",
+    # --- refractory criteria (summary phrases) and their targets -------------------------------------------------
+    "criterion.no-improvement": "no improvement",
+    "criterion.no-partial": "partial response not reached",
+    "criterion.no-complete": "complete response not reached",
+    "criterion.no-response": "no partial or complete response",
+    "met.milestone-3": "3-month milestone met",
+    "met.milestone-6": "6-month milestone met",
+    "met.milestone-12": "12-month milestone met",
+    "criterion.milestone-3": "3-month milestone not reached",
+    "criterion.milestone-6": "6-month milestone not reached",
+    "criterion.milestone-12": "12-month milestone not reached",
+    "target.no-improvement": "Improvement",
+    "target.no-partial": "A partial response",
+    "target.no-complete": "A complete response",
+    "target.no-response": "A partial response",
+    "target.milestone-3": "The 3-month milestone",
+    "target.milestone-6": "The 6-month milestone",
+    "target.milestone-12": "The 12-month milestone",
+    "need.fall-strict": "a fall in proteinuria of more than {pct}",
+    "need.fall": "a fall in proteinuria of at least {pct}",
+    "need.below": "proteinuria below {value} {unit}",
+    "need.kidney": "kidney function within {pct} of baseline (or a normal creatinine)",
+    "need.sediment": "an inactive sediment",
+    "window.range": "target {start}\u2013{end} months",
+    "window.from": "target {start} months",
+    # --- summaries (each must stay under 140 characters) ---------------------------------------------------------
+    "summary.refractory": "Lupus nephritis: {criterion} after {months} of {agents} — review",
+    "summary.watch": "Lupus nephritis: {criterion} after {months} of {agents} — watch; review at {review} months",
+    "summary.status": "Lupus nephritis: {response} after {months} of {agents} ({figures})",
+    "summary.status.short": "Lupus nephritis: {response} after {months} of {agents}",
+    "summary.cannot-assess": "Lupus nephritis response: cannot assess — {what}",
+    "figures": "{measure} {baseline} → {current} {unit}, {change}",
+    "figures.no-change": "{measure} {baseline} → {current} {unit}",
+    "missing-short.baseline": "no baseline proteinuria",
+    "missing-short.current": "no proteinuria result in the last 90 days",
+    "missing-short.both": "no baseline or recent proteinuria",
+    "missing-short.since-baseline": "no proteinuria result since the baseline",
+    "unrecognised-short": "{orders} not identified",
+    "orders.one": "{count} medication order",
+    "orders.many": "{count} medication orders",
+    # --- card details (GitHub Markdown) --------------------------------------------------------------------------
+    "detail.refractory.head": "**{criterion}** at {months} of {agents} ({window}).",
+    "detail.needs": "{target} needs {requirements}.",
+    "detail.figures": "{measure}: {baseline} on {baseline_day} → {current} on {current_day} ({change}).",
+    "detail.figures.no-change": "{measure}: {baseline} on {baseline_day} → {current} on {current_day}.",
+    "detail.also": "Other criteria met: {criteria}.",
+    "detail.line": "Current line since {t0}: {agents}.",
+    "detail.failed": "Earlier agents without a partial response: {agents}.",
+    "detail.class": "ISN/RPS class: {ln_class}.",
+    "detail.class-not-recorded": "ISN/RPS class not recorded.",
+    "detail.criteria": "Criteria: {set}.",
+    "detail.checklist": "**Before calling it refractory**",
+    "detail.notes": "**Notes on the data**",
+    "detail.status.head": "**{response}** after {months} of {agents}.",
+    "detail.provisional": "{unassessed} not assessed: the {level} is by proteinuria only; no refractory call is made.",
+    "detail.next": "Next time point, {months} months: {needs}",
+    "detail.next.none": "No further time point in this criteria set.",
+    "detail.watch": "**Watch:** {criterion} at {months} ({window}). {set} waits until {review} months before a change.",
+    "detail.cannot.head": "The response to {agents} (line since {t0}, {months}) cannot be assessed:",
+    "detail.cannot.action": "A final urine protein/creatinine ratio (or 24-h protein) now would allow the assessment.",
+    "detail.cannot.line": (
+        "The response to treatment cannot be assessed: no induction or later-line agent was recognised as active "
+        "today, and {orders} could not be identified (no RxNorm code and no known ingredient name), so the "
+        "treatment line and its start could not be determined."
+    ),
+    "detail.cannot.line.action": (
+        "Check the medication list: an order for the current agent with an RxNorm code or its ingredient name "
+        "would allow the assessment."
+    ),
+    "missing.baseline": "no baseline proteinuria (UPCR or 24-h urine protein) between {start} and {end}",
+    "missing.current": "no final proteinuria result between {start} and {end} (the last 90 days){last}",
+    "missing.current.last": "; the last was on {day}",
+    "missing.since-baseline": "no proteinuria result after the baseline of {day}",
+    "table.head": "| Measure | Baseline | Current | Status |\n|---|---|---|---|",
+    "table.row": "| {measure} | {baseline} | {current} | {status} |",
+    "table.value": "{value} ({day})",
+    "table.none": "—",
+    "table.proteinuria": "Proteinuria ({measure}, {unit})",
+    "table.sediment": "Urinary sediment",
+    "kidney.egfr-reported": "eGFR (mL/min/1.73 m²)",
+    "kidney.egfr-computed": "eGFR, computed (mL/min/1.73 m²)",
+    "kidney.creatinine": "Creatinine (mg/dL)",
+    "kidney.none": "Kidney function",
+    "kidney-state.normal": "normal (lab flag on creatinine)",
+    "kidney-state.stable": "stable ({change})",
+    "kidney-state.worse": "beyond the {pct} tolerance ({change})",
+    "kidney-state.unknown": "not assessed: no baseline and recent result",
+    "sediment.rbc": "RBC {value}/HPF",
+    "sediment.rbc-flagged": "RBC {value}/HPF, flagged abnormal",
+    "sediment.casts": "cellular casts {value}/LPF",
+    "sediment.untyped": "casts of unreported type {value}/LPF",
+    "sediment.sep": "; ",
+    "sediment-state.active": "active",
+    "sediment-state.inactive": "inactive",
+    "sediment-state.untyped-casts": "casts present, type not reported",
+    "sediment-state.unknown": "unknown: not measured in the last 90 days",
+    # --- review checklist ----------------------------------------------------------------------------------------
+    "state.flagged": "- **Flagged:** {text}",
+    "state.not-recorded": "- **Not recorded:** {text}",
+    "state.check": "- Check: {text}",
+    "check.adherence-gap": "Possible interruption of {agent}: no active order from {start} to {end}; check adherence",
+    "check.adherence-interrupted": "An order for {agent} was stopped or put on hold during the course; check adherence",
+    "check.adherence": "Adherence and interruptions (true resistance is rare; non-adherence is common)",
+    "check.dose-below-target": (
+        "Dose below target: {agent} {dose} mg/day, under {target} mg/day (MMF target 2\u20133 g/day)"
+    ),
+    "check.dose-not-recorded": "Dose of {agent} not recorded",
+    "check.dose": "Dose and duration of the induction agents",
+    "check.chronic-damage-low-egfr": (
+        "eGFR {egfr} on {day}: proteinuria may reflect chronic damage; consider repeat biopsy"
+    ),
+    "check.chronic-damage-falling": (
+        "Kidney function {change}, beyond the {tolerance} tolerance, with an inactive sediment: proteinuria may "
+        "reflect chronic damage; consider repeat biopsy"
+    ),
+    "check.chronic-damage": "Chronic damage: consider repeat biopsy if the result would change therapy",
+    "check.tma": "Thrombotic microangiopathy recorded: needs different treatment; exclude before judging response",
+    "check.tma-check": "Thrombotic microangiopathy (TTP, complement-mediated, antiphospholipid nephropathy)",
+    "check.aps": "Antiphospholipid syndrome recorded: consider APS nephropathy, which needs different treatment",
+    "check.aps-check": "Antiphospholipid syndrome nephropathy",
+    "check.pregnancy": "Pregnancy recorded: mycophenolate and cyclophosphamide are teratogenic",
+    "check.pregnancy-check": "Pregnancy",
+    "check.teratogen-in-pregnancy": (
+        "Teratogenic agent active in pregnancy: {agent}; no dose advice is given; review with obstetric and "
+        "nephrology care"
+    ),
+    "check.infection": "Active infection recorded",
+    "check.infection-check": "Active serious infection (of infections, only sepsis codes are read)",
+    "check.class-v": (
+        "Class {ln_class}: persistent proteinuria may reflect membranous disease; calcineurin inhibitors are "
+        "favoured in classes IV/V"
+    ),
+    "check.class-v-check": "Transition to membranous (class V) disease",
+    "check.matched-by-name": "The {agent} order was recognised by its name only, not by a code: check the order",
+    "check.no-raas": "No RAAS blocker active while proteinuric ({value} {unit} on {day})",
+    "check.raas-held-in-pregnancy": (
+        "No RAAS blocker active while proteinuric ({value} {unit} on {day}): not suggested while pregnancy is "
+        "recorded (ACE inhibitors and ARBs are avoided in pregnancy); review with obstetric and nephrology care"
+    ),
+    "check.raas-in-pregnancy": (
+        "A RAAS blocker (ACE inhibitor or ARB) is active while pregnancy is recorded: ACE inhibitors and ARBs are "
+        "avoided in pregnancy; review with obstetric and nephrology care"
+    ),
+    "check.no-hcq": "No hydroxychloroquine active",
+    "check.supportive": "Blood pressure, sodium and protein intake, lipids (supportive care in all patients)",
+    # --- notes on the data ---------------------------------------------------------------------------------------
+    "note.preliminary": "- Preliminary result of {day} not used.",
+    "note.unit-skipped": "- Some proteinuria results were skipped: their unit could not be converted.",
+    "note.mixed": (
+        "- Baseline and current proteinuria are of different kinds (UPCR and 24-h protein): spot UPCR in g/g is "
+        "taken as equivalent to g/day."
+    ),
+    "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
+    "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
+    "note.unresolved-medications": (
+        "- {count} medication order(s) could not be identified (no RxNorm code and no known ingredient name): "
+        "the treatment line above may be incomplete."
+    ),
+    "note.class-not-applicable": "- Class {ln_class}: the refractory criteria apply to classes III, IV and V.",
+    # --- cards ---------------------------------------------------------------------------------------------------
+    "source.label": "Response criteria: {set}",
+    "override.specialist-review": "Already under specialist review",
+    "override.patient-declined": "Patient declined",
+    "override.not-refractory": "Not refractory in my judgement",
+    "override.data-incomplete": "Data in the record are incomplete",
+}
+# The next-line therapy and supportive-care strings live in catalogue_therapy_en.py; a key may be defined once only.
+if EN.keys() & THERAPY_EN.keys():
+    raise RuntimeError(f"text keys defined twice: {sorted(EN.keys() & THERAPY_EN.keys())}")
+EN.update(THERAPY_EN)
+
+CATALOGUES: dict[str, dict[str, str]] = {"en": EN}

@@ -7,14 +7,17 @@ from datetime import timedelta
 
 import pytest
 
-from fhir_maps.domain import Agent, ConditionKind, LnClass, PatientData
-from hooks.lupus_nephritis_response.knowledge.therapy_table import Fact, Tier
+from fhir_maps.domain import Agent, ConditionKind, LabConcept, LabResult, LnClass, PatientData
+from hooks.lupus_nephritis_response.knowledge.therapy_table import CALCINEURIN_INHIBITORS, THERAPY_TABLE, Fact, Tier
+from hooks.lupus_nephritis_response.rules.assessment import Verdict
+from hooks.lupus_nephritis_response.rules.measures import KidneyState, SedimentState
 from hooks.lupus_nephritis_response.rules.next_line import (
     BiopsyReason,
     TherapyPlan,
     early_relapse_after_rituximab,
+    excluded_agents,
 )
-from tests.hooks.builders import TODAY, ago, assess, days_for, dx, episode, ln_dx, story, upcr
+from tests.hooks.builders import TODAY, ago, assess, days_for, dx, episode, lab, ln_dx, story, upcr
 
 CYC, MMF, RTX, TAC = Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL, Agent.RITUXIMAB, Agent.TACROLIMUS
 
@@ -347,3 +350,103 @@ def test_class_change_reads_inactive_earlier_class_conditions_too() -> None:
     earlier = dx(ConditionKind.LUPUS_NEPHRITIS, ago(900), LnClass.IV, active=False)
     data = one_agent(MMF, diagnoses=[earlier, ln_dx(V, ago(60))])
     assert plan(data).biopsy == (BiopsyReason.CLASS_CHANGE,)
+
+
+# --- A sediment or kidney function that a censored value leaves undecided is an unclear response, like one not
+# measured: the refractory plan gives "unclear response" as a reason for a repeat biopsy.
+
+BASE = ago(days_for(7)) - timedelta(days=5)
+
+
+@pytest.mark.parametrize(
+    ("rbc", "egfr", "labs", "sediment", "kidney", "unclear"),
+    [
+        pytest.param(("20", "2"), ("90", "88"), [], SedimentState.INACTIVE, KidneyState.STABLE, False, id="clear"),
+        pytest.param(None, ("90", "88"), [], SedimentState.UNKNOWN, KidneyState.STABLE, True, id="rbc-unknown"),
+        pytest.param(
+            None,
+            ("90", "88"),
+            [lab(LabConcept.URINE_RBC, ago(5), "10", comparator="<")],
+            SedimentState.CENSORED,
+            KidneyState.STABLE,
+            True,
+            id="rbc-censored",
+        ),
+        pytest.param(("20", "2"), None, [], SedimentState.INACTIVE, KidneyState.UNKNOWN, True, id="egfr-unknown"),
+        pytest.param(
+            ("20", "2"),
+            None,
+            [lab(LabConcept.EGFR, BASE, "60", comparator=">"), lab(LabConcept.EGFR, ago(5), "60", comparator="<")],
+            SedimentState.INACTIVE,
+            KidneyState.CENSORED,
+            True,
+            id="egfr-censored",
+        ),
+    ],
+)
+def test_censored_sediment_or_kidney_gives_an_unclear_response_biopsy_reason(
+    rbc: tuple[str, str] | None,
+    egfr: tuple[str, str] | None,
+    labs: list[LabResult],
+    sediment: SedimentState,
+    kidney: KidneyState,
+    unclear: bool,
+) -> None:
+    a = assess(story(7, "3.0", "2.9", rbc=rbc, egfr=egfr, labs=labs))
+    assert a.verdict is Verdict.REFRACTORY
+    assert a.measurements is not None
+    assert (a.measurements.sediment.state, a.measurements.kidney.state) == (sediment, kidney)
+    assert a.therapy is not None
+    assert (BiopsyReason.UNCLEAR_RESPONSE in a.therapy.biopsy) is unclear
+
+
+# --- Calcineurin inhibitors are one class when options are excluded: once tacrolimus, cyclosporine or voclosporin was
+# given without response, no option adding any calcineurin inhibitor (multitarget, cni, voclosporin) is offered.
+
+CSA, VCS = Agent.CYCLOSPORINE, Agent.VOCLOSPORIN
+CNI_OPTIONS = {o.id for o in THERAPY_TABLE if CALCINEURIN_INHIBITORS.intersection(o.adds)}
+CNI_SETS = ("seed-eular-era-edta-2012", "kdigo-2024", "eular-2025", "eular-2019", "acr-2012")
+
+
+def test_every_option_that_adds_a_calcineurin_inhibitor_is_known() -> None:
+    assert CNI_OPTIONS == {"multitarget", "cni", "voclosporin"}
+
+
+@pytest.mark.parametrize("tried", [TAC, CSA, VCS])
+def test_any_calcineurin_inhibitor_excludes_the_whole_class(tried: Agent) -> None:
+    assert excluded_agents([tried]) >= CALCINEURIN_INHIBITORS
+
+
+@pytest.mark.parametrize(
+    ("tried", "expected"),
+    [
+        pytest.param(MMF, {MMF, Agent.MYCOPHENOLIC_ACID}, id="mycophenolate-family"),
+        pytest.param(Agent.MYCOPHENOLIC_ACID, {MMF, Agent.MYCOPHENOLIC_ACID}, id="mycophenolic-acid-family"),
+        pytest.param(CYC, {CYC}, id="cyclophosphamide-alone"),
+        pytest.param(Agent.RITUXIMAB, {Agent.RITUXIMAB}, id="rituximab-alone"),
+    ],
+)
+def test_other_agents_exclude_only_their_family(tried: Agent, expected: set[Agent]) -> None:
+    assert excluded_agents([tried]) == expected
+
+
+@pytest.mark.parametrize("criteria_set", CNI_SETS)
+@pytest.mark.parametrize("cni", [TAC, CSA, VCS])
+def test_failed_line_with_a_cni_offers_no_cni_option(cni: Agent, criteria_set: str) -> None:
+    """The reviewer's reproduction (r1.py): MMF + a CNI for 7 months without response; voclosporin (KDIGO, EULAR)
+    or tacrolimus/cyclosporine (after voclosporin) used to be offered again."""
+    t0 = ago(days_for(7))
+    data = story(7, "3.0", "2.8", episodes=[episode(MMF, t0, dose=3000), episode(cni, t0)])
+    a = assess(data, criteria_set)
+    assert a.therapy is not None, a.verdict
+    offered = {p.option.id for p in a.therapy.options}
+    assert not offered & CNI_OPTIONS
+    assert "switch-to-cyc" in offered
+    assert cni in a.therapy.tried
+
+
+def test_without_a_cni_tried_the_cni_options_stay() -> None:
+    data = story(7, "3.0", "2.8")
+    a = assess(data, "kdigo-2024")
+    assert a.therapy is not None
+    assert CNI_OPTIONS <= {p.option.id for p in a.therapy.options}

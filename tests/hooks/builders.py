@@ -211,3 +211,8 @@ def response_cards(data: PatientData, criteria_set: str = "seed-eular-era-edta-2
     """Returns only the response cards (review, status, cannot assess): the next-line and supportive cards have
     their own tests."""
     return [c for c in cards(data, criteria_set, **kw) if c.rule_id in RESPONSE_RULES]
+
+
+def refractory_demo(**kw: object) -> PatientData:
+    """Class IV LN, 7 months of MMF 3 g/day, UPCR 3.10 -> 2.60 g/g: refractory."""
+    return story(7, "3.10", "2.60", **kw)  # type: ignore[arg-type]

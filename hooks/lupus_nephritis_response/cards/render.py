@@ -2,15 +2,17 @@
 checks at startup (STYLE #6: every summary template, filled with its longest values, stays under 140 characters).
 
 Order: the response card (`response_card`), the next-line therapy card for a refractory line (`therapy_card`), then
-the supportive-care card when the record lacks supportive care and the site shows it.
+the supportive-care card (`supportive_card`) when the record lacks supportive care and the site shows it.
 """
 
 from __future__ import annotations
 
 from hooks.cards import Card
 from hooks.lupus_nephritis_response.cards.response_card import orders_phrase, response_cards, review_months
+from hooks.lupus_nephritis_response.cards.supportive_card import summary_samples as supportive_summary_samples
+from hooks.lupus_nephritis_response.cards.supportive_card import supportive_card
 from hooks.lupus_nephritis_response.cards.therapy_card import summary_samples as therapy_summary_samples
-from hooks.lupus_nephritis_response.cards.therapy_card import supportive_card, therapy_card
+from hooks.lupus_nephritis_response.cards.therapy_card import therapy_card
 from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, words_for
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment
@@ -68,4 +70,5 @@ def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
             what=words.t("unrecognised-short", orders=orders_phrase(LONGEST_UNCODED, words)),
         ),
         *therapy_summary_samples(words),
+        *supportive_summary_samples(words),
     )

@@ -1,34 +1,30 @@
-"""The next-line therapy card and the supportive-care card, from an Assessment's `therapy` and `supportive` data.
+"""The next-line therapy card, from an Assessment's `therapy` (the supportive-care card is `supportive_card.py`).
 
 Next-line card (info): options numbered in order, one line each (name, why for this patient, regimen, evidence
 level), then a repeat-biopsy note, options withheld in pregnancy, cautions and the order's sources; one link per
 cited study (verified DOI or ClinicalTrials.gov record, `knowledge/citations.py`); suggestions for the draft
-orders (`draft_orders.py`). Supportive card (info): what the record lacks, with the checks it cannot show. Both
-name the criteria set or the source they rest on, and neither names the patient.
+orders (`draft_orders.py`). The card names the
+criteria set and the source of the order, and never names the patient.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 
 from fhir_maps.domain import Agent
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response.cards.draft_orders import suggestions
-from hooks.lupus_nephritis_response.cards.override_reasons import SUPPORTIVE_REASONS, THERAPY_REASONS, override_reasons
-from hooks.lupus_nephritis_response.cards.phrases import fit, format_param, reading_value
-from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, cap, fmt_amount, fmt_date, proteinuria_kind
+from hooks.lupus_nephritis_response.cards.override_reasons import THERAPY_REASONS, override_reasons
+from hooks.lupus_nephritis_response.cards.phrases import fit, format_param
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, cap
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
 from hooks.lupus_nephritis_response.knowledge.therapy_table import THERAPY_TABLE
 from hooks.lupus_nephritis_response.rules.checklist import Param
-from hooks.lupus_nephritis_response.rules.measures import Reading
 from hooks.lupus_nephritis_response.rules.next_line import Caution, PlannedOption, TherapyPlan
-from hooks.lupus_nephritis_response.rules.supportive_care import SupportiveGaps
 from hooks.spec import RuleContext
 
 RULE_THERAPY = "ln-next-line-therapy"  # sorts before ln-supportive-care among info cards
-RULE_SUPPORTIVE = "ln-supportive-care"
 
 
 def option_numbers(numbers: Sequence[int], words: Words) -> str:
@@ -144,71 +140,11 @@ def therapy_card(plan: TherapyPlan, cs: CriteriaSet, ctx: RuleContext, words: Wo
     )
 
 
-def _supportive_items(g: SupportiveGaps, words: Words) -> list[str]:
-    items = [words.t("supportive.item.raas")] if g.proteinuria else []
-    return items + ([words.t("supportive.item.hcq")] if g.no_hydroxychloroquine else [])
-
-
-def _raas_line(key: str, r: Reading, ceiling: Decimal, words: Words) -> str:
-    kind = proteinuria_kind(r.concept)
-    return words.t(
-        key,
-        measure=words.measure(kind),
-        value=reading_value(r),
-        unit=words.unit(kind),
-        day=fmt_date(r.day),
-        ceiling=fmt_amount(ceiling, 1),
-    )
-
-
-def supportive_detail(g: SupportiveGaps, cs: CriteriaSet, words: Words) -> str:
-    """Returns the pregnancy flag, the missing measures (or the RAAS hold in pregnancy) as bullets, then the checks
-    the record cannot show."""
-    lines = [words.t("supportive.head"), ""]
-    ceiling = cs.complete.max_proteinuria
-    if g.raas_active_in_pregnancy:
-        lines.append(words.t("supportive.raas-in-pregnancy"))
-    if g.proteinuria is not None and ceiling is not None:
-        lines.append(_raas_line("supportive.raas", g.proteinuria, ceiling, words))
-    if g.raas_held is not None and ceiling is not None:
-        lines.append(_raas_line("supportive.raas-held", g.raas_held, ceiling, words))
-    if g.no_hydroxychloroquine:
-        lines.append(words.t("supportive.hcq"))
-    lines.append(words.t("supportive.checks"))
-    return "\n".join(lines)
-
-
-def supportive_summary(g: SupportiveGaps, words: Words) -> str:
-    """Returns the summary: a RAAS blocker active in pregnancy first, else the measures the record lacks."""
-    if g.raas_active_in_pregnancy:
-        return fit(words.t("summary.supportive.raas-in-pregnancy"))
-    return fit(words.t("summary.supportive", items=words.join(_supportive_items(g, words))))
-
-
-def supportive_card(g: SupportiveGaps, cs: CriteriaSet, ctx: RuleContext, words: Words) -> Card:
-    """Returns the one concise supportive-care card; it names the criteria set whose ceiling defines "proteinuric"."""
-    seed = CITATIONS[SEED_CITATION_ID]
-    return Card(
-        uuid=ctx.new_uuid(),
-        summary=supportive_summary(g, words),
-        # A RAAS blocker active while pregnancy is recorded is a safety flag, not a reminder: warn.
-        indicator=Indicator.WARNING if g.raas_active_in_pregnancy else Indicator.INFO,
-        source=Source(label=words.t("source.supportive", set=words.criteria_set(cs)), url=seed.url),
-        detail=supportive_detail(g, cs, words),
-        override_reasons=override_reasons(words, SUPPORTIVE_REASONS),
-        links=(Link(label=seed.label, url=seed.url),),
-        rule_id=RULE_SUPPORTIVE,
-    )
-
-
 def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
-    """Returns the therapy and supportive summary templates filled with their longest values."""
+    """Returns the therapy summary templates filled with their longest values."""
     first = max((words.therapy(o).short for o in THERAPY_TABLE), key=len)
-    items = words.join([words.t("supportive.item.raas"), words.t("supportive.item.hcq")])
     return (
         words.t("summary.therapy", first=first, more=len(THERAPY_TABLE) - 1),
         words.t("summary.therapy.one", first=first),
         words.t("summary.therapy.none"),
-        words.t("summary.supportive", items=items),
-        words.t("summary.supportive.raas-in-pregnancy"),
     )

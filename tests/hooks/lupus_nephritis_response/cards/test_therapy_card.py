@@ -1,4 +1,4 @@
-"""The next-line therapy card and the supportive-care card: text, links, suggestions, FHIR validity, switches."""
+"""The next-line therapy card: text, links, suggestions, FHIR validity, and the order of all cards of a call."""
 
 from __future__ import annotations
 
@@ -29,15 +29,11 @@ from scripts.build_fixtures import ROOT
 from scripts.therapy_scenarios import THERAPY_SCENARIOS
 from tests.contract import check_response
 from tests.hooks.builders import PATIENT_ID, TODAY, ago, cards, days_for, dx, episode, lab, story
+from tests.hooks.builders import refractory_demo as demo
 
 MMF, CYC, TAC = Agent.MYCOPHENOLATE_MOFETIL, Agent.CYCLOPHOSPHAMIDE, Agent.TACROLIMUS
 THERAPY, SUPPORTIVE = "ln-next-line-therapy", "ln-supportive-care"
 SEED_URL = CITATIONS[SEED_CITATION_ID].url
-
-
-def demo(**kw: object) -> PatientData:
-    """Class IV LN, 7 months of MMF 3 g/day, UPCR 3.10 -> 2.60 g/g: refractory."""
-    return story(7, "3.10", "2.60", **kw)  # type: ignore[arg-type]
 
 
 def on_tacrolimus_low_egfr() -> PatientData:
@@ -198,65 +194,6 @@ def test_override_reasons_come_from_one_catalogue() -> None:
         override_reasons(ENGLISH, ("because",))
 
 
-# (id, patient, supportive card shown, items in the summary, text expected in the detail)
-SUPPORTIVE_CASES = [
-    pytest.param(
-        lambda: demo(supportive=False), True, "RAAS blocker and hydroxychloroquine", "at or above 0.5 g/g", id="both"
-    ),
-    pytest.param(
-        lambda: demo(
-            supportive=False,
-            episodes=[episode(MMF, ago(days_for(7)), dose=3000), episode(Agent.RAAS_BLOCKER, ago(300))],
-        ),
-        True,
-        "hydroxychloroquine",
-        "hydroxychloroquine (an antimalarial), unless contraindicated",
-        id="raas-present",
-    ),
-    pytest.param(
-        lambda: story(12, "3.2", "0.30", supportive=False),
-        True,
-        "hydroxychloroquine",
-        "Check: blood pressure",
-        id="not-proteinuric",
-    ),
-    pytest.param(
-        lambda: story(12, "3.2", "0.50", supportive=False),
-        True,
-        "RAAS blocker and hydroxychloroquine",
-        "0.50",
-        id="at-0.5",
-    ),
-    pytest.param(
-        lambda: story(7, "3.4", "2.9", kind=LabConcept.PROTEIN_24H, supportive=False),
-        True,
-        "RAAS blocker and hydroxychloroquine",
-        "24-h protein 2.90 g/day",
-        id="24h-protein",
-    ),
-    pytest.param(demo, False, "", "", id="both-present"),
-]
-
-
-@pytest.mark.parametrize(("make", "shown", "items", "text"), SUPPORTIVE_CASES)
-def test_supportive_card(make: Callable[[], PatientData], shown: bool, items: str, text: str) -> None:
-    found = [c for c in cards(make()) if c.rule_id == SUPPORTIVE]
-    assert bool(found) is shown
-    if shown:
-        (card,) = found
-        assert card.summary == f"Lupus nephritis: supportive care not in the record \u2014 {items}"
-        assert text in (card.detail or "")
-        assert card.indicator is Indicator.INFO
-        assert card.source.url == SEED_URL
-        assert card.source.label.endswith(f"criteria: {ENGLISH.t('set.seed-eular-era-edta-2012')}")
-
-
-def test_supportive_card_is_switchable_and_never_hides_the_others() -> None:
-    data = demo(supportive=False)
-    assert [c.rule_id for c in cards(data)] == ["ln-refractory", THERAPY, SUPPORTIVE]
-    assert [c.rule_id for c in cards(data, show_supportive_card=False)] == ["ln-refractory", THERAPY]
-
-
 def test_cards_sort_review_then_options_then_supportive() -> None:
     body = response_json(cards(demo(supportive=False)))
     assert [c["indicator"] for c in body["cards"]] == ["warning", "info", "info"]
@@ -346,13 +283,6 @@ def test_golden_option_order(name: str) -> None:
     readme = (ROOT / name / "README.md").read_text()
     assert "**Expected:**" in readme
     assert "1. " in readme
-
-
-@pytest.mark.parametrize(
-    ("name", "shown"), [("therapy-supportive-missing", True), ("therapy-supportive-present", False)]
-)
-def test_golden_supportive_card(name: str, shown: bool) -> None:
-    assert (_card(_body(name), "Supportive measures") is not None) is shown
 
 
 @pytest.mark.parametrize("path", ALL_EXPECTED, ids=[p.parent.name for p in ALL_EXPECTED])

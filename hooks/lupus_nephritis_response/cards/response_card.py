@@ -1,5 +1,6 @@
-"""Cards from an Assessment: refractoriness review (warning), response status (info), cannot assess (info); then the
-next-line therapy and supportive-care cards (`therapy_card.py`), put together by `render.py`.
+"""The response card of an Assessment: refractoriness review (warning), response status (info), or cannot assess
+(info). `render.py` adds the next-line therapy card (`therapy_card.py`) and the supportive-care card
+(`supportive_card.py`).
 
 Summaries never name the patient and are fitted under 140 characters: when the longest form does not fit, a
 shorter one (without the figures, then without the agents) is used. Every card names its criteria set in

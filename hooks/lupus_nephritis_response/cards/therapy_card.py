@@ -3,8 +3,8 @@
 Next-line card (info): options numbered in order, one line each (name, why for this patient, regimen, evidence
 level), then a repeat-biopsy note, options withheld in pregnancy, cautions and the order's sources; one link per
 cited study (verified DOI or ClinicalTrials.gov record, `knowledge/citations.py`); suggestions for the draft
-orders (`draft_orders.py`). The card names the
-criteria set and the source of the order, and never names the patient.
+orders (`draft_orders.py`). The card names the criteria set and the source of the order, and never names the
+patient.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass
+from fhir_maps.domain import Agent, ConditionKind, LnClass
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -99,16 +99,6 @@ CELLULAR_CASTS: ValueSet = {
 }
 CASTS_UNTYPED: ValueSet = {
     LOINC: frozenset({"9842-6"})  # Casts [#/area] in Urine sediment by Microscopy low power field (LHC, TOP2000)
-}
-
-LAB_VALUE_SETS: dict[LabConcept, ValueSet] = {
-    LabConcept.UPCR: UPCR,
-    LabConcept.PROTEIN_24H: PROTEIN_24H,
-    LabConcept.CREATININE: CREATININE,
-    LabConcept.EGFR: EGFR,
-    LabConcept.URINE_RBC: URINE_RBC,
-    LabConcept.CELLULAR_CASTS: CELLULAR_CASTS,
-    LabConcept.CASTS_UNTYPED: CASTS_UNTYPED,
 }
 
 # --- Conditions --------------------------------------------------------------------------------------------------

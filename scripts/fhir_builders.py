@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fhir_maps import codes
+from fhir_maps.lab_concepts import LAB_CONCEPT_ROWS
 
 Resource = dict[str, Any]
 DAYS_PER_MONTH = 30.4375  # mean Gregorian month, as the response model counts months
@@ -77,7 +78,7 @@ def observation(
     comparator: str | None = None,
 ) -> Resource:
     """Returns a numeric laboratory Observation with a UCUM quantity (censored when `comparator` is given)."""
-    if not any(codes.in_value_set(vs, codes.LOINC, loinc) for vs in codes.LAB_VALUE_SETS.values()):
+    if not any(codes.in_value_set(vs, codes.LOINC, loinc) for vs in (row.value_set for row in LAB_CONCEPT_ROWS)):
         raise ValueError(f"LOINC {loinc} is in none of the service's lab value sets")
     obs: Resource = {
         "resourceType": "Observation",

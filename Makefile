@@ -25,7 +25,7 @@ demo: $(STAMP)
 
 # The service alone (no FHIR server), for the fixture requests under cards_fixtures/.
 serve: $(STAMP)
-	CDS_PORT=$(CDS_PORT) $(BIN)/python -m service.demo
+	CDS_PORT=$(CDS_PORT) $(BIN)/python -m demo.serve
 
 # Rewrite demo/cohort/, demo/cohort-manifest.json and the README's cohort table from scripts/scenarios.py.
 cohort: $(STAMP)

@@ -28,7 +28,7 @@ import requests
 
 from demo import fhir_server
 from demo.paths import COHORT_DIR, MANIFEST, ROOT
-from service.demo import gunicorn_argv
+from demo.serve import gunicorn_argv
 from service.settings import Settings, SettingsError
 
 LOG_DIR = ROOT / ".demo"  # DEMO_LOG_DIR overrides it (the tests do, so a running demo keeps its logs)

@@ -27,7 +27,7 @@ demo: $(STAMP)
 serve: $(STAMP)
 	CDS_PORT=$(CDS_PORT) $(BIN)/python -m demo.serve
 
-# Rewrite demo/cohort/, demo/cohort-manifest.json and the README's cohort table from scripts/scenarios.py.
+# Rewrite demo/cohort/, demo/cohort-manifest.json and the README's cohort table from stories/scenarios.py.
 cohort: $(STAMP)
 	$(BIN)/python -m demo.cohort
 

@@ -13,7 +13,7 @@ from fhir.resources.R4B.servicerequest import ServiceRequest
 from hooks.lupus_nephritis_response.evidence import CITATIONS
 from hooks.lupus_nephritis_response.text import t
 from scripts.build_fixtures import ROOT
-from scripts.therapy_scenarios import THERAPY_SCENARIOS
+from stories.therapy_scenarios import THERAPY_SCENARIOS
 
 BOTH_FAILED_IV = ["multitarget", "cni", "rituximab", "msc", "ivig"]
 # scenario -> the next-line options, in order (README "Expected" tells the same story in words)

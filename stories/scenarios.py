@@ -1,16 +1,16 @@
 """The golden scenarios of the lupus-nephritis-response service: one clinical story each (synthetic data).
 
-Run `.venv/bin/python -m scripts.scenarios` to rewrite the inputs; expected.json comes from the golden test
-(UPDATE_GOLDEN=1). Month counts are relative to the fixtures' fixed today (build_fixtures.REFERENCE_TODAY). The
-next-line therapy stories are in scripts/therapy_scenarios.py.
+Run `.venv/bin/python -m scripts.build_fixtures` to rewrite the inputs; expected.json comes from the golden test
+(UPDATE_GOLDEN=1). Month counts are relative to the fixtures' fixed today (story.REFERENCE_TODAY). The
+next-line therapy stories are in stories/therapy_scenarios.py.
 Unless a story says otherwise the patient has class IV LN, eGFR about 88 -> 86 (stable), an active sediment at
 baseline that is inactive now, MMF 3 g/day, lisinopril and hydroxychloroquine.
 """
 
 from __future__ import annotations
 
-from scripts.build_fixtures import CYC, HCQ, MMF, Scenario, Story, ln_on_mmf, write_all
-from scripts.therapy_scenarios import THERAPY_SCENARIOS
+from stories.story import CYC, HCQ, MMF, Scenario, Story, ln_on_mmf
+from stories.therapy_scenarios import THERAPY_SCENARIOS
 
 
 def _no_ln() -> Story:
@@ -346,7 +346,3 @@ SCENARIOS: list[Scenario] = [
     ),
     *THERAPY_SCENARIOS,
 ]
-
-
-if __name__ == "__main__":
-    write_all(SCENARIOS)

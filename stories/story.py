@@ -13,10 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from fhir_maps import codes
+from fhir_maps.domain import LnClass
 from stories.fhir import Resource, condition, medication_request, months_before, observation, patient
 
 REFERENCE_TODAY = date(2026, 6, 15)
 KEYS = ("patient", "conditions", "proteinuria", "kidneyFunction", "sediment", "medications")
+
+# The condition codes the stories are written with, each a member of a fhir_maps.codes value set.
+SLE, LN = codes.SLE_DISORDER, codes.LN_DISORDER
+CLASS_III, CLASS_IV, CLASS_V = (codes.LN_CLASS_SNOMED[c] for c in (LnClass.III, LnClass.IV, LnClass.V))
+PREGNANCY, APS, SEPSIS = codes.PREGNANCY_FINDING, codes.APS_DISORDER, codes.SEPSIS_DISORDER
 
 MMF = ("200060", "mycophenolate mofetil 500 MG Oral Tablet")
 CYC = ("1734919", "cyclophosphamide 1000 MG Injection")
@@ -53,13 +60,13 @@ class Story:
         return self
 
     def upcr(self, value: float, months_ago: float, unit: str = "g/g", **kw: Any) -> Story:
-        return self.lab("proteinuria", "2890-2", value, unit, months_ago, **kw)
+        return self.lab("proteinuria", codes.UPCR_SPOT_MASS, value, unit, months_ago, **kw)
 
     def egfr(self, value: float, months_ago: float) -> Story:
-        return self.lab("kidneyFunction", "98979-8", value, "mL/min/{1.73_m2}", months_ago)
+        return self.lab("kidneyFunction", codes.EGFR_CKD_EPI_2021, value, "mL/min/{1.73_m2}", months_ago)
 
     def rbc(self, value: float, months_ago: float) -> Story:
-        return self.lab("sediment", "13945-1", value, "/[HPF]", months_ago)
+        return self.lab("sediment", codes.URINE_RBC_HPF, value, "/[HPF]", months_ago)
 
     def med(
         self, drug: tuple[str, str], start_months_ago: float, end_months_ago: float | None = None, **kw: Any
@@ -89,7 +96,7 @@ class Scenario:
 
 def ln_on_mmf(pid: str, months: float, upcr_start: float, upcr_now: float, **kw: Any) -> Story:
     """Returns class IV LN on MMF 1.5 g twice daily for `months`, with UPCR baseline and latest values."""
-    s = Story(pid).demographics().cond("55464009", months + 24).cond("36402006", months + 0.5)
+    s = Story(pid).demographics().cond(SLE, months + 24).cond(CLASS_IV, months + 0.5)
     s.upcr(upcr_start, months + 0.3).upcr(upcr_now, 0.2)
     s.egfr(kw.get("egfr_start", 88), months + 0.3).egfr(kw.get("egfr_now", 86), 0.2)
     s.rbc(kw.get("rbc_start", 25), months + 0.3).rbc(kw.get("rbc_now", 3), 0.2)

@@ -9,10 +9,7 @@ hydroxychloroquine: refractory after both standard induction agents.
 
 from __future__ import annotations
 
-from stories.story import CYC, MMF, RTX, TAC, Scenario, Story
-
-CLASS_III, CLASS_IV, CLASS_V = "76521009", "36402006", "52042003"
-SLE, PREGNANCY, APS, SEPSIS = "55464009", "77386006", "26843008", "91302008"
+from stories.story import APS, CLASS_III, CLASS_IV, CLASS_V, CYC, MMF, PREGNANCY, RTX, SEPSIS, SLE, TAC, Scenario, Story
 
 
 def _base(pid: str, *classes: str, months_since_class: float = 16.5) -> Story:

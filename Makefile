@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy service hooks fhir_maps
+	$(BIN)/mypy service hooks fhir_maps demo stories scripts bench ln_testing
 
 # pytest exits 5 when it collected nothing: report it as the failure it is.
 pytest: $(STAMP)

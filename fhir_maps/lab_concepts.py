@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
 from fhir_maps import codes
 from fhir_maps.codes import ValueSet
@@ -35,6 +36,10 @@ class LabConceptSpec:
     canonical_unit: str  # UCUM
     factors: Mapping[str, Decimal]
     plausible_range: tuple[Decimal, Decimal]
+
+    def __post_init__(self) -> None:
+        # A read-only copy: the row is frozen, so its unit table must not change under it either.
+        object.__setattr__(self, "factors", MappingProxyType(dict(self.factors)))
 
 
 ONE = Decimal(1)

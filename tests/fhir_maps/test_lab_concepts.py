@@ -37,6 +37,8 @@ def test_no_loinc_code_belongs_to_two_concepts() -> None:
 def test_rows_are_frozen() -> None:
     with pytest.raises(AttributeError):
         LAB_CONCEPT_ROWS[0].canonical_unit = "mg/g"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        LAB_CONCEPT_ROWS[0].factors["mg/l"] = Decimal(1)  # type: ignore[index]
 
 
 def test_the_canonical_unit_view_and_its_old_name_agree_with_the_rows() -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from demo.paths import COHORT_DIR, MANIFEST, ROOT
-from service.settings import DEFAULT_CRITERIA_SET
+from hooks.lupus_nephritis_response.config import DEFAULT_CRITERIA_SET
 from stories.scenarios import SCENARIOS
 from stories.story import REFERENCE_TODAY, Scenario, Story
 

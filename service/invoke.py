@@ -51,6 +51,7 @@ class Invoker:
     """Runs hook calls and feedback for the services of one app."""
 
     services: Mapping[str, CdsServiceSpec[Any]]
+    configs: Mapping[str, Any]  # service id -> its own config, read at startup by the spec's `config_from_env`
     settings: Settings
     fhir: FhirClient
     mapper: Mapper
@@ -106,7 +107,7 @@ class Invoker:
             record.in_scope = spec.in_scope(data)
             if not record.in_scope:
                 return response_json([])
-        ctx = self.rule_context(request)
+        ctx = self.rule_context(spec, request)
         return response_json(spec.render(spec.evaluate(data, ctx), ctx))
 
     def _gather(
@@ -132,15 +133,14 @@ class Invoker:
         record.report = data.report
         return data
 
-    def rule_context(self, request: HookRequest) -> RuleContext:
-        """Returns the per-call context for the pure rules: today (pinned or the UTC date), uuids, switches."""
+    def rule_context(self, spec: CdsServiceSpec[Any], request: HookRequest) -> RuleContext:
+        """Returns the per-call context for the pure rules: today (pinned or the UTC date), uuids, the service's
+        own config."""
         return RuleContext(
             today=self.settings.today or self.clock().astimezone(UTC).date(),
             new_uuid=self.new_uuid,
             patient_ref=f"Patient/{request.patient_id}",
-            criteria_set=self.settings.criteria_set,
-            show_status_card=self.settings.show_status_card,
-            show_supportive_card=self.settings.show_supportive_card,
+            config=self.configs.get(spec.id),
         )
 
     def feedback(self, service_id: str, body: Any) -> int:

@@ -1,5 +1,7 @@
 """Service configuration: one frozen `Settings`, read once from `CDS_*` environment variables and validated.
 
+Only what every service shares lives here (HTTP, FHIR, logging, security); each CDS service reads its own
+variables through its spec's `config_from_env` (`hooks.spec`), so this module imports nothing from `hooks/`.
 A bad value stops the app before it serves, with a message naming the variable and what it accepts (STYLE #20).
 Every variable is listed in `.env.example`.
 """
@@ -17,7 +19,6 @@ from urllib.parse import urlsplit
 from service.outbound import LOOPBACK_NETWORKS, AllowedBase, IpNetwork, loopback_bases, parse_networks
 from service.trust import IssuerTrust, load_trusted_issuers
 
-DEFAULT_CRITERIA_SET = "seed-eular-era-edta-2012"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 AUTH_MODES = ("jwt", "open")
 # Asymmetric algorithms only: the spec forbids `none` and every symmetric (HMAC) algorithm, and recommends ES384
@@ -41,9 +42,6 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
-    criteria_set: str = DEFAULT_CRITERIA_SET
-    show_status_card: bool = True
-    show_supportive_card: bool = True
     cors_origins: tuple[str, ...] = ("*",)
     max_body_bytes: int = 1024 * 1024
     fhir_connect_timeout: float = 3.05  # just over a multiple of 3 s, the TCP retransmission window
@@ -89,14 +87,8 @@ class Settings:
         return LOOPBACK_NETWORKS if self.open_mode else ()
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, *, criteria_sets: Collection[str] | None = None
-    ) -> Settings:
-        """Returns settings read from `environ` (default `os.environ`); raises SettingsError on a bad value.
-
-        `criteria_sets` are the allowed CDS_CRITERIA_SET names; by default they come from the lupus nephritis
-        hook's criteria table, which tests need not import.
-        """
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Returns settings read from `environ` (default `os.environ`); raises SettingsError on a bad value."""
         env = os.environ if environ is None else environ
         port = _read(env, "CDS_PORT", 8000, _int_in(1, 65535))
         auth = _read(env, "CDS_AUTH", "jwt", _choice(AUTH_MODES, "an authentication mode"))
@@ -105,9 +97,6 @@ class Settings:
             host=_read(env, "CDS_HOST", "127.0.0.1", _non_empty),
             port=port,
             public_url=_read(env, "CDS_PUBLIC_URL", f"http://127.0.0.1:{port}", _http_url),
-            criteria_set=_read(env, "CDS_CRITERIA_SET", DEFAULT_CRITERIA_SET, _one_of(_criteria(criteria_sets))),
-            show_status_card=_read(env, "CDS_STATUS_CARD", True, _bool),
-            show_supportive_card=_read(env, "CDS_SUPPORTIVE_CARD", True, _bool),
             cors_origins=_read(env, "CDS_CORS_ORIGINS", ("*",), _origins),
             max_body_bytes=_read(env, "CDS_MAX_BODY_BYTES", 1024 * 1024, _int_in(1024, 64 * 1024 * 1024)),
             fhir_connect_timeout=_read(env, "CDS_FHIR_CONNECT_TIMEOUT", 3.05, _seconds),
@@ -132,15 +121,6 @@ class Settings:
             call_budget_seconds=_read(env, "CDS_CALL_BUDGET_SECONDS", 8.0, _seconds),
             max_json_depth=_read(env, "CDS_MAX_JSON_DEPTH", 64, _int_in(8, 512)),
         )
-
-
-def _criteria(names: Collection[str] | None) -> Collection[str]:
-    if names is not None:
-        return names
-    # Imported here, not at the top: settings must load (and be testable) without the hook's rule tables.
-    from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS
-
-    return tuple(CRITERIA_SETS)
 
 
 def _read(env: Mapping[str, str], name: str, default: _T, parse: Callable[[str], _T]) -> _T:
@@ -215,15 +195,6 @@ def _allowlist(*, https_only: bool) -> Callable[[str], tuple[AllowedBase, ...]]:
         if https_only and any(base.scheme != "https" for base in bases):
             raise ValueError("only https base URLs are allowed unless CDS_AUTH=open")
         return bases
-
-    return parse
-
-
-def _one_of(allowed: Collection[str]) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if raw not in allowed:
-            raise ValueError(f"{raw!r} is not a known criteria set; use one of {', '.join(sorted(allowed))}")
-        return raw
 
     return parse
 

@@ -43,7 +43,8 @@ def make_app(
 ) -> Flask:
     """Returns the real app (real registry, mappers and rules) with `today` pinned and numbered uuids.
 
-    `overrides` replace Settings fields; `session` is the requests session for FHIR calls (default: a new one).
+    `overrides` replace Settings fields; `session` is the requests session for FHIR calls (default: a new one);
+    `criteria_set` is the lupus nephritis service's CDS_LN_CRITERIA_SET.
     """
     counter = counter_uuids()
     fields: dict[str, object] = {
@@ -52,11 +53,10 @@ def make_app(
         "fhir_allowlist": (AllowedBase.parse(GOLDEN_FHIR_BASE), *loopback_bases()),
         **overrides,
     }
-    if criteria_set is not None:
-        fields["criteria_set"] = criteria_set
     settings = Settings(**fields)  # type: ignore[arg-type]
     return create_app(
         settings,
+        environ={} if criteria_set is None else {"CDS_LN_CRITERIA_SET": criteria_set},
         new_uuid=lambda: f"00000000-0000-4000-8000-{next(counter):012d}",
         session=session,
         resolver=golden_resolver,

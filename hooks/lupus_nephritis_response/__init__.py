@@ -4,12 +4,13 @@ Modules: `criteria` (the criteria sets as data), `evidence` (citations), `measur
 `checklist` (the pure rules), `therapies` (the next-line therapy table as data, summarised in THERAPY.md),
 `ordering` and `supportive` (the pure next-line and supportive-care rules), `model` (`evaluate`), `text` and
 `text_therapy` (every clinician-facing string), `phrases`, `detail`, `render`, `therapy_cards`, `orders` and
-`overrides` (cards). The criteria set is a site setting, passed in as `RuleContext.criteria_set`.
+`overrides` (cards). The criteria set is a site setting (`config`), passed in as `RuleContext.config`.
 """
 
 from __future__ import annotations
 
 from hooks import prefetch
+from hooks.lupus_nephritis_response.config import LupusNephritisConfig
 from hooks.lupus_nephritis_response.model import Assessment, evaluate, in_scope
 from hooks.lupus_nephritis_response.render import render, summary_samples
 from hooks.lupus_nephritis_response.text import t
@@ -35,6 +36,8 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications"),
     usage_requirements=t("service.usage"),
     static_texts=summary_samples(),
+    config_from_env=LupusNephritisConfig.from_env,
+    follow_references={"medications": {"medicationReference": "Medication"}},
 )
 
 __all__ = ["SPEC", "Assessment", "evaluate", "in_scope", "render"]

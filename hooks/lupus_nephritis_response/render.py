@@ -262,7 +262,7 @@ def render(a: Assessment, ctx: RuleContext) -> list[Card]:
     cards = response_cards(a, ctx)
     if a.therapy is not None:
         cards.append(therapy_card(a.therapy, a.criteria, ctx))
-    if a.supportive is not None and ctx.show_supportive_card:
+    if a.supportive is not None and ctx.config.show_supportive_card:
         cards.append(supportive_card(a.supportive, a.criteria, ctx))
     return cards
 
@@ -286,7 +286,7 @@ def response_cards(a: Assessment, ctx: RuleContext) -> list[Card]:
         return [_card(ctx, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
     if a.verdict is Verdict.WATCH:
         summary = watch_summary(a, cs, line, loc)
-    elif ctx.show_status_card:
+    elif ctx.config.show_status_card:
         summary = status_summary(a, line, loc)
     else:
         return []

@@ -25,9 +25,9 @@ demo: $(STAMP)
 
 # The service alone (no FHIR server), for the fixture requests under cards_fixtures/.
 serve: $(STAMP)
-	CDS_PORT=$(CDS_PORT) $(BIN)/python -m service.demo
+	CDS_PORT=$(CDS_PORT) $(BIN)/python -m demo.serve
 
-# Rewrite demo/cohort/, demo/cohort-manifest.json and the README's cohort table from scripts/scenarios.py.
+# Rewrite demo/cohort/, demo/cohort-manifest.json and the README's cohort table from stories/scenarios.py.
 cohort: $(STAMP)
 	$(BIN)/python -m demo.cohort
 
@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy service hooks fhir_maps
+	$(BIN)/mypy service hooks fhir_maps demo stories scripts bench ln_testing
 
 # pytest exits 5 when it collected nothing: report it as the failure it is.
 pytest: $(STAMP)

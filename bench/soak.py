@@ -1,6 +1,6 @@
 """Soak: the service under gunicorn on loopback, fed mixed valid, invalid and FHIR-failing calls for a fixed time.
 
-In one process: a misbehaving FHIR server over https on 127.0.0.1 (tests/security/fhir_stub.py, a self-signed
+In one process: a misbehaving FHIR server over https on 127.0.0.1 (ln_testing/fhir_stub.py, a self-signed
 certificate made at run time and trusted through REQUESTS_CA_BUNDLE), a client key pair made at run time and
 trusted through a temporary CDS_TRUSTED_ISSUERS file (so CDS_AUTH=jwt, the default, is exercised: a fresh token
 per call, replays, bad tokens), gunicorn (2 gthread workers x 4 threads) on a free 127.0.0.1 port, and N client
@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from tests.security import fhir_stub
+from ln_testing import fhir_stub
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICE = "lupus-nephritis-response"

@@ -1,6 +1,6 @@
 """The demo cohort: one synthetic patient per clinical story, written as FHIR R4 transaction Bundles.
 
-One source of truth: the stories are the golden scenarios of scripts/scenarios.py, and what each patient should
+One source of truth: the stories are the golden scenarios of stories/scenarios.py, and what each patient should
 get is that scenario's cards_fixtures/<service>/<scenario>/expected.json. This module picks scenarios (COHORT, one
 per patient id) and writes, from them:
   - demo/cohort/<patient-id>.json: a transaction Bundle of PUTs (`Patient/<id>`, `Condition/<id>`, ...), so ids are
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from demo.paths import COHORT_DIR, MANIFEST, ROOT
-from scripts.build_fixtures import REFERENCE_TODAY, Scenario, Story
-from scripts.scenarios import SCENARIOS
-from service.settings import DEFAULT_CRITERIA_SET
+from hooks.lupus_nephritis_response.config import DEFAULT_CRITERIA_SET
+from stories.scenarios import SCENARIOS
+from stories.story import REFERENCE_TODAY, Scenario, Story
 
 FIXTURES = ROOT / "cards_fixtures"
 README = ROOT / "README.md"
@@ -50,7 +50,7 @@ COHORT: tuple[str, ...] = (
     "preliminary-result-not-used",  # a preliminary result left out
     "entered-in-error-result-ignored",  # an entered-in-error result ignored
     "unknown-unit-skipped",  # a unit that cannot be converted: cannot assess
-    # Next-line therapy stories: they join the cohort as soon as scripts/scenarios.py has them (then rerun this).
+    # Next-line therapy stories: they join the cohort as soon as stories/scenarios.py has them (then rerun this).
     "therapy-class-iii-both-failed",
     "therapy-class-iv-v-both-failed",
     "therapy-cyc-only-failed",
@@ -129,7 +129,7 @@ def select(
     for name in names:
         sc = by_name.get(name)
         if sc is None:
-            notes.append(f"{name}: not in scripts/scenarios.py (yet)")
+            notes.append(f"{name}: not in stories/scenarios.py (yet)")
             continue
         story = sc.build()
         folder = fixture_folder(name, fixtures)

@@ -28,7 +28,9 @@ import requests
 
 from demo import fhir_server
 from demo.paths import COHORT_DIR, MANIFEST, ROOT
-from service.demo import gunicorn_argv
+from demo.serve import gunicorn_argv
+from hooks.lupus_nephritis_response.config import LupusNephritisConfig
+from hooks.spec import ConfigError
 from service.settings import Settings, SettingsError
 
 LOG_DIR = ROOT / ".demo"  # DEMO_LOG_DIR overrides it (the tests do, so a running demo keeps its logs)
@@ -100,13 +102,13 @@ def _cards_text(patient: dict[str, Any]) -> str:
     return "; ".join(f"{c['indicator']}: {c['summary']}" for c in cards)
 
 
-def instructions(urls: Urls, data: dict[str, Any], settings: Settings, seconds: float) -> str:
+def instructions(urls: Urls, data: dict[str, Any], settings: Settings, seconds: float, criteria_set: str) -> str:
     """Returns what the demo prints once both servers are up."""
     patients = data["patients"]
     first = patients[0]["patientId"]
     lines = [
         f"ln-cds demo up in {seconds:.1f} s. Synthetic data only; today is pinned to {data['today']} (CDS_TODAY),",
-        f"criteria set {settings.criteria_set}, client authentication open (CDS_AUTH=open).",
+        f"criteria set {criteria_set}, client authentication open (CDS_AUTH=open).",
         "",
         f"  CDS Hooks discovery  {urls.discovery}",
         f"  FHIR server (R4)     {urls.fhir_base}   ({len(patients)} patients; try {urls.fhir_base}/Patient/{first})",
@@ -117,7 +119,7 @@ def instructions(urls: Urls, data: dict[str, Any], settings: Settings, seconds: 
         "",
         "patient-view for each cohort patient, with no prefetch (the service queries the FHIR server):",
     ]
-    if settings.criteria_set != data["criteriaSet"] or settings.today is None or str(settings.today) != data["today"]:
+    if criteria_set != data["criteriaSet"] or settings.today is None or str(settings.today) != data["today"]:
         lines.insert(
             2, "NOTE: CDS_TODAY or CDS_CRITERIA_SET differ from the cohort's; the expected cards may not hold."
         )
@@ -217,6 +219,7 @@ def run() -> None:
     data = manifest()
     configure_environment(data)
     settings = Settings.from_env()  # fails here, naming the variable, rather than inside gunicorn
+    criteria_set = LupusNephritisConfig.from_env(os.environ).criteria_set
     fhir_port = _fhir_port()
     _check_port_free(fhir_port, "FHIR_PORT")
     _check_port_free(settings.port, "CDS_PORT")
@@ -236,7 +239,7 @@ def run() -> None:
         service = _start_service(settings, service_log)
         urls = Urls(fhir.base, f"http://{settings.host}:{settings.port}")
         _wait_ready(service, urls.discovery, logs / "cds-service.log")
-        _say(instructions(urls, data, settings, time.monotonic() - started))
+        _say(instructions(urls, data, settings, time.monotonic() - started, criteria_set))
         while fhir.process.poll() is None and service.poll() is None:
             time.sleep(0.5)
         raise fhir_server.FhirServerError(f"a demo server stopped unexpectedly; see the logs in {_shown(logs)}/")
@@ -258,7 +261,7 @@ def main() -> int:
     except _Stop:
         _say("Stopped.")
         return 0
-    except (fhir_server.FhirServerError, SettingsError) as exc:
+    except (fhir_server.FhirServerError, SettingsError, ConfigError) as exc:
         sys.stderr.write(f"demo: {exc}\n")
         return 1
     return 0

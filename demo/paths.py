@@ -1,5 +1,5 @@
 """Where the demo's committed files live. Kept apart from demo.cohort so that running the demo never imports the
-scenario builders (scripts/): the launcher reads only the committed cohort."""
+story builders (stories/): the launcher reads only the committed cohort."""
 
 from __future__ import annotations
 

@@ -4,14 +4,15 @@ Every code below was marked VERIFIED in the project's terminology review (LOINC,
 each read in a public value set or standard; the source key follows the display: VSAC-* are VSAC expansions in
 cqframework's eCQM content repositories, OHDSI the OHDSI PhenotypeLibrary, PEDSNET the PEDSnet variable dictionary,
 TOP2000 Regenstrief's LOINC Top 2000+, LHC NLM's LOINC flowsheet, USCORE/IPS the HL7 examples). No code here is
-matched on its display text. A code added later must be verified the same way and cited in its comment.
+matched on its display text. A code added later must be verified the same way and cited in its comment. A code that
+has a name of its own (UPCR_SPOT_MASS, SLE_DISORDER, ...) is one the synthetic stories (stories/) are written with.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass
+from fhir_maps.domain import Agent, ConditionKind, LnClass
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -21,6 +22,7 @@ UCUM = "http://unitsofmeasure.org"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VER_STATUS = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 OBS_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+OBS_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 ValueSet = Mapping[str, frozenset[str]]
 
@@ -31,11 +33,13 @@ def in_value_set(value_set: ValueSet, system: str | None, code: str | None) -> b
 
 
 # --- Proteinuria -------------------------------------------------------------------------------------------------
+UPCR_SPOT_MASS = "2890-2"  # Protein/Creatinine [Mass Ratio] in Urine -- the usual spot UPCR (VSAC-UPT, TOP2000 #499)
+UPCR_SPOT_SI = "34366-5"  # Protein/Creatinine [Ratio] in Urine -- SI labs, often mg/mmol (VSAC-UPT, PEDSNET)
 UPCR: ValueSet = {
     LOINC: frozenset(
         {
-            "2890-2",  # Protein/Creatinine [Mass Ratio] in Urine -- the usual spot UPCR (VSAC-UPT, TOP2000 #499)
-            "34366-5",  # Protein/Creatinine [Ratio] in Urine -- SI labs, often mg/mmol (VSAC-UPT, PEDSNET)
+            UPCR_SPOT_MASS,
+            UPCR_SPOT_SI,
             "13801-6",  # Protein/Creatinine [Mass Ratio] in 24 hour Urine (VSAC-UPT, PEDSNET)
             "40486-3",  # Protein/Creatinine [Ratio] in 24 hour Urine (VSAC-UPT, PEDSNET)
             "60678-0",  # Protein/Creatinine [Mass Ratio] in 12 hour Urine (VSAC-UPT, PEDSNET)
@@ -44,17 +48,18 @@ UPCR: ValueSet = {
 }
 UPCR_24H_SAMPLE: ValueSet = {LOINC: frozenset({"13801-6", "40486-3"})}  # UPCR measured on a 24-h collection
 
-PROTEIN_24H: ValueSet = {
-    # Protein [Mass/time] in 24 hour Urine (VSAC-UPT, TOP2000 #477). 21482-5 is a concentration and is NOT used.
-    LOINC: frozenset({"2889-4"})
-}
+# Protein [Mass/time] in 24 hour Urine (VSAC-UPT, TOP2000 #477). 21482-5 is a concentration and is NOT used.
+PROTEIN_24H_MASS_RATE = "2889-4"
+PROTEIN_24H: ValueSet = {LOINC: frozenset({PROTEIN_24H_MASS_RATE})}
 
 # --- Kidney function ---------------------------------------------------------------------------------------------
+CREATININE_MASS = "2160-0"  # Creatinine [Mass/volume] in Serum or Plasma -- US, mg/dL (VSAC-CR, USCORE-CR, IPS)
+CREATININE_MOLES = "14682-9"  # Creatinine [Moles/volume] in Serum or Plasma -- SI, umol/L (VSAC-CR, TOP2000 #1)
 CREATININE: ValueSet = {
     LOINC: frozenset(
         {
-            "2160-0",  # Creatinine [Mass/volume] in Serum or Plasma -- US, mg/dL (VSAC-CR, USCORE-CR, IPS)
-            "14682-9",  # Creatinine [Moles/volume] in Serum or Plasma -- SI, umol/L (VSAC-CR, TOP2000 #1)
+            CREATININE_MASS,
+            CREATININE_MOLES,
             "38483-4",  # Creatinine [Mass/volume] in Blood (VSAC-CR)
             "59826-8",  # Creatinine [Moles/volume] in Blood (VSAC-CR)
             "77140-2",  # Creatinine [Moles/volume] in Serum, Plasma or Blood (VSAC-CR)
@@ -63,10 +68,11 @@ CREATININE: ValueSet = {
     )
 }
 
+EGFR_CKD_EPI_2021 = "98979-8"  # GFR/1.73 sq M.predicted by Creatinine-based formula (CKD-EPI 2021) (VSAC-EGFR)
 EGFR: ValueSet = {
     LOINC: frozenset(
         {
-            "98979-8",  # GFR/1.73 sq M.predicted by Creatinine-based formula (CKD-EPI 2021) (VSAC-EGFR)
+            EGFR_CKD_EPI_2021,
             "98980-6",  # ... by Creatinine and Cystatin C-based formula (CKD-EPI 2021) (VSAC-EGFR)
             "62238-1",  # ... by Creatinine-based formula (CKD-EPI) [2009] (VSAC-EGFR)
             "88293-6",  # ... among blacks (CKD-EPI) [legacy] (VSAC-EGFR)
@@ -85,13 +91,13 @@ EGFR: ValueSet = {
 }
 
 # --- Urinary sediment --------------------------------------------------------------------------------------------
-URINE_RBC: ValueSet = {
-    LOINC: frozenset({"13945-1"})  # Erythrocytes [#/area] in Urine sediment by Microscopy high power field (USCORE-RBC)
-}
+URINE_RBC_HPF = "13945-1"  # Erythrocytes [#/area] in Urine sediment by Microscopy high power field (USCORE-RBC)
+URINE_RBC: ValueSet = {LOINC: frozenset({URINE_RBC_HPF})}
+RBC_CASTS_LPF = "5807-3"  # RBC casts [#/area] in Urine sediment by Microscopy low power field (LHC, TOP2000)
 CELLULAR_CASTS: ValueSet = {
     LOINC: frozenset(
         {
-            "5807-3",  # RBC casts [#/area] in Urine sediment by Microscopy low power field (LHC, TOP2000)
+            RBC_CASTS_LPF,
             "5820-6",  # WBC casts [#/area] in Urine sediment by Microscopy low power field (LHC, TOP2000)
             "38995-7",  # Mixed cellular casts [#/area] in Urine sediment by Microscopy low power field (LHC)
         }
@@ -101,21 +107,12 @@ CASTS_UNTYPED: ValueSet = {
     LOINC: frozenset({"9842-6"})  # Casts [#/area] in Urine sediment by Microscopy low power field (LHC, TOP2000)
 }
 
-LAB_VALUE_SETS: dict[LabConcept, ValueSet] = {
-    LabConcept.UPCR: UPCR,
-    LabConcept.PROTEIN_24H: PROTEIN_24H,
-    LabConcept.CREATININE: CREATININE,
-    LabConcept.EGFR: EGFR,
-    LabConcept.URINE_RBC: URINE_RBC,
-    LabConcept.CELLULAR_CASTS: CELLULAR_CASTS,
-    LabConcept.CASTS_UNTYPED: CASTS_UNTYPED,
-}
-
 # --- Conditions --------------------------------------------------------------------------------------------------
+SLE_DISORDER = "55464009"  # Systemic lupus erythematosus (disorder) (VSAC-LUPUS, OHDSI)
 SLE: ValueSet = {
     SNOMED: frozenset(
         {
-            "55464009",  # Systemic lupus erythematosus (disorder) (VSAC-LUPUS, OHDSI)
+            SLE_DISORDER,
             "239887007",  # Systemic lupus erythematosus with organ/system involvement (disorder) (VSAC-LUPUS)
         }
     ),
@@ -145,10 +142,14 @@ LN_CLASS_CODES: dict[str, LnClass] = {
     "11013005": LnClass.VI,  # ..., WHO class VI (VSAC-LUPUS)
 }
 
+# The other way round, for writers of synthetic data (stories/): the SNOMED code of each class.
+LN_CLASS_SNOMED: dict[LnClass, str] = {cls: code for code, cls in LN_CLASS_CODES.items()}
+
+LN_DISORDER = "68815009"  # Systemic lupus erythematosus glomerulonephritis syndrome (disorder) (VSAC-LUPUS, OHDSI)
 LUPUS_NEPHRITIS: ValueSet = {
     SNOMED: frozenset(
         {
-            "68815009",  # Systemic lupus erythematosus glomerulonephritis syndrome (disorder) (VSAC-LUPUS, OHDSI)
+            LN_DISORDER,
             "308751000119106",  # Glomerular disease due to systemic lupus erythematosus (OHDSI, PEDSNET)
             "197608009",  # (Nephrotic syndrome in SLE) or (lupus nephritis) (PEDSNET)
             "295111000119108",  # Nephrotic syndrome co-occurrent and due to SLE (PEDSNET)
@@ -158,8 +159,9 @@ LUPUS_NEPHRITIS: ValueSet = {
     ICD10CM: frozenset({"M32.14"}),  # Glomerular disease in systemic lupus erythematosus (VSAC-LUPUS, PEDSNET)
 }
 
+TMA_DISORDER = "126729006"  # Thrombotic microangiopathy (OHDSI)
 TMA: ValueSet = {
-    SNOMED: frozenset({"126729006"}),  # Thrombotic microangiopathy (OHDSI)
+    SNOMED: frozenset({TMA_DISORDER}),
     ICD10CM: frozenset(
         {
             "M31.10",  # Thrombotic microangiopathy, unspecified (VSAC-AKI)
@@ -169,10 +171,11 @@ TMA: ValueSet = {
     ),
 }
 
+APS_DISORDER = "26843008"  # Antiphospholipid syndrome (OHDSI, PEDSNET)
 APS: ValueSet = {
     SNOMED: frozenset(
         {
-            "26843008",  # Antiphospholipid syndrome (OHDSI, PEDSNET)
+            APS_DISORDER,
             "402865003",  # Systemic lupus erythematosus-associated antiphospholipid syndrome (OHDSI, PEDSNET)
         }
     ),
@@ -184,8 +187,9 @@ APS: ValueSet = {
     ),
 }
 
+PREGNANCY_FINDING = "77386006"  # Pregnancy (finding) (VSAC-PREG)
 PREGNANCY: ValueSet = {
-    SNOMED: frozenset({"77386006"}),  # Pregnancy (finding) (VSAC-PREG)
+    SNOMED: frozenset({PREGNANCY_FINDING}),
     ICD10CM: frozenset(
         {
             "Z33.1",  # Pregnant state, incidental (VSAC-PREG)
@@ -202,10 +206,11 @@ PREGNANCY: ValueSet = {
 #                  valueset-2.16.840.1.113762.1.4.1029.237.json ("Sepsis", v20240210)
 # Any other infection is not read: the review card still lists infection as a check for the clinician. A site may
 # extend this set with verified codes; each must be cited here.
+SEPSIS_DISORDER = "91302008"  # Sepsis (OHDSI-SEPSIS)
 ACTIVE_INFECTION: ValueSet = {
     SNOMED: frozenset(
         {
-            "91302008",  # Sepsis (OHDSI-SEPSIS)
+            SEPSIS_DISORDER,
             "76571007",  # Septic shock (OHDSI-SEPSIS)
         }
     ),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 
 class LabConcept(StrEnum):
@@ -23,17 +24,6 @@ class LabConcept(StrEnum):
     URINE_RBC = "urine-rbc"  # red cells per high-power field, /[HPF]
     CELLULAR_CASTS = "cellular-casts"  # red/white/mixed cellular casts per low-power field, /[LPF]
     CASTS_UNTYPED = "casts-untyped"  # casts of a type the result does not code, /[LPF]
-
-
-CANONICAL_UNIT: dict[LabConcept, str] = {
-    LabConcept.UPCR: "g/g",
-    LabConcept.PROTEIN_24H: "g/(24.h)",
-    LabConcept.CREATININE: "mg/dL",
-    LabConcept.EGFR: "mL/min/{1.73_m2}",
-    LabConcept.URINE_RBC: "/[HPF]",
-    LabConcept.CELLULAR_CASTS: "/[LPF]",
-    LabConcept.CASTS_UNTYPED: "/[LPF]",
-}
 
 
 class ResultStatus(StrEnum):
@@ -57,8 +47,8 @@ class LabResult:
 
     concept: LabConcept
     when: datetime  # effective time, timezone-aware (a date-only value is taken as 00:00 UTC)
-    value: Decimal  # in CANONICAL_UNIT[concept]
-    unit: str  # == CANONICAL_UNIT[concept]
+    value: Decimal  # in the canonical unit of `concept` (lab_concepts.LAB_CONCEPTS)
+    unit: str  # == that canonical unit
     status: ResultStatus
     source_unit: str  # the unit as the lab sent it (UCUM code, else the unit string), for "converted from" notes
     interpretation: Interpretation = Interpretation.UNKNOWN
@@ -244,3 +234,18 @@ class PatientData:
     def has(self, kind: ConditionKind) -> bool:
         """Returns True when an active Diagnosis of `kind` is recorded."""
         return any(d.kind is kind and d.active for d in self.diagnoses)
+
+
+if not TYPE_CHECKING:  # runtime only, so mypy still flags any other missing name in this module
+
+    def __getattr__(name: str) -> object:
+        """Keeps `from fhir_maps.domain import CANONICAL_UNIT` working for importers outside fhir_maps.
+
+        The canonical units are a column of `lab_concepts.LAB_CONCEPTS` (one row per concept), which imports this
+        module, so the name is resolved on first use instead of at import. New code imports it from `lab_concepts`.
+        """
+        if name == "CANONICAL_UNIT":
+            from fhir_maps.lab_concepts import CANONICAL_UNIT
+
+            return CANONICAL_UNIT
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

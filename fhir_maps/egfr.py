@@ -30,8 +30,8 @@ def ckd_epi_2021(creatinine_mg_dl: Decimal, age_years: int, sex: Sex) -> Decimal
 
     Raises ValueError when sex is unknown (the equation needs it), the age is under 18 (or past any human age),
     creatinine is not a positive finite number, or the arithmetic cannot give a result to 0.1 (a creatinine far
-    outside `units.PLAUSIBLE_RANGE`, which mapping already drops): the caller then compares creatinine directly
-    instead (response-model.md §3).
+    outside its `lab_concepts` plausible range, which mapping already drops): the caller then compares creatinine
+    directly instead (response-model.md §3).
     """
     if sex is Sex.UNKNOWN:
         raise ValueError("CKD-EPI 2021 needs sex female or male")

@@ -15,7 +15,8 @@ from typing import Any
 from fhir.resources.R4B.observation import Observation
 
 from fhir_maps import codes, units
-from fhir_maps.domain import CANONICAL_UNIT, Interpretation, LabConcept, LabResult, LabSeries, ResultStatus
+from fhir_maps.domain import Interpretation, LabConcept, LabResult, LabSeries, ResultStatus
+from fhir_maps.lab_concepts import LAB_CONCEPT_ROWS, LAB_CONCEPTS
 from fhir_maps.parse import Coding, Skip, SkipReason, any_in, as_instant, model_codings, raw_codings, validate
 
 __all__ = ["COMPARATORS", "Skip", "SkipReason", "build_lab_series", "lab_concept", "map_observation"]
@@ -38,9 +39,9 @@ _STATUS: dict[str, ResultStatus] = {
 def lab_concept(codings: Iterable[Coding]) -> LabConcept | None:
     """Returns the first LabConcept whose value set holds one of `codings`, or None."""
     pairs = list(codings)
-    for concept, value_set in codes.LAB_VALUE_SETS.items():
-        if any_in(value_set, pairs):
-            return concept
+    for row in LAB_CONCEPT_ROWS:
+        if any_in(row.value_set, pairs):
+            return row.concept
     return None
 
 
@@ -72,7 +73,7 @@ def map_observation(resource: Mapping[str, Any]) -> LabResult | Skip:
         concept=concept,
         when=when,
         value=value,
-        unit=CANONICAL_UNIT[concept],
+        unit=LAB_CONCEPTS[concept].canonical_unit,
         status=status,
         source_unit=source_unit,
         interpretation=_interpretation(obs),

@@ -10,12 +10,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
+
+from typing_extensions import TypeVar  # PEP 696 defaults (a bare `RuleContext` means `RuleContext[Any]`) on 3.11
 
 from fhir_maps.domain import PatientData
 from hooks.cards import SUMMARY_MAX_CHARS, Card
 
 Findings = TypeVar("Findings")
+Config = TypeVar("Config", default=Any)
 
 # Context fields per hook (CDS Hooks 2.0 hook definitions) and the user tokens the spec allows in any hook
 # (spec "Prefetch tokens": {{userPractitionerId}}, {{userPractitionerRoleId}}, {{userPatientId}},
@@ -32,16 +35,29 @@ class SpecError(ValueError):
     """A service spec breaks a registry rule; raised at startup, before the app serves."""
 
 
+class ConfigError(ValueError):
+    """A service's own `CDS_*` variable has a bad value; the message starts with the variable's name.
+
+    Raised at startup by a spec's `config_from_env`; the app factory reports it as a SettingsError.
+    """
+
+
+def no_config(env: Mapping[str, str]) -> None:
+    """Returns None: the `config_from_env` of a service that has no settings of its own."""
+    return None
+
+
 @dataclass(frozen=True, slots=True)
-class RuleContext:
-    """Everything that varies between calls, injected into pure rules (no clock, uuid or settings reads inside)."""
+class RuleContext(Generic[Config]):
+    """Everything that varies between calls, injected into pure rules (no clock, uuid or settings reads inside).
+
+    `config` is the calling service's own settings, as its spec's `config_from_env` read them at startup.
+    """
 
     today: date
     new_uuid: Callable[[], str]
     patient_ref: str  # "Patient/<id>" for resources in suggestions; never put in card text
-    criteria_set: str
-    show_status_card: bool = True
-    show_supportive_card: bool = True
+    config: Config
     locale: str = "en"
 
 
@@ -52,6 +68,12 @@ class CdsServiceSpec(Generic[Findings]):
     `gate_keys` are the prefetch keys fetched and mapped first; when `in_scope` says the patient is out of scope
     (for this service: no lupus nephritis) the other keys are never fetched or parsed -- the near-free path for the
     great majority of charts.
+
+    `config_from_env` reads the service's own `CDS_<SERVICE>_*` variables once, at startup (a bad value raises
+    ConfigError naming the variable); the value it returns reaches the rules as `RuleContext.config`.
+    `follow_references` names, per prefetch key, the reference elements of its resources (and the resource type
+    each must point to) whose targets are read from the fhirServer when nobody supplied them, and added to that
+    key: `{"medications": {"medicationReference": "Medication"}}`.
     """
 
     id: str
@@ -66,6 +88,8 @@ class CdsServiceSpec(Generic[Findings]):
     required_keys: tuple[str, ...] = ()  # keys without which the service cannot answer at all (else 412)
     usage_requirements: str | None = None
     static_texts: tuple[str, ...] = field(default=())  # fixed card summaries, checked for length at startup
+    config_from_env: Callable[[Mapping[str, str]], Any] = no_config
+    follow_references: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def discovery_json(self) -> dict[str, Any]:
         """Returns this service's entry in the discovery document."""
@@ -100,6 +124,9 @@ def check_spec(spec: CdsServiceSpec[Any]) -> None:
     for key in (*spec.gate_keys, *spec.required_keys):
         if key not in spec.prefetch:
             raise SpecError(f"service {spec.id!r}: key {key!r} is not a prefetch key")
+    for key in spec.follow_references:
+        if key not in spec.prefetch:
+            raise SpecError(f"service {spec.id!r}: follow_references key {key!r} is not a prefetch key")
     for text in spec.static_texts:
         if len(text) >= SUMMARY_MAX_CHARS:
             raise SpecError(f"service {spec.id!r}: a card summary template is {len(text)} characters")

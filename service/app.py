@@ -6,15 +6,16 @@ Startup fails before serving when the settings or the registry are invalid (STYL
 from __future__ import annotations
 
 import logging
+import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import requests
 from flask import Flask
 
-from hooks.spec import CdsServiceSpec, check_registry
+from hooks.spec import CdsServiceSpec, ConfigError, check_registry
 from service.auth import Authenticator, build_authenticator
 from service.errors import register_error_handlers
 from service.fhir_client import FhirClient
@@ -38,6 +39,20 @@ def _default_registry() -> Sequence[CdsServiceSpec[Any]]:
     return REGISTRY
 
 
+def service_configs(registry: Sequence[CdsServiceSpec[Any]], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Returns each service's own config (service id -> value), read from `environ` by its spec.
+
+    Raises SettingsError naming the variable when a service rejects a value, like a bad generic setting.
+    """
+    configs: dict[str, Any] = {}
+    for spec in registry:
+        try:
+            configs[spec.id] = spec.config_from_env(environ)
+        except ConfigError as exc:
+            raise SettingsError(str(exc)) from None
+    return configs
+
+
 def create_app(
     settings: Settings | None = None,
     registry: Sequence[CdsServiceSpec[Any]] | None = None,
@@ -50,24 +65,31 @@ def create_app(
     configure_logs: bool | None = None,
     resolver: Resolver | None = None,
     authenticator: Authenticator | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Flask:
     """Returns the configured Flask app; raises SettingsError or SpecError before anything is served.
 
     With no `settings`, they are read from the `CDS_*` environment and the root logger is set up for JSON lines
     (the gunicorn path); tests pass settings, a registry, and fakes for the mappers, clock, uuids, session, DNS
-    resolver and authenticator. One requests session serves both FHIR calls and JWK Set fetches.
+    resolver and authenticator. One requests session serves both FHIR calls and JWK Set fetches. Each service's
+    own settings are read from `environ`: by default `os.environ` when `settings` come from it too, else none
+    (every service's defaults), so a test's settings never mix with the developer's shell.
     """
     if configure_logs is None:
         configure_logs = settings is None
-    settings = settings or Settings.from_env()
+    if environ is None:
+        environ = os.environ if settings is None else {}
+    settings = settings or Settings.from_env(environ)
     if configure_logs:
         configure_logging(settings.log_level)
     _check_auth(settings)
     registry = _default_registry() if registry is None else registry
     check_registry(registry)
+    configs = service_configs(registry, environ)
     session = session or requests.Session()
     invoker = Invoker(
         services={spec.id: spec for spec in registry},
+        configs=configs,
         settings=settings,
         fhir=FhirClient(settings, session, resolver),
         mapper=mapper or default_mapper(),

@@ -8,11 +8,13 @@ required and unobtainable without a fhirServer -> 412 (STYLE #8, anti-pattern 7)
 pages are followed when a server is available (spec "Pagination in prefetch"); without one, a required key's
 Bundle with a `next` link is 412 too, as the fetch path refuses a search it cannot read to the end.
 
-A MedicationRequest may name its drug by `medicationReference` to a Medication the search did not return (the
-prefetch templates have no `_include`: the spec's prefetch subset does not list it). When a fhirServer is given,
-those Medications are read (`Medication/<id>`, at most MAX_MEDICATION_READS, in parallel, under the same guard,
-bearer and time budget) and added beside the requests, so the mapper can resolve them. A read that fails leaves
-the request unresolved, counted as uncoded, as before: it is never a reason to refuse the call.
+A resource may point at another one the search did not return, e.g. a MedicationRequest naming its drug by
+`medicationReference` (the prefetch templates have no `_include`: the spec's prefetch subset does not list it).
+The spec declares which references to follow (`CdsServiceSpec.follow_references`: per key, element -> target
+type). When a fhirServer is given, the targets nobody supplied are read (`<Type>/<id>`, at most
+MAX_REFERENCE_READS, in parallel, under the same guard, bearer and time budget) and added to the key, so the
+mapper can resolve them. A read that fails leaves the reference unresolved (for medications: counted as
+uncoded): it is never a reason to refuse the call.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class Gathered:
     fetched: list[str] = field(default_factory=list)  # fetched from fhirServer
     unavailable: list[str] = field(default_factory=list)  # optional keys nobody could supply
     prefetch_partial: list[str] = field(default_factory=list)  # prefetched Bundle with pages left unread
-    medications_read: int = 0  # referenced Medications read from fhirServer (the mapper resolves the references)
+    references_read: int = 0  # followed references read from fhirServer (the mapper resolves them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +85,8 @@ def _plan_fetches(
     return plan
 
 
-MAX_MEDICATION_READS = 50  # referenced Medications read per hook call; any beyond stay unresolved (uncoded)
+MAX_REFERENCE_READS = 50  # followed references read per hook call; any beyond stay unresolved (uncoded)
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 `id` (fullmatch): nothing that could change the path
-_MEDICATION_PREFIX = "Medication/"
 
 _BACKSTOP_GRACE_SECONDS = 0.25  # the per-read deadline normally fires first; this catches what it cannot (DNS)
 
@@ -164,12 +165,12 @@ def gather(
     for key in got.unavailable:
         out[key] = []
     if fhir is not None:
-        _read_referenced_medications(got, fhir, keys, workers)
+        _follow_references(spec, got, fhir, keys, workers)
     return got
 
 
-def _medication_id(reference: Any, base: str) -> str | None:
-    """Returns the id of a `Medication/<id>` reference (relative, or absolute under `base`), else None.
+def _target_id(reference: Any, target: str, base: str) -> str | None:
+    """Returns the id of a `<target>/<id>` reference (relative, or absolute under `base`), else None.
 
     A `#contained` reference, a versioned one, another type, another server or an id that is not a FHIR id give
     None: only a plain read on the fhirServer itself is ever made.
@@ -178,53 +179,59 @@ def _medication_id(reference: Any, base: str) -> str | None:
         return None
     if reference.startswith(f"{base}/"):
         reference = reference[len(base) + 1 :]
-    if not reference.startswith(_MEDICATION_PREFIX):
+    if not reference.startswith(f"{target}/"):
         return None
-    ident = reference[len(_MEDICATION_PREFIX) :]
+    ident = reference[len(target) + 1 :]
     return ident if _FHIR_ID.fullmatch(ident) and ident.strip(".") else None  # "." and ".." are path segments
 
 
-def _wanted_medications(got: Gathered, keys: Iterable[str], base: str) -> dict[str, str]:
-    """Returns medication id -> the key whose MedicationRequest references it, for Medications not yet present."""
+def _wanted_targets(
+    spec: CdsServiceSpec[Any], got: Gathered, keys: tuple[str, ...], base: str
+) -> dict[tuple[str, str], str]:
+    """Returns (type, id) -> the key whose resource references it, for declared targets not yet present."""
     resources = [(key, r) for key in keys for r in got.resources.get(key, ())]
     present = {
-        ident
+        (r.get("resourceType"), ident)
         for _, r in resources
-        if r.get("resourceType") == "Medication" and isinstance(ident := r.get("id"), str)  # a list id is no key
+        if isinstance(ident := r.get("id"), str)  # a list id is no key
     }
-    wanted: dict[str, str] = {}
+    wanted: dict[tuple[str, str], str] = {}
     for key, resource in resources:
-        if resource.get("resourceType") != "MedicationRequest":
-            continue
-        reference = resource.get("medicationReference")
-        ident = _medication_id(reference.get("reference") if isinstance(reference, dict) else None, base)
-        if ident is not None and ident not in present and ident not in wanted:
-            wanted[ident] = key
+        for element, target in spec.follow_references.get(key, {}).items():
+            reference = resource.get(element)
+            ident = _target_id(reference.get("reference") if isinstance(reference, dict) else None, target, base)
+            if ident is not None and (target, ident) not in present and (target, ident) not in wanted:
+                wanted[(target, ident)] = key
     return wanted
 
 
-def _read_medication(fhir: FhirAccess, ident: str) -> list[Resource]:
-    """Returns the Medication `ident` as a one-item list, or [] when it cannot be read (left unresolved)."""
+def _read_target(fhir: FhirAccess, target: str, ident: str) -> list[Resource]:
+    """Returns the resource `<target>/<ident>` as a one-item list, or [] when it cannot be read (left unresolved)."""
     try:
-        resource = fhir.read(f"{_MEDICATION_PREFIX}{ident}")
+        resource = fhir.read(f"{target}/{ident}")
     except FhirUnavailable:
         return []
-    if resource.get("resourceType") != "Medication" or resource.get("id") != ident:
+    if resource.get("resourceType") != target or resource.get("id") != ident:
         return []
     return [resource]
 
 
-def _read_referenced_medications(got: Gathered, fhir: FhirAccess, keys: Iterable[str], workers: int) -> None:
-    """Reads the Medications that gathered MedicationRequests reference but nobody supplied, and adds them."""
-    wanted = _wanted_medications(got, tuple(keys), fhir.base)
-    ids = list(wanted)[:MAX_MEDICATION_READS]
-    if not ids:
+def _follow_references(
+    spec: CdsServiceSpec[Any], got: Gathered, fhir: FhirAccess, keys: Iterable[str], workers: int
+) -> None:
+    """Reads the targets of the spec's declared references that gathered resources point at but nobody supplied."""
+    wanted = _wanted_targets(spec, got, tuple(keys), fhir.base)
+    targets = list(wanted)[:MAX_REFERENCE_READS]
+    if not targets:
         return
-    tasks: dict[str, Callable[[], list[Resource]]] = {ident: partial(_read_medication, fhir, ident) for ident in ids}
+    tasks: dict[str, Callable[[], list[Resource]]] = {
+        f"{target}/{ident}": partial(_read_target, fhir, target, ident) for target, ident in targets
+    }
     try:
         found = _run_parallel(tasks, workers, fhir.deadline)
-    except FhirUnavailable:  # the call's time budget ran out: the requests stay unresolved, counted as uncoded
+    except FhirUnavailable:  # the call's time budget ran out: the references stay unresolved
         return
-    for ident, medications in found.items():
-        got.resources[wanted[ident]].extend(medications)
-        got.medications_read += len(medications)
+    for target, ident in targets:
+        read = found[f"{target}/{ident}"]
+        got.resources[wanted[(target, ident)]].extend(read)
+        got.references_read += len(read)

@@ -3,13 +3,14 @@
 Invoke: validate the request, find the service (404), check its hook (400), gather and map the spec's gate keys
 first and answer `{"cards": []}` when the patient is out of scope -- nothing else is fetched or parsed, the
 near-free path for the great majority of charts -- else gather the remaining keys, map everything, evaluate,
-render and serialise. Everything that varies (today, uuids, the mapper, the FHIR session) is injected.
+render and serialise. It returns the answer with a `CallTrace` for the route's log line (no log object is
+handed around). Everything that varies (today, uuids, the mapper, the FHIR session) is injected.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,9 +21,10 @@ from service.cds_models import HookRequest, parse_feedback, parse_hook_request
 from service.errors import BadHookRequest, UnknownService
 from service.fhir_client import FhirAccess, FhirClient, FhirStats, Resource
 from service.gather import Gathered, gather
-from service.logging_setup import HookCallLog, log_cards_issued, log_feedback
+from service.logging_setup import log_cards_issued, log_feedback
 from service.outbound import Deadline
 from service.settings import Settings
+from service.trace import CallTrace, Invocation
 
 Mapper = Callable[[Iterable[Mapping[str, Any]]], PatientData]
 
@@ -41,6 +43,10 @@ def default_gate_mapper() -> Mapper:
     return map_conditions_only
 
 
+def _with_fhir(trace: CallTrace, stats: FhirStats) -> CallTrace:
+    return replace(trace, fhir_calls=stats.calls, fhir_ms=stats.ms, fhir_pages_truncated=stats.pages_truncated)
+
+
 def utc_now() -> datetime:
     """Returns the current time in UTC (the default clock)."""
     return datetime.now(UTC)
@@ -51,6 +57,7 @@ class Invoker:
     """Runs hook calls and feedback for the services of one app."""
 
     services: Mapping[str, CdsServiceSpec[Any]]
+    configs: Mapping[str, Any]  # service id -> its own config, read at startup by the spec's `config_from_env`
     settings: Settings
     fhir: FhirClient
     mapper: Mapper
@@ -65,49 +72,53 @@ class Invoker:
             raise UnknownService("no CDS service with this id; see GET /cds-services")
         return spec
 
-    def invoke(self, service_id: str, body: Any, record: HookCallLog) -> dict[str, Any]:
-        """Returns the CDS Hooks response for one hook call, filling `record` for the log line."""
-        deadline = Deadline.after(self.settings.call_budget_seconds)  # CDS_CALL_BUDGET_SECONDS for all FHIR work
-        request = parse_hook_request(body)
-        record.hook, record.hook_instance = request.hook, request.hook_instance
-        spec = self.spec(service_id)
-        if request.hook != spec.hook:
-            raise BadHookRequest("hook does not match the hook this service is registered for")
-        stats = FhirStats()
-        fhir = None
-        if request.fhir_server is not None:
-            token = request.fhir_authorization.access_token if request.fhir_authorization else None
-            fhir = self.fhir.connect(request.fhir_server, token, stats, deadline)
+    def invoke(self, service_id: str, body: Any) -> Invocation:
+        """Returns the outcome of one hook call: the CDS Hooks response or the error, and its trace either way.
+
+        Gathers and maps the spec's gate keys first and answers `{"cards": []}` out of scope, before anything
+        else is fetched; else gathers the rest, maps everything, evaluates and renders. The trace is rebuilt at
+        each step, so an error still reports how far the call got.
+        """
+        stats, trace = FhirStats(), CallTrace()
         try:
-            response = self._run(spec, request, fhir, record)
-        finally:
-            record.fhir_calls, record.fhir_ms = stats.calls, stats.ms
-            record.fhir_pages_truncated = stats.pages_truncated
-        record.card_uuids = [card["uuid"] for card in response["cards"]]
+            deadline = Deadline.after(self.settings.call_budget_seconds)  # CDS_CALL_BUDGET_SECONDS for FHIR work
+            request = parse_hook_request(body)
+            trace = replace(trace, hook=request.hook, hook_instance=request.hook_instance)
+            spec = self.spec(service_id)
+            if request.hook != spec.hook:
+                raise BadHookRequest("hook does not match the hook this service is registered for")
+            fhir = self._connect(request, stats, deadline)
+            resources: list[Resource] = []
+            if spec.gate_keys:
+                got, trace = self._gather(spec, request, fhir, spec.gate_keys, trace)
+                resources = got
+                data = self.gate_mapper(resources)
+                trace = replace(trace, report=data.report, in_scope=spec.in_scope(data))
+                if not trace.in_scope:
+                    return self._answer(request, response_json([]), trace, stats)
+            got, trace = self._gather(spec, request, fhir, [k for k in spec.prefetch if k not in spec.gate_keys], trace)
+            data = self.mapper(resources + got)
+            trace = replace(trace, report=data.report)
+            if not spec.gate_keys:
+                trace = replace(trace, in_scope=spec.in_scope(data))
+                if not trace.in_scope:
+                    return self._answer(request, response_json([]), trace, stats)
+            ctx = self.rule_context(spec, request)
+            return self._answer(request, response_json(spec.render(spec.evaluate(data, ctx), ctx)), trace, stats)
+        except Exception as exc:  # answered by the app's error handlers once the route has logged the trace
+            return Invocation(_with_fhir(trace, stats), error=exc)
+
+    def _connect(self, request: HookRequest, stats: FhirStats, deadline: Deadline) -> FhirAccess | None:
+        if request.fhir_server is None:
+            return None
+        token = request.fhir_authorization.access_token if request.fhir_authorization else None
+        return self.fhir.connect(request.fhir_server, token, stats, deadline)
+
+    def _answer(self, request: HookRequest, response: dict[str, Any], trace: CallTrace, stats: FhirStats) -> Invocation:
+        trace = replace(_with_fhir(trace, stats), card_uuids=tuple(card["uuid"] for card in response["cards"]))
         if self.settings.feedback_log and response["cards"]:
             log_cards_issued(request.hook_instance, response["cards"])
-        return response
-
-    def _run(
-        self, spec: CdsServiceSpec[Any], request: HookRequest, fhir: FhirAccess | None, record: HookCallLog
-    ) -> dict[str, Any]:
-        gate_keys = spec.gate_keys
-        resources: list[Resource] = []
-        if gate_keys:
-            resources = self._gather(spec, request, fhir, gate_keys, record)
-            data = self._map(resources, record, self.gate_mapper)
-            record.in_scope = spec.in_scope(data)
-            if not record.in_scope:
-                return response_json([])
-        rest = [key for key in spec.prefetch if key not in gate_keys]
-        resources += self._gather(spec, request, fhir, rest, record)
-        data = self._map(resources, record, self.mapper)
-        if not gate_keys:
-            record.in_scope = spec.in_scope(data)
-            if not record.in_scope:
-                return response_json([])
-        ctx = self.rule_context(request)
-        return response_json(spec.render(spec.evaluate(data, ctx), ctx))
+        return Invocation(trace, response=response)
 
     def _gather(
         self,
@@ -115,32 +126,28 @@ class Invoker:
         request: HookRequest,
         fhir: FhirAccess | None,
         keys: Sequence[str],
-        record: HookCallLog,
-    ) -> list[Resource]:
+        trace: CallTrace,
+    ) -> tuple[list[Resource], CallTrace]:
         if not keys:
-            return []
+            return [], trace
         got: Gathered = gather(spec, request, fhir, keys, workers=self.settings.fhir_workers)
-        record.prefetch_used += got.prefetch_used
-        record.prefetch_missing += got.prefetch_missing
-        record.prefetch_partial += got.prefetch_partial
-        record.fetched += got.fetched
-        record.unavailable += got.unavailable
-        return [resource for key in keys for resource in got.resources[key]]
+        trace = trace.gathered(
+            prefetch_used=got.prefetch_used,
+            prefetch_missing=got.prefetch_missing,
+            prefetch_partial=got.prefetch_partial,
+            fetched=got.fetched,
+            unavailable=got.unavailable,
+        )
+        return [resource for key in keys for resource in got.resources[key]], trace
 
-    def _map(self, resources: list[Resource], record: HookCallLog, mapper: Mapper) -> PatientData:
-        data = mapper(resources)
-        record.report = data.report
-        return data
-
-    def rule_context(self, request: HookRequest) -> RuleContext:
-        """Returns the per-call context for the pure rules: today (pinned or the UTC date), uuids, switches."""
+    def rule_context(self, spec: CdsServiceSpec[Any], request: HookRequest) -> RuleContext:
+        """Returns the per-call context for the pure rules: today (pinned or the UTC date), uuids, the service's
+        own config."""
         return RuleContext(
             today=self.settings.today or self.clock().astimezone(UTC).date(),
             new_uuid=self.new_uuid,
             patient_ref=f"Patient/{request.patient_id}",
-            criteria_set=self.settings.criteria_set,
-            show_status_card=self.settings.show_status_card,
-            show_supportive_card=self.settings.show_supportive_card,
+            config=self.configs.get(spec.id),
         )
 
     def feedback(self, service_id: str, body: Any) -> int:

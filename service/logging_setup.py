@@ -13,12 +13,12 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from fhir_maps.domain import MappingReport
 from service.errors import CdsError
+from service.trace import CallTrace
 
 logger = logging.getLogger(__name__)
 
@@ -28,74 +28,49 @@ _URL_LOGGERS = ("urllib3", "requests")
 
 
 @dataclass
-class HookCallLog:
-    """The fields of one hook-call line, filled in as the call proceeds."""
+class HookCallLine:
+    """The one hook-call line being written: who called, and the trace the invoker returned (set once each)."""
 
     service_id: str
     client: str | None = None  # the verified JWT issuer (a configured URL); None in open mode or before auth
-    hook: str | None = None
-    hook_instance: str | None = None
-    status: int = 200
-    error: str | None = None
-    prefetch_used: list[str] = field(default_factory=list)
-    prefetch_missing: list[str] = field(default_factory=list)
-    prefetch_partial: list[str] = field(default_factory=list)
-    fetched: list[str] = field(default_factory=list)
-    unavailable: list[str] = field(default_factory=list)
-    fhir_calls: int = 0
-    fhir_ms: float = 0.0
-    fhir_pages_truncated: int = 0
-    report: MappingReport = field(default_factory=MappingReport)
-    in_scope: bool | None = None
-    card_uuids: list[str] = field(default_factory=list)
+    trace: CallTrace = field(default_factory=CallTrace)
 
-    def fields(self, duration_ms: float) -> dict[str, Any]:
+    def fields(self, status: int, error: str | None, duration_ms: float) -> dict[str, Any]:
         """Returns the JSON-ready fields of the line."""
-        report = asdict(self.report)
-        report["unknown_unit_concepts"] = [str(c) for c in self.report.unknown_unit_concepts]
+        call = self.trace.fields()
         return {
             "event": "hook_call",
             "service_id": self.service_id,
             "client": self.client,
-            "hook": self.hook,
-            "hookInstance": self.hook_instance,
+            "hook": call.pop("hook"),
+            "hookInstance": call.pop("hookInstance"),
             "duration_ms": round(duration_ms, 1),
-            "status": self.status,
-            "error": self.error,
-            "prefetch_used": self.prefetch_used,
-            "prefetch_missing": self.prefetch_missing,
-            "prefetch_partial": self.prefetch_partial,
-            "fetched": self.fetched,
-            "unavailable": self.unavailable,
-            "fhir_calls": self.fhir_calls,
-            "fhir_ms": round(self.fhir_ms, 1),
-            "fhir_pages_truncated": self.fhir_pages_truncated,
-            **report,
-            "in_scope": self.in_scope,
-            "cards": len(self.card_uuids),
-            "card_uuids": self.card_uuids,
+            "status": status,
+            "error": error,
+            **call,
         }
 
 
 @contextmanager
-def hook_call(service_id: str) -> Iterator[HookCallLog]:
-    """Yields the record of one hook call and logs it when the call ends, however it ends."""
-    record = HookCallLog(service_id=service_id)
+def hook_call(service_id: str) -> Iterator[HookCallLine]:
+    """Yields the line of one hook call for the route to complete, and logs it when the call ends, however."""
+    line = HookCallLine(service_id=service_id)
     started = time.perf_counter()
+    status, error = 200, None
     try:
-        yield record
+        yield line
     except CdsError as exc:
-        record.status, record.error = exc.status, type(exc).__name__
+        status, error = exc.status, type(exc).__name__
         raise
     except Exception as exc:
-        record.status, record.error = 500, type(exc).__name__
+        status, error = 500, type(exc).__name__
         raise
     finally:
-        fields = record.fields((time.perf_counter() - started) * 1000)
+        fields = line.fields(status, error, (time.perf_counter() - started) * 1000)
         logger.info(
             "hook_call service_id=%s status=%s cards=%s",
-            record.service_id,
-            record.status,
+            line.service_id,
+            status,
             fields["cards"],
             extra={"cds": fields},
         )

@@ -57,12 +57,14 @@ def discovery() -> Response:
 def invoke(service_id: str) -> Response:
     """Returns the cards for one hook call; every outcome is logged as one line. The client is verified first."""
     state = _state()
-    with hook_call(service_id) as record:
+    with hook_call(service_id) as line:
         client = state.authenticator.authenticate(
             request.headers.get("Authorization"), audiences(state.public_url, service_id)
         )
-        record.client = None if client is None else client.issuer
-        return jsonify(state.invoker.invoke(service_id, state.body(), record))
+        line.client = None if client is None else client.issuer
+        invocation = state.invoker.invoke(service_id, state.body())
+        line.trace = invocation.trace
+        return jsonify(invocation.result())
 
 
 @bp.post("/cds-services/<service_id>/feedback")

@@ -1,23 +1,28 @@
 """Service configuration: one frozen `Settings`, read once from `CDS_*` environment variables and validated.
 
-A bad value stops the app before it serves, with a message naming the variable and what it accepts (STYLE #20).
-Every variable is listed in `.env.example`.
+Only what every service shares lives here (HTTP, FHIR, logging, security); each CDS service reads its own
+variables through its spec's `config_from_env` (`hooks.spec`), so this module imports nothing from `hooks/`.
+`Settings` is a pydantic-settings class: one line per setting (type, parser, variable, default). The parsers
+below keep the project's messages: a bad value stops the app before it serves, with a message naming the
+variable and what it accepts (STYLE #20). Every variable is listed in `.env.example`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, Any
 from urllib.parse import urlsplit
+
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticUseDefault
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from service.outbound import LOOPBACK_NETWORKS, AllowedBase, IpNetwork, loopback_bases, parse_networks
 from service.trust import IssuerTrust, load_trusted_issuers
 
-DEFAULT_CRITERIA_SET = "seed-eular-era-edta-2012"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 AUTH_MODES = ("jwt", "open")
 # Asymmetric algorithms only: the spec forbids `none` and every symmetric (HMAC) algorithm, and recommends ES384
@@ -27,130 +32,10 @@ DEFAULT_JWT_ALGORITHMS = ("ES384", "RS384")
 MIB = 1024 * 1024
 _TRUE = frozenset({"on", "true", "1"})
 _FALSE = frozenset({"off", "false", "0"})
-_T = TypeVar("_T")
 
 
 class SettingsError(ValueError):
     """A `CDS_*` variable has a value the service cannot run with; raised at startup."""
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Everything configurable. Defaults are safe for a local run: loopback bind, card/feedback logging off."""
-
-    host: str = "127.0.0.1"
-    port: int = 8000
-    public_url: str = "http://127.0.0.1:8000"
-    criteria_set: str = DEFAULT_CRITERIA_SET
-    show_status_card: bool = True
-    show_supportive_card: bool = True
-    cors_origins: tuple[str, ...] = ("*",)
-    max_body_bytes: int = 1024 * 1024
-    fhir_connect_timeout: float = 3.05  # just over a multiple of 3 s, the TCP retransmission window
-    fhir_read_timeout: float = 10.0
-    fhir_page_cap: int = 10
-    fhir_workers: int = 4
-    today: date | None = None  # pins "today" for demos and golden fixtures; None = the UTC date of each call
-    log_level: str = "INFO"
-    feedback_log: bool = False  # card content in logs is clinical content: off unless asked for (STYLE #22)
-    # Client authentication (spec "Trusting CDS Clients"): `jwt` verifies the client's signed JWT on every hook
-    # call and feedback post; `open` skips it, for the demo and tests only (a warning is logged at startup).
-    auth: str = "jwt"
-    trusted_issuers: tuple[IssuerTrust, ...] = ()
-    jwt_algorithms: tuple[str, ...] = DEFAULT_JWT_ALGORITHMS
-    jwt_leeway_seconds: int = 30  # clock skew allowed on exp/iat/nbf
-    jwt_max_lifetime_seconds: int = 600  # exp - iat; bounds how long a jti must be remembered
-    jwt_replay_cache_size: int = 100_000  # remembered jtis per worker
-    jwks_cache_seconds: int = 300
-    # Outbound guard: None means the mode's default (jwt: nothing allowed; open: loopback only).
-    fhir_allowlist: tuple[AllowedBase, ...] | None = None
-    fhir_private_networks: tuple[IpNetwork, ...] | None = None
-    fhir_max_bytes: int = 20 * MIB
-    fhir_max_entries: int = 2000  # resources per search, all pages together
-    call_budget_seconds: float = 8.0
-    max_json_depth: int = 64
-    trusted_issuers_file: Path | None = field(default=None, compare=False)
-
-    @property
-    def open_mode(self) -> bool:
-        """Returns True when client authentication is off (CDS_AUTH=open)."""
-        return self.auth == "open"
-
-    def effective_fhir_allowlist(self) -> tuple[AllowedBase, ...]:
-        """Returns the FHIR base URLs the service may call: as configured, else loopback in open mode only."""
-        if self.fhir_allowlist is not None:
-            return self.fhir_allowlist
-        return loopback_bases() if self.open_mode else ()
-
-    def effective_private_networks(self) -> tuple[IpNetwork, ...]:
-        """Returns the non-public networks a FHIR host name may resolve to: as configured, else loopback if open."""
-        if self.fhir_private_networks is not None:
-            return self.fhir_private_networks
-        return LOOPBACK_NETWORKS if self.open_mode else ()
-
-    @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, *, criteria_sets: Collection[str] | None = None
-    ) -> Settings:
-        """Returns settings read from `environ` (default `os.environ`); raises SettingsError on a bad value.
-
-        `criteria_sets` are the allowed CDS_CRITERIA_SET names; by default they come from the lupus nephritis
-        hook's criteria table, which tests need not import.
-        """
-        env = os.environ if environ is None else environ
-        port = _read(env, "CDS_PORT", 8000, _int_in(1, 65535))
-        auth = _read(env, "CDS_AUTH", "jwt", _choice(AUTH_MODES, "an authentication mode"))
-        issuers_file = _read(env, "CDS_TRUSTED_ISSUERS", None, Path)
-        return cls(
-            host=_read(env, "CDS_HOST", "127.0.0.1", _non_empty),
-            port=port,
-            public_url=_read(env, "CDS_PUBLIC_URL", f"http://127.0.0.1:{port}", _http_url),
-            criteria_set=_read(env, "CDS_CRITERIA_SET", DEFAULT_CRITERIA_SET, _one_of(_criteria(criteria_sets))),
-            show_status_card=_read(env, "CDS_STATUS_CARD", True, _bool),
-            show_supportive_card=_read(env, "CDS_SUPPORTIVE_CARD", True, _bool),
-            cors_origins=_read(env, "CDS_CORS_ORIGINS", ("*",), _origins),
-            max_body_bytes=_read(env, "CDS_MAX_BODY_BYTES", 1024 * 1024, _int_in(1024, 64 * 1024 * 1024)),
-            fhir_connect_timeout=_read(env, "CDS_FHIR_CONNECT_TIMEOUT", 3.05, _seconds),
-            fhir_read_timeout=_read(env, "CDS_FHIR_READ_TIMEOUT", 10.0, _seconds),
-            fhir_page_cap=_read(env, "CDS_FHIR_PAGE_CAP", 10, _int_in(1, 100)),
-            fhir_workers=_read(env, "CDS_FHIR_WORKERS", 4, _int_in(1, 32)),
-            today=_read(env, "CDS_TODAY", None, _iso_date),
-            log_level=_read(env, "CDS_LOG_LEVEL", "INFO", _log_level),
-            feedback_log=_read(env, "CDS_FEEDBACK_LOG", False, _bool),
-            auth=auth,
-            trusted_issuers=_read(env, "CDS_TRUSTED_ISSUERS", (), load_trusted_issuers),
-            trusted_issuers_file=issuers_file,
-            jwt_algorithms=_read(env, "CDS_JWT_ALGORITHMS", DEFAULT_JWT_ALGORITHMS, _algorithms),
-            jwt_leeway_seconds=_read(env, "CDS_JWT_LEEWAY_SECONDS", 30, _int_in(0, 300)),
-            jwt_max_lifetime_seconds=_read(env, "CDS_JWT_MAX_LIFETIME_SECONDS", 600, _int_in(10, 86400)),
-            jwt_replay_cache_size=_read(env, "CDS_JWT_REPLAY_CACHE_SIZE", 100_000, _int_in(100, 10_000_000)),
-            jwks_cache_seconds=_read(env, "CDS_JWKS_CACHE_SECONDS", 300, _int_in(10, 86400)),
-            fhir_allowlist=_read(env, "CDS_FHIR_ALLOWLIST", None, _allowlist(https_only=auth != "open")),
-            fhir_private_networks=_read(env, "CDS_FHIR_PRIVATE_NETWORKS", None, parse_networks),
-            fhir_max_bytes=_read(env, "CDS_FHIR_MAX_BYTES", 20 * MIB, _int_in(1024, 1024 * MIB)),
-            fhir_max_entries=_read(env, "CDS_FHIR_MAX_ENTRIES", 2000, _int_in(1, 100_000)),
-            call_budget_seconds=_read(env, "CDS_CALL_BUDGET_SECONDS", 8.0, _seconds),
-            max_json_depth=_read(env, "CDS_MAX_JSON_DEPTH", 64, _int_in(8, 512)),
-        )
-
-
-def _criteria(names: Collection[str] | None) -> Collection[str]:
-    if names is not None:
-        return names
-    # Imported here, not at the top: settings must load (and be testable) without the hook's rule tables.
-    from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS
-
-    return tuple(CRITERIA_SETS)
-
-
-def _read(env: Mapping[str, str], name: str, default: _T, parse: Callable[[str], _T]) -> _T:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return parse(raw.strip())
-    except (ValueError, TypeError) as exc:
-        raise SettingsError(f"{name}: {exc}") from None
 
 
 def _non_empty(raw: str) -> str:
@@ -219,15 +104,6 @@ def _allowlist(*, https_only: bool) -> Callable[[str], tuple[AllowedBase, ...]]:
     return parse
 
 
-def _one_of(allowed: Collection[str]) -> Callable[[str], str]:
-    def parse(raw: str) -> str:
-        if raw not in allowed:
-            raise ValueError(f"{raw!r} is not a known criteria set; use one of {', '.join(sorted(allowed))}")
-        return raw
-
-    return parse
-
-
 def _http_url(raw: str) -> str:
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -260,3 +136,150 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ValueError(f"{raw!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _env(parse: Callable[[str], Any]) -> BeforeValidator:
+    """Returns a validator that parses a variable's text with `parse` (its message names what is accepted).
+
+    A blank value means the default; a typed value (settings built in code, as tests do) is taken as it is.
+    """
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            raise PydanticUseDefault
+        return parse(value.strip())
+
+    return BeforeValidator(check)
+
+
+class _Variables(Mapping[str, str]):
+    """The environment as the settings source sees it: `CDS_*` names only (pydantic-settings also looks each
+    field up by its Python name, which is no variable of ours)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._env.get(key, default) if key.startswith("CDS_") else default
+
+    def __getitem__(self, key: str) -> str:
+        if not key.startswith("CDS_"):
+            raise KeyError(key)
+        return self._env[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key in self._env if key.startswith("CDS_"))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _var(name: str, default: Any) -> Any:
+    return Field(default, validation_alias=name)
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Defaults are safe for a local run: loopback bind, card/feedback logging off."""
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,
+        extra="forbid",
+        arbitrary_types_allowed=True,  # AllowedBase, IssuerTrust: the project's own frozen types
+        validate_by_name=True,  # Settings(port=...) in code; CDS_PORT=... from the environment
+        enable_decoding=False,  # lists are comma lists parsed by our parsers, not JSON
+    )
+
+    host: Annotated[str, _env(_non_empty)] = _var("CDS_HOST", "127.0.0.1")
+    port: Annotated[int, _env(_int_in(1, 65535))] = _var("CDS_PORT", 8000)
+    # From the environment, the default is loopback on CDS_PORT (`from_env`).
+    public_url: Annotated[str, _env(_http_url)] = _var("CDS_PUBLIC_URL", "http://127.0.0.1:8000")
+    cors_origins: Annotated[tuple[str, ...], _env(_origins)] = _var("CDS_CORS_ORIGINS", ("*",))
+    max_body_bytes: Annotated[int, _env(_int_in(1024, 64 * MIB))] = _var("CDS_MAX_BODY_BYTES", MIB)
+    # Connect: just over a multiple of 3 s, the TCP retransmission window.
+    fhir_connect_timeout: Annotated[float, _env(_seconds)] = _var("CDS_FHIR_CONNECT_TIMEOUT", 3.05)
+    fhir_read_timeout: Annotated[float, _env(_seconds)] = _var("CDS_FHIR_READ_TIMEOUT", 10.0)
+    fhir_page_cap: Annotated[int, _env(_int_in(1, 100))] = _var("CDS_FHIR_PAGE_CAP", 10)
+    fhir_workers: Annotated[int, _env(_int_in(1, 32))] = _var("CDS_FHIR_WORKERS", 4)
+    # Pins "today" for demos and golden fixtures; None = the UTC date of each call.
+    today: Annotated[date | None, _env(_iso_date)] = _var("CDS_TODAY", None)
+    log_level: Annotated[str, _env(_log_level)] = _var("CDS_LOG_LEVEL", "INFO")
+    # Card content in logs is clinical content: off unless asked for (STYLE #22).
+    feedback_log: Annotated[bool, _env(_bool)] = _var("CDS_FEEDBACK_LOG", False)
+    # Client authentication (spec "Trusting CDS Clients"): `jwt` verifies the client's signed JWT on every hook
+    # call and feedback post; `open` skips it, for the demo and tests only (a warning is logged at startup).
+    auth: Annotated[str, _env(_choice(AUTH_MODES, "an authentication mode"))] = _var("CDS_AUTH", "jwt")
+    trusted_issuers: Annotated[tuple[IssuerTrust, ...], _env(load_trusted_issuers)] = _var("CDS_TRUSTED_ISSUERS", ())
+    jwt_algorithms: Annotated[tuple[str, ...], _env(_algorithms)] = _var("CDS_JWT_ALGORITHMS", DEFAULT_JWT_ALGORITHMS)
+    # Clock skew allowed on exp/iat/nbf; the longest exp - iat (bounds how long a jti is remembered); jtis per worker.
+    jwt_leeway_seconds: Annotated[int, _env(_int_in(0, 300))] = _var("CDS_JWT_LEEWAY_SECONDS", 30)
+    jwt_max_lifetime_seconds: Annotated[int, _env(_int_in(10, 86400))] = _var("CDS_JWT_MAX_LIFETIME_SECONDS", 600)
+    jwt_replay_cache_size: Annotated[int, _env(_int_in(100, 10_000_000))] = _var("CDS_JWT_REPLAY_CACHE_SIZE", 100_000)
+    jwks_cache_seconds: Annotated[int, _env(_int_in(10, 86400))] = _var("CDS_JWKS_CACHE_SECONDS", 300)
+    # Outbound guard: None means the mode's default (jwt: nothing allowed; open: loopback only). The allowlist's
+    # parser depends on CDS_AUTH (https only unless open): see `_allowlist_for_mode`.
+    fhir_allowlist: tuple[AllowedBase, ...] | None = _var("CDS_FHIR_ALLOWLIST", None)
+    fhir_private_networks: Annotated[tuple[IpNetwork, ...] | None, _env(parse_networks)] = _var(
+        "CDS_FHIR_PRIVATE_NETWORKS", None
+    )
+    fhir_max_bytes: Annotated[int, _env(_int_in(1024, 1024 * MIB))] = _var("CDS_FHIR_MAX_BYTES", 20 * MIB)
+    fhir_max_entries: Annotated[int, _env(_int_in(1, 100_000))] = _var("CDS_FHIR_MAX_ENTRIES", 2000)  # all pages
+    call_budget_seconds: Annotated[float, _env(_seconds)] = _var("CDS_CALL_BUDGET_SECONDS", 8.0)
+    max_json_depth: Annotated[int, _env(_int_in(8, 512))] = _var("CDS_MAX_JSON_DEPTH", 64)
+    trusted_issuers_file: Annotated[Path | None, _env(Path)] = _var("CDS_TRUSTED_ISSUERS", None)
+
+    @field_validator("fhir_allowlist", mode="before")
+    @classmethod
+    def _allowlist_for_mode(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            raise PydanticUseDefault
+        return _allowlist(https_only=info.data.get("auth", "jwt") != "open")(value.strip())
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Returns the init arguments only: settings built in code never read `os.environ` (`from_env` does)."""
+        return (init_settings,)
+
+    @property
+    def open_mode(self) -> bool:
+        """Returns True when client authentication is off (CDS_AUTH=open)."""
+        return self.auth == "open"
+
+    def effective_fhir_allowlist(self) -> tuple[AllowedBase, ...]:
+        """Returns the FHIR base URLs the service may call: as configured, else loopback in open mode only."""
+        if self.fhir_allowlist is not None:
+            return self.fhir_allowlist
+        return loopback_bases() if self.open_mode else ()
+
+    def effective_private_networks(self) -> tuple[IpNetwork, ...]:
+        """Returns the non-public networks a FHIR host name may resolve to: as configured, else loopback if open."""
+        if self.fhir_private_networks is not None:
+            return self.fhir_private_networks
+        return LOOPBACK_NETWORKS if self.open_mode else ()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Returns settings read from `environ` (default `os.environ`); raises SettingsError on a bad value."""
+        env = os.environ if environ is None else environ
+        source = EnvSettingsSource(cls, case_sensitive=True)
+        source.env_vars = _Variables(env)  # the given mapping (by default os.environ), by exact variable names
+        try:
+            settings = cls(_build_sources=((source,), {}))
+        except ValidationError as exc:
+            error = exc.errors()[0]  # in field order, as the old hand parser reported the first bad variable
+            cause = error.get("ctx", {}).get("error")
+            raise SettingsError(f"{error['loc'][0]}: {cause if cause is not None else error['msg']}") from None
+        if not (env.get("CDS_PUBLIC_URL") or "").strip():
+            return settings.model_copy(update={"public_url": f"http://127.0.0.1:{settings.port}"})
+        return settings

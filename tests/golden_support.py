@@ -7,6 +7,7 @@ the service must make, served and asserted with `responses`) and optional settin
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -16,6 +17,7 @@ import responses
 from responses import matchers
 
 from hooks import REGISTRY
+from hooks.spec import CdsServiceSpec
 from tests.support import make_app
 
 ROOT = Path(__file__).resolve().parent.parent / "cards_fixtures"
@@ -58,12 +60,17 @@ def fhir_url(base: str, template: str, patient_id: str) -> tuple[str, dict[str, 
     return f"{base.rstrip('/')}/{parts.path}", dict(parse_qsl(parts.query))
 
 
-def register_fhir(rsps: responses.RequestsMock, folder: Path, request: dict[str, Any]) -> None:
+def register_fhir(
+    rsps: responses.RequestsMock,
+    folder: Path,
+    request: dict[str, Any],
+    registry: Sequence[CdsServiceSpec[Any]] = REGISTRY,
+) -> None:
     """Registers the folder's fhir.json replies, each matched on URL, query, bearer and Accept."""
     replies = load_json(folder / "fhir.json") if (folder / "fhir.json").exists() else []
     if not replies:
         return
-    spec = SPECS[folder.parent.name]
+    spec = {spec.id: spec for spec in registry}[folder.parent.name]
     token = request["fhirAuthorization"]["access_token"]
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
     for reply in replies:
@@ -75,16 +82,16 @@ def register_fhir(rsps: responses.RequestsMock, folder: Path, request: dict[str,
             rsps.get(url, json=reply["body"], status=reply["status"], match=match)
 
 
-def run_folder(folder: Path) -> dict[str, Any]:
-    """Returns {status, body} of the folder's request through the real app, uuids normalised.
+def run_folder(folder: Path, registry: Sequence[CdsServiceSpec[Any]] = REGISTRY) -> dict[str, Any]:
+    """Returns {status, body} of the folder's request through the real app over `registry`, uuids normalised.
 
     Any FHIR call not listed in fhir.json fails (RequestsMock refuses unregistered URLs), and so does a listed
     call that never fired.
     """
     request = load_json(folder / "request.json")
     settings = load_json(folder / "settings.json") if (folder / "settings.json").exists() else {}
-    client = make_app(**settings).test_client()
+    client = make_app(**settings, registry=registry).test_client()
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
-        register_fhir(rsps, folder, request)
+        register_fhir(rsps, folder, request, registry)
         reply = client.post(f"/cds-services/{folder.parent.name}", json=request)
     return {"status": reply.status_code, "body": normalise_uuids(reply.get_json())}

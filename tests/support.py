@@ -9,12 +9,14 @@ golden fixtures' `https://fhir.example.org/r4` (served by `responses`, never res
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import requests
 from flask import Flask
 
+from hooks.spec import CdsServiceSpec
 from service.app import create_app
 from service.outbound import AllowedBase, loopback_bases, system_resolver
 from service.settings import Settings
@@ -39,11 +41,15 @@ def make_app(
     criteria_set: str | None = None,
     *,
     session: requests.Session | None = None,
+    registry: Sequence[CdsServiceSpec[Any]] | None = None,
+    environ: Mapping[str, str] | None = None,
     **overrides: object,
 ) -> Flask:
     """Returns the real app (real registry, mappers and rules) with `today` pinned and numbered uuids.
 
-    `overrides` replace Settings fields; `session` is the requests session for FHIR calls (default: a new one).
+    `overrides` replace Settings fields; `session` is the requests session for FHIR calls (default: a new one);
+    `criteria_set` is the lupus nephritis service's CDS_LN_CRITERIA_SET; `registry` (default: the app's own)
+    and `environ` (each service's own variables, added to CDS_LN_CRITERIA_SET) are passed to `create_app`.
     """
     counter = counter_uuids()
     fields: dict[str, object] = {
@@ -52,11 +58,11 @@ def make_app(
         "fhir_allowlist": (AllowedBase.parse(GOLDEN_FHIR_BASE), *loopback_bases()),
         **overrides,
     }
-    if criteria_set is not None:
-        fields["criteria_set"] = criteria_set
     settings = Settings(**fields)  # type: ignore[arg-type]
     return create_app(
         settings,
+        registry,
+        environ={**(environ or {}), **({} if criteria_set is None else {"CDS_LN_CRITERIA_SET": criteria_set})},
         new_uuid=lambda: f"00000000-0000-4000-8000-{next(counter):012d}",
         session=session,
         resolver=golden_resolver,

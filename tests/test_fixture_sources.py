@@ -1,4 +1,4 @@
-"""The fixture inputs are generated from the clinical stories in scripts/scenarios.py: keep the two in step."""
+"""The fixture inputs are generated from the clinical stories in stories/scenarios.py: keep the two in step."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from scripts.build_fixtures import ROOT, write_all
-from scripts.scenarios import SCENARIOS
+from stories.scenarios import SCENARIOS
 
 GENERATED = ("request.json", "fhir.json", "settings.json", "README.md")
 
@@ -20,7 +20,7 @@ def test_committed_fixture_inputs_equal_what_the_scenarios_generate(tmp_path: Pa
             assert fresh.exists() == committed.exists(), f"{folder.name}/{name}"
             if fresh.exists():
                 assert fresh.read_text() == committed.read_text(), (
-                    f"{folder.name}/{name}: run python -m scripts.scenarios"
+                    f"{folder.name}/{name}: run python -m scripts.build_fixtures"
                 )
 
 

@@ -3,7 +3,7 @@
 Three layers, imports one way (`cards -> rules -> knowledge`, checked by a test): `knowledge/` (cited data:
 criteria sets, therapy table, citations, line agents), `rules/` (pure: `PatientData` to an `Assessment`, entry point
 `rules.assessment.assess`) and `cards/` (the Assessment to CDS cards, words bound once per render). README.md lists
-every module. The criteria set is a site setting, passed in as `RuleContext.criteria_set`.
+every module. The criteria set is a site setting (`config.py`), passed in as `RuleContext.config`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from hooks import prefetch
 from hooks.lupus_nephritis_response.cards.render import render, summary_samples
 from hooks.lupus_nephritis_response.cards.words import ENGLISH
+from hooks.lupus_nephritis_response.config import LupusNephritisConfig
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, assess, in_scope
 from hooks.spec import CdsServiceSpec
 
@@ -34,6 +35,8 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications"),
     usage_requirements=ENGLISH.t("service.usage"),
     static_texts=summary_samples(),
+    config_from_env=LupusNephritisConfig.from_env,
+    follow_references={"medications": {"medicationReference": "Medication"}},
 )
 
 # The spec's step names: `evaluate` is the rules' `assess`, `render` the cards' `render`.

@@ -10,8 +10,8 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from demo import cohort
-from scripts.build_fixtures import REFERENCE_TODAY
-from scripts.scenarios import SCENARIOS
+from stories.scenarios import SCENARIOS
+from stories.story import REFERENCE_TODAY
 
 # The clinical matrix the demo must show (issue #5), by scenario; the therapy stories join when they exist.
 REQUIRED = (
@@ -42,7 +42,7 @@ def test_committed_cohort_equals_what_the_generator_writes(tmp_path: Path) -> No
     assert fresh == [p.name for p in _bundles()], "run .venv/bin/python -m demo.cohort"
     for name in fresh:
         assert (tmp_path / "cohort" / name).read_text() == (cohort.COHORT_DIR / name).read_text(), (
-            f"demo/cohort/{name} drifted from scripts/scenarios.py: run .venv/bin/python -m demo.cohort"
+            f"demo/cohort/{name} drifted from stories/scenarios.py: run .venv/bin/python -m demo.cohort"
         )
     assert (tmp_path / "manifest.json").read_text() == cohort.MANIFEST.read_text(), (
         "run .venv/bin/python -m demo.cohort"
@@ -117,7 +117,7 @@ def test_select_leaves_out_failure_modes_other_criteria_sets_and_repeated_patien
         "null-prefetch: tests a prefetch or FHIR failure mode, not a patient",
         "threshold-exactly-50-percent-kdigo: needs settings {'criteria_set': 'kdigo-2024'}; the demo runs the defaults",
         "omitted-prefetch-fhir-fallback: tests a prefetch or FHIR failure mode, not a patient",
-        "no-such-scenario: not in scripts/scenarios.py (yet)",
+        "no-such-scenario: not in stories/scenarios.py (yet)",
     ]
 
 

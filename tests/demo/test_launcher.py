@@ -55,7 +55,7 @@ def test_sandbox_url_presets_fhir_server_patient_and_discovery() -> None:
 
 def test_instructions_name_today_urls_and_one_curl_per_patient() -> None:
     settings = Settings(today=Settings.from_env({"CDS_TODAY": "2026-06-15"}).today)
-    text = launcher.instructions(URLS, _data(), settings, 3.2)
+    text = launcher.instructions(URLS, _data(), settings, 3.2, "seed-eular-era-edta-2012")
     assert "today is pinned to 2026-06-15 (CDS_TODAY)" in text
     assert "http://127.0.0.1:8000/cds-services" in text
     assert "http://127.0.0.1:8090/fhir" in text
@@ -66,7 +66,7 @@ def test_instructions_name_today_urls_and_one_curl_per_patient() -> None:
 
 
 def test_instructions_warn_when_the_expected_cards_may_not_hold() -> None:
-    text = launcher.instructions(URLS, _data(), Settings(criteria_set="kdigo-2024"), 3.2)
+    text = launcher.instructions(URLS, _data(), Settings(), 3.2, "kdigo-2024")
     assert "NOTE: CDS_TODAY or CDS_CRITERIA_SET differ from the cohort's" in text
 
 

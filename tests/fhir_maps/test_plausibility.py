@@ -20,11 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fhir_maps import codes, map_patient_data
-from fhir_maps.domain import CANONICAL_UNIT, Agent, LabConcept, Sex
+from fhir_maps.domain import Agent, LabConcept, Sex
 from fhir_maps.dosing import MAX_PLAUSIBLE_DAILY_DOSE_MG, daily_dose_mg
 from fhir_maps.egfr import ckd_epi_2021
+from fhir_maps.lab_concepts import LAB_CONCEPTS
 from fhir_maps.medications import order_from_request
-from fhir_maps.units import PLAUSIBLE_RANGE, plausible, to_canonical
+from fhir_maps.units import plausible, to_canonical
 from tests.fhir_maps.builders import a_code, dosage, medication_request, observation, product
 from tests.support import make_app
 
@@ -35,8 +36,8 @@ EXTREMES = [0.0, -0.0, -1.0, -1e300, 1e-300, 5e-324, 1e-200, 1e-7, 1e30, 1e300, 
 
 
 def test_every_concept_has_a_plausibility_bound() -> None:
-    assert set(PLAUSIBLE_RANGE) == set(LabConcept)
-    for low, high in PLAUSIBLE_RANGE.values():
+    assert set(LAB_CONCEPTS) == set(LabConcept)
+    for low, high in (row.plausible_range for row in LAB_CONCEPTS.values()):
         assert D(0) <= low < high
 
 
@@ -74,7 +75,7 @@ def test_to_canonical_keeps_only_plausible_values(concept: LabConcept, value: st
 def test_non_finite_values_are_never_plausible(value: str) -> None:
     for concept in LabConcept:
         assert not plausible(concept, D(value))
-        assert to_canonical(concept, D(value), CANONICAL_UNIT[concept]) is None
+        assert to_canonical(concept, D(value), LAB_CONCEPTS[concept].canonical_unit) is None
 
 
 @pytest.mark.parametrize("value", ["1e30", "1e300", "-1", "1e-300"])
@@ -165,7 +166,7 @@ def _extra_observations(template: dict[str, Any]) -> list[dict[str, Any]]:
         (LabConcept.CASTS_UNTYPED, "/[LPF]"),
         (LabConcept.UPCR, "mg/mmol"),
     ]:
-        system, code = a_code(codes.LAB_VALUE_SETS[concept])
+        system, code = a_code(LAB_CONCEPTS[concept].value_set)
         obs = copy.deepcopy(template)
         obs["id"] = f"extra-{len(extra)}"
         obs["code"] = {"coding": [{"system": system, "code": code}]}

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fhir_maps.domain import LabConcept
-from fhir_maps.units import FACTORS, convert, factor, from_canonical, to_canonical
+from fhir_maps.lab_concepts import LAB_CONCEPTS
+from fhir_maps.units import convert, factor, from_canonical, to_canonical
 
 D = Decimal
 
@@ -87,12 +88,10 @@ def test_unknown_unit_gives_none_never_a_guess(concept: LabConcept, unit: str) -
 
 
 def test_every_concept_accepts_its_canonical_unit_with_factor_one() -> None:
-    from fhir_maps.domain import CANONICAL_UNIT
-
-    assert {c: factor(c, CANONICAL_UNIT[c]) for c in LabConcept} == {c: D(1) for c in LabConcept}
+    assert {c: factor(c, LAB_CONCEPTS[c].canonical_unit) for c in LabConcept} == {c: D(1) for c in LabConcept}
 
 
-UNIT_PAIRS = [(concept, unit) for concept, table in FACTORS.items() for unit in table]
+UNIT_PAIRS = [(concept, unit) for concept, row in LAB_CONCEPTS.items() for unit in row.factors]
 values = st.decimals(min_value=D("0.0001"), max_value=D("100000"), places=4, allow_nan=False, allow_infinity=False)
 
 

@@ -35,6 +35,7 @@ from fhir_maps.domain import (
 )
 from hooks.cards import Card
 from hooks.lupus_nephritis_response import Assessment, evaluate, render
+from hooks.lupus_nephritis_response.config import LupusNephritisConfig
 from hooks.lupus_nephritis_response.rules.clinical_response import DAYS_PER_MONTH
 from hooks.spec import RuleContext
 
@@ -187,9 +188,10 @@ def context(
         today=TODAY,
         new_uuid=lambda: f"00000000-0000-4000-8000-{next(counter):012d}",
         patient_ref=f"Patient/{PATIENT_ID}",
-        criteria_set=criteria_set,
-        show_status_card=show_status_card,
-        show_supportive_card=show_supportive_card,
+        # Not validated here: a rule test may hand an unknown set to `evaluate`, which must refuse it itself.
+        config=LupusNephritisConfig.model_construct(
+            criteria_set=criteria_set, show_status_card=show_status_card, show_supportive_card=show_supportive_card
+        ),
     )
 
 

@@ -44,9 +44,14 @@ def http() -> Iterator[requests.Session]:
         yield session
 
 
+def cohort_environ(data: dict[str, Any]) -> dict[str, str]:
+    """Returns the CDS_* variables the cohort's expectations hold for, as the demo sets them."""
+    return {"CDS_TODAY": data["today"], "CDS_CRITERIA_SET": data["criteriaSet"], "CDS_AUTH": "open"}
+
+
 def cohort_settings(data: dict[str, Any]) -> Settings:
     """Returns the settings the cohort's expectations hold for, read the way the demo sets them (CDS_* variables)."""
-    return Settings.from_env({"CDS_TODAY": data["today"], "CDS_CRITERIA_SET": data["criteriaSet"], "CDS_AUTH": "open"})
+    return Settings.from_env(cohort_environ(data))
 
 
 @pytest.fixture
@@ -55,6 +60,7 @@ def cohort_app(manifest: dict[str, Any], http: requests.Session) -> Flask:
     counter = itertools.count(1)
     return create_app(
         cohort_settings(manifest),
+        environ=cohort_environ(manifest),  # the service's own CDS_CRITERIA_SET (an older name, still read)
         new_uuid=lambda: f"00000000-0000-4000-8000-{next(counter):012d}",
         session=http,
     )

@@ -1,7 +1,7 @@
 """A real FHIR server on loopback that fails every way we know: the service answers 412 + OperationOutcome within
 its time budget (CDS_CALL_BUDGET_SECONDS) and leaves no fetch thread running for long.
 
-These use a real socket (tests/security/fhir_stub.py), not `responses`, because the failures are in the transport:
+These use a real socket (ln_testing/fhir_stub.py), not `responses`, because the failures are in the transport:
 timeouts, a body dripped one byte at a time (each read is quick, so `requests`' per-read timeout never fires),
 chunked and compressed bodies over the byte cap.
 """
@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from ln_testing import fhir_stub
+from ln_testing.fhir_stub import StubFhir, json_reply, reply, searchset
 from service.app import create_app
-from tests.security import fhir_stub
-from tests.security.fhir_stub import StubFhir, json_reply, reply, searchset
 from tests.service.conftest import (
     SERVICE_ID,
     Rules,

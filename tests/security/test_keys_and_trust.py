@@ -141,7 +141,7 @@ def _trust_file(tmp_path: Path, document: Any, jwks: Any = None) -> dict[str, st
 
 
 def _load(env: dict[str, str]) -> Settings:
-    return Settings.from_env(env, criteria_sets=("seed-eular-era-edta-2012",))
+    return Settings.from_env(env)
 
 
 def test_the_sandbox_can_be_trusted_offline_from_local_files(tmp_path: Path, fhir: responses.RequestsMock) -> None:

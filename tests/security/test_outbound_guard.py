@@ -73,15 +73,13 @@ def test_allowlist_entries_match_scheme_host_port_and_path_by_segment(entry: str
 @pytest.mark.parametrize("entry", ["fhir.example.org", "ftp://fhir.example.org", "https://", "https://h/r4?x=1"])
 def test_a_bad_allowlist_entry_stops_startup(entry: str) -> None:
     with pytest.raises(SettingsError, match=r"CDS_FHIR_ALLOWLIST: .*scheme://host"):
-        Settings.from_env({"CDS_FHIR_ALLOWLIST": entry}, criteria_sets=("x",))
+        Settings.from_env({"CDS_FHIR_ALLOWLIST": entry})
 
 
 def test_http_bases_are_allowed_only_in_open_mode() -> None:
     with pytest.raises(SettingsError, match="CDS_FHIR_ALLOWLIST: only https"):
-        Settings.from_env({"CDS_FHIR_ALLOWLIST": "http://fhir.internal/r4"}, criteria_sets=("x",))
-    open_mode = Settings.from_env(
-        {"CDS_AUTH": "open", "CDS_FHIR_ALLOWLIST": "http://fhir.internal/r4"}, criteria_sets=("x",)
-    )
+        Settings.from_env({"CDS_FHIR_ALLOWLIST": "http://fhir.internal/r4"})
+    open_mode = Settings.from_env({"CDS_AUTH": "open", "CDS_FHIR_ALLOWLIST": "http://fhir.internal/r4"})
     assert open_mode.effective_fhir_allowlist() == (AllowedBase("http", "fhir.internal", 80, "/r4"),)
 
 
@@ -93,10 +91,10 @@ def test_mode_defaults_jwt_allows_nothing_open_allows_loopback() -> None:
 
 
 def test_private_networks_setting() -> None:
-    settings = Settings.from_env({"CDS_FHIR_PRIVATE_NETWORKS": "10.20.0.0/16, fd00::/8"}, criteria_sets=("x",))
+    settings = Settings.from_env({"CDS_FHIR_PRIVATE_NETWORKS": "10.20.0.0/16, fd00::/8"})
     assert settings.effective_private_networks() == parse_networks("10.20.0.0/16,fd00::/8")
     with pytest.raises(SettingsError, match="CDS_FHIR_PRIVATE_NETWORKS: 'ten' is not a network"):
-        Settings.from_env({"CDS_FHIR_PRIVATE_NETWORKS": "ten"}, criteria_sets=("x",))
+        Settings.from_env({"CDS_FHIR_PRIVATE_NETWORKS": "ten"})
 
 
 # --- address checks --------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from responses import matchers
 from fhir_maps.domain import MappingReport, PatientData
 from hooks import prefetch
 from hooks.cards import Card, Indicator, Source
+from hooks.lupus_nephritis_response.config import LupusNephritisConfig
 from hooks.spec import CdsServiceSpec, RuleContext
 from service.app import create_app
 from service.outbound import AllowedBase
@@ -198,6 +199,9 @@ def fake_spec(rules: Rules, **over: Any) -> CdsServiceSpec[list[str]]:
         "render": rules.render,
         "in_scope": lambda data: rules.in_scope,
         "gate_keys": ("patient", "conditions"),
+        # A real service's config, so the tests see settings reach the rules through `RuleContext.config`.
+        "config_from_env": LupusNephritisConfig.from_env,
+        "follow_references": {"medications": {"medicationReference": "Medication"}},
     }
     fields.update(over)
     return CdsServiceSpec(**fields)
@@ -240,11 +244,16 @@ class AppFactory:
     settings: Settings
 
     def __call__(
-        self, registry: Sequence[CdsServiceSpec[Any]] | None = None, settings: Settings | None = None, **spec: Any
+        self,
+        registry: Sequence[CdsServiceSpec[Any]] | None = None,
+        settings: Settings | None = None,
+        environ: Mapping[str, str] | None = None,
+        **spec: Any,
     ) -> Flask:
         return create_app(
             settings or self.settings,
             registry if registry is not None else [fake_spec(self.rules, **spec)],
+            environ=environ,
             mapper=self.mapper,
             clock=lambda: FIXED_NOW,
             new_uuid=counter_uuids(),

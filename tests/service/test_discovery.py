@@ -75,6 +75,11 @@ def test_duplicate_service_id_fails_startup(make_app: AppFactory, rules: Rules) 
         ),
         pytest.param({"gate_keys": ("labs",)}, "is not a prefetch key", id="gate-key-not-prefetched"),
         pytest.param({"required_keys": ("labs",)}, "is not a prefetch key", id="required-key-not-prefetched"),
+        pytest.param(
+            {"follow_references": {"labs": {"basedOn": "ServiceRequest"}}},
+            "follow_references key 'labs' is not a prefetch key",
+            id="followed-key-not-prefetched",
+        ),
         pytest.param({"static_texts": ("x" * 140,)}, "140 characters", id="summary-template-too-long"),
     ],
 )

@@ -25,7 +25,6 @@ from tests.service.conftest import (
     hook_request,
     prefetch_without,
     resource,
-    service_settings,
 )
 
 URL = f"/cds-services/{SERVICE_ID}"
@@ -189,14 +188,14 @@ def test_hook_instance_and_context_reach_the_rules(client: FlaskClient, rules: R
     ctx = rules.contexts[0]
     assert ctx.patient_ref == f"Patient/{PATIENT_ID}"
     assert ctx.today.isoformat() == "2026-06-15"
-    assert ctx.criteria_set == "seed-eular-era-edta-2012"
-    assert (ctx.show_status_card, ctx.show_supportive_card) == (True, True)
+    assert ctx.config.criteria_set == "seed-eular-era-edta-2012"
+    assert (ctx.config.show_status_card, ctx.config.show_supportive_card) == (True, True)
 
 
 def test_today_comes_from_the_injected_clock_when_not_pinned(make_app: AppFactory, rules: Rules) -> None:
-    make_app(settings=service_settings(show_status_card=False)).test_client().post(URL, json=hook_request())
+    make_app(environ={"CDS_LN_SHOW_STATUS_CARD": "off"}).test_client().post(URL, json=hook_request())
     assert rules.contexts[0].today.isoformat() == "2026-06-15"  # FIXED_NOW's UTC date
-    assert rules.contexts[0].show_status_card is False
+    assert rules.contexts[0].config.show_status_card is False
 
 
 def test_unknown_service_is_404(client: FlaskClient) -> None:

@@ -18,11 +18,12 @@ from flask.testing import FlaskClient
 from responses import matchers
 
 from hooks import prefetch as templates
-from service.gather import MAX_MEDICATION_READS
+from service.gather import MAX_REFERENCE_READS as MAX_MEDICATION_READS
 from tests.service.conftest import (
     FHIR_BASE,
     FHIR_HEADERS,
     SERVICE_ID,
+    AppFactory,
     SpyMapper,
     bundle,
     expect_fetch,
@@ -90,6 +91,16 @@ def test_a_prefetched_request_with_a_server_gets_its_medication_read_too(
     reply = client.post(URL, json=hook_request(prefetch=prefetch_without(medications=given)))
     assert reply.status_code == 200
     assert "Medication/m7" in mapper.ids()
+
+
+def test_only_references_the_spec_declares_are_followed(
+    make_app: AppFactory, fhir: responses.RequestsMock, mapper: SpyMapper
+) -> None:
+    given = bundle(_request_for("Medication/m7"))
+    client = make_app(follow_references={}).test_client()
+    assert client.post(URL, json=hook_request(prefetch=prefetch_without(medications=given))).status_code == 200
+    assert len(fhir.calls) == 0  # the strict mock would also fail on an unexpected read
+    assert "Medication/m7" not in mapper.ids()
 
 
 def test_without_a_server_nothing_is_read(client: FlaskClient, fhir: responses.RequestsMock, mapper: SpyMapper) -> None:

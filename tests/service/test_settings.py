@@ -4,26 +4,47 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hooks import REGISTRY
+from hooks.lupus_nephritis_response.config import LupusNephritisConfig
+from service.app import service_configs
 from service.outbound import AllowedBase
 from service.settings import Settings, SettingsError
 from service.trust import IssuerTrust
 
-SETS = ("seed-eular-era-edta-2012", "kdigo-2024")
+LN = "lupus-nephritis-response"
 
 
-def _load(**env: str) -> Settings:
-    return Settings.from_env(env, criteria_sets=SETS)
+@dataclass(frozen=True)
+class _Loaded:
+    """The generic settings and the lupus nephritis service's own, read from one environment."""
+
+    settings: Settings
+    ln: LupusNephritisConfig
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ln if name in LupusNephritisConfig.model_fields else self.settings, name)
+
+
+def _read(env: Mapping[str, str]) -> _Loaded:
+    return _Loaded(Settings.from_env(env), service_configs(REGISTRY, env)[LN])
+
+
+def _load(**env: str) -> Any:
+    return _read(env)
 
 
 def test_defaults_are_safe_for_a_local_run() -> None:
     settings = _load()
-    assert settings == Settings()
+    assert settings.settings == Settings()
+    assert settings.ln == LupusNephritisConfig()
     assert settings.host == "127.0.0.1"
     assert settings.public_url == "http://127.0.0.1:8000"
     assert settings.feedback_log is False
@@ -74,13 +95,13 @@ def test_every_variable_is_read() -> None:
         CDS_CALL_BUDGET_SECONDS="2.5",
         CDS_MAX_JSON_DEPTH="32",
     )
-    assert settings == Settings(
+    assert settings.ln == LupusNephritisConfig(
+        criteria_set="kdigo-2024", show_status_card=False, show_supportive_card=False
+    )
+    assert settings.settings == Settings(
         host="127.0.0.2",
         port=9001,
         public_url="https://cds.example.org",
-        criteria_set="kdigo-2024",
-        show_status_card=False,
-        show_supportive_card=False,
         cors_origins=("https://ehr.example.org", "https://sandbox.cds-hooks.org"),
         max_body_bytes=2048,
         fhir_connect_timeout=1.5,
@@ -122,6 +143,30 @@ def test_switches_accept_on_off_true_false_1_0(value: str, expected: bool) -> No
 
 def test_blank_value_means_the_default() -> None:
     assert _load(CDS_PORT="  ").port == 8000
+    assert _load(CDS_LN_CRITERIA_SET="  ").criteria_set == "seed-eular-era-edta-2012"
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "field"),
+    [
+        ("CDS_LN_CRITERIA_SET", "CDS_CRITERIA_SET", "criteria_set"),
+        ("CDS_LN_SHOW_STATUS_CARD", "CDS_STATUS_CARD", "show_status_card"),
+        ("CDS_LN_SHOW_SUPPORTIVE_CARD", "CDS_SUPPORTIVE_CARD", "show_supportive_card"),
+    ],
+)
+def test_older_names_still_work_and_the_new_name_wins(new: str, old: str, field: str) -> None:
+    values = {"criteria_set": ("kdigo-2024", "acr-2012")}.get(field, ("off", "on"))
+    expect = {"off": False, "on": True}
+    new_value, old_value = (expect.get(v, v) for v in values)
+    assert getattr(_load(**{old: values[1]}), field) == old_value
+    assert getattr(_load(**{new: values[0]}), field) == new_value
+    assert getattr(_load(**{new: values[0], old: values[1]}), field) == new_value
+    assert getattr(_load(**{new: " ", old: values[1]}), field) == old_value  # a blank new name is unset
+
+
+def test_settings_read_nothing_of_a_service() -> None:
+    source = (Path(__file__).resolve().parents[2] / "service/settings.py").read_text()
+    assert re.search(r"^\s*(from|import) hooks\b", source, flags=re.MULTILINE) is None
 
 
 @pytest.mark.parametrize(
@@ -133,6 +178,9 @@ def test_blank_value_means_the_default() -> None:
         ("CDS_CRITERIA_SET", "acr-1999", "kdigo-2024, seed-eular-era-edta-2012"),
         ("CDS_STATUS_CARD", "yes", "on, off, true, false, 1, 0"),
         ("CDS_SUPPORTIVE_CARD", "maybe", "on, off, true, false, 1, 0"),
+        ("CDS_LN_CRITERIA_SET", "acr-1999", "kdigo-2024, seed-eular-era-edta-2012"),
+        ("CDS_LN_SHOW_STATUS_CARD", "yes", "on, off, true, false, 1, 0"),
+        ("CDS_LN_SHOW_SUPPORTIVE_CARD", "maybe", "on, off, true, false, 1, 0"),
         ("CDS_CORS_ORIGINS", "https://ehr.example.org/path", "comma list"),
         ("CDS_CORS_ORIGINS", "*,https://ehr.example.org", "comma list"),
         ("CDS_CORS_ORIGINS", ",", "comma list"),
@@ -184,9 +232,10 @@ class _RecordingEnv(dict[str, str]):
 
 def test_env_example_lists_every_variable_with_its_default() -> None:
     env = _RecordingEnv()
-    Settings.from_env(env, criteria_sets=SETS)
+    _read(env)
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     listed = dict(re.findall(r"^#? ?(CDS_\w+)=(.*)$", example, flags=re.MULTILINE))
     assert set(listed) == env.asked
     active = dict(re.findall(r"^(CDS_\w+)=(.*)$", example, flags=re.MULTILINE))
-    assert Settings.from_env(active, criteria_sets=SETS) == Settings()
+    assert _read(active).settings == Settings()
+    assert _read(active).ln == LupusNephritisConfig()

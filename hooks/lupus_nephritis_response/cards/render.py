@@ -28,7 +28,7 @@ def render(a: Assessment, ctx: RuleContext) -> list[Card]:
     cards = response_cards(a, ctx, words)
     if a.therapy is not None:
         cards.append(therapy_card(a.therapy, a.criteria, ctx, words))
-    if a.supportive is not None and ctx.show_supportive_card:
+    if a.supportive is not None and ctx.config.show_supportive_card:
         cards.append(supportive_card(a.supportive, a.criteria, ctx, words))
     return cards
 

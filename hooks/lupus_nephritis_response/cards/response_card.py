@@ -265,7 +265,7 @@ def response_cards(a: Assessment, ctx: RuleContext, words: Words) -> list[Card]:
         return [_card(ctx, words, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
     if a.verdict is Verdict.WATCH:
         summary = watch_summary(a, cs, line, words)
-    elif ctx.show_status_card:
+    elif ctx.config.show_status_card:
         summary = status_summary(a, line, words)
     else:
         return []

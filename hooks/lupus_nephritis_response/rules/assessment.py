@@ -139,7 +139,7 @@ def assess(data: PatientData, ctx: RuleContext) -> Assessment:
     verdict is "cannot assess" (Missing.TREATMENT_LINE), never a silent empty response. Orders coded in RxNorm for a
     drug we do not track (amlodipine) are not such orders.
     """
-    cs = get_criteria_set(ctx.criteria_set)
+    cs = get_criteria_set(ctx.config.criteria_set)
     unresolved = data.report.medication_requests_unresolved
     if not in_scope(data):
         return Assessment(in_scope=False, unresolved_medications=unresolved)

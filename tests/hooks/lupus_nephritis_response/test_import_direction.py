@@ -2,7 +2,7 @@
 
 An AST walk over every module of the package (no import-linter: one more tool for a rule this small). A wrong-way
 import (rules importing cards, knowledge importing rules or cards) fails here, and so does an import of the package
-root or of the compatibility module from inside a layer, which would hide a cycle.
+root or of its service settings (`config.py`) from inside a layer, which would hide a cycle.
 """
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ def test_imports_run_cards_to_rules_to_knowledge(path: Path) -> None:
 
 def test_every_module_of_the_package_is_in_a_layer() -> None:
     top = sorted(p.name for p in ROOT.glob("*.py"))
-    # __init__ builds the SPEC from all three layers; criteria.py re-exports the criteria sets for service/settings.py.
-    assert top == ["__init__.py", "criteria.py"]
+    # __init__ builds the SPEC from all three layers; config.py reads the service's own settings at startup.
+    assert top == ["__init__.py", "config.py"]
     assert sorted(p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith("__")) == sorted(LAYERS)
 
 
@@ -74,7 +74,9 @@ def test_every_module_of_the_package_is_in_a_layer() -> None:
         pytest.param("knowledge", "from hooks.lupus_nephritis_response.rules import measures", id="knowledge-rules"),
         pytest.param("knowledge", "import hooks.lupus_nephritis_response.cards.words", id="knowledge-imports-cards"),
         pytest.param("rules", "from hooks.lupus_nephritis_response import SPEC", id="rules-imports-package-root"),
-        pytest.param("rules", "from hooks.lupus_nephritis_response.criteria import CRITERIA_SETS", id="rules-shim"),
+        pytest.param(
+            "rules", "from hooks.lupus_nephritis_response.config import LupusNephritisConfig", id="rules-config"
+        ),
         pytest.param("knowledge", "from hooks.cards import Card", id="knowledge-imports-wire-models"),
         pytest.param("rules", "from service.settings import Settings", id="rules-imports-service"),
     ],

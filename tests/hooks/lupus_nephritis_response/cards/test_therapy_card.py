@@ -26,7 +26,7 @@ from hooks.lupus_nephritis_response.cards.words import ENGLISH
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS
 from scripts.build_fixtures import ROOT
-from scripts.therapy_scenarios import THERAPY_SCENARIOS
+from stories.therapy_scenarios import THERAPY_SCENARIOS
 from tests.contract import check_response
 from tests.hooks.builders import PATIENT_ID, TODAY, ago, cards, days_for, dx, episode, lab, story
 from tests.hooks.builders import refractory_demo as demo

@@ -1,4 +1,4 @@
-"""`python -m service.demo`: loopback gunicorn over the app factory, today pinned, a ready curl printed."""
+"""`python -m demo.serve`: loopback gunicorn over the app factory, today pinned, a ready curl printed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service import demo
+from demo import serve as demo
 
 
 def test_demo_today_is_the_demo_scenarios_reference_date() -> None:

@@ -1,7 +1,7 @@
 """The next-line therapy stories (issue #4): one refractory patient per branch of the ordering, synthetic data.
 
 Each story has its own patient id (prefix `ln-tx-`); the scenario names are shared with the demo cohort. Month
-counts are relative to the fixtures' fixed today (build_fixtures.REFERENCE_TODAY). Unless a story says otherwise:
+counts are relative to the fixtures' fixed today (story.REFERENCE_TODAY). Unless a story says otherwise:
 IV cyclophosphamide for 6 months without a partial response (UPCR 4.2 -> 3.8 g/g), then mycophenolate mofetil
 3 g/day for 10 months (UPCR 3.8 -> 3.4 g/g, no response), eGFR about 84 -> 82, an active sediment, lisinopril and
 hydroxychloroquine: refractory after both standard induction agents.
@@ -9,10 +9,7 @@ hydroxychloroquine: refractory after both standard induction agents.
 
 from __future__ import annotations
 
-from scripts.build_fixtures import CYC, MMF, RTX, TAC, Scenario, Story
-
-CLASS_III, CLASS_IV, CLASS_V = "76521009", "36402006", "52042003"
-SLE, PREGNANCY, APS, SEPSIS = "55464009", "77386006", "26843008", "91302008"
+from stories.story import APS, CLASS_III, CLASS_IV, CLASS_V, CYC, MMF, PREGNANCY, RTX, SEPSIS, SLE, TAC, Scenario, Story
 
 
 def _base(pid: str, *classes: str, months_since_class: float = 16.5) -> Story:

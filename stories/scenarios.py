@@ -1,20 +1,21 @@
 """The golden scenarios of the lupus-nephritis-response service: one clinical story each (synthetic data).
 
-Run `.venv/bin/python -m scripts.scenarios` to rewrite the inputs; expected.json comes from the golden test
-(UPDATE_GOLDEN=1). Month counts are relative to the fixtures' fixed today (build_fixtures.REFERENCE_TODAY). The
-next-line therapy stories are in scripts/therapy_scenarios.py.
+Run `.venv/bin/python -m scripts.build_fixtures` to rewrite the inputs; expected.json comes from the golden test
+(UPDATE_GOLDEN=1). Month counts are relative to the fixtures' fixed today (story.REFERENCE_TODAY). The
+next-line therapy stories are in stories/therapy_scenarios.py.
 Unless a story says otherwise the patient has class IV LN, eGFR about 88 -> 86 (stable), an active sediment at
 baseline that is inactive now, MMF 3 g/day, lisinopril and hydroxychloroquine.
 """
 
 from __future__ import annotations
 
-from scripts.build_fixtures import CYC, HCQ, MMF, Scenario, Story, ln_on_mmf, write_all
-from scripts.therapy_scenarios import THERAPY_SCENARIOS
+from fhir_maps import codes
+from stories.story import APS, CLASS_IV, CYC, HCQ, LN, MMF, SLE, Scenario, Story, ln_on_mmf
+from stories.therapy_scenarios import THERAPY_SCENARIOS
 
 
 def _no_ln() -> Story:
-    s = Story("ln-fx-no-ln").demographics().cond("55464009", 60)
+    s = Story("ln-fx-no-ln").demographics().cond(SLE, 60)
     return s.med(HCQ, 48).upcr(0.1, 2)
 
 
@@ -37,7 +38,7 @@ def _refractory_7m() -> Story:
 def _cyc_partial_then(pid: str, maintenance: tuple[str, str], tablets: int, per_day: int) -> Story:
     """Returns class IV LN: 6 months of IV CYC to a partial response (4.0 -> 1.4 g/g), then `maintenance`;
     25 months after the CYC start, UPCR 1.2 g/g (no complete response)."""
-    s = Story(pid).demographics().cond("55464009", 40).cond("36402006", 25.5)
+    s = Story(pid).demographics().cond(SLE, 40).cond(CLASS_IV, 25.5)
     s.upcr(4.0, 25.3).upcr(1.4, 19.3).upcr(1.3, 9).upcr(1.2, 0.2)
     s.egfr(75, 25.3).egfr(78, 19.3).egfr(77, 0.2).rbc(30, 25.3).rbc(4, 19.3).rbc(2, 0.2)
     s.med(CYC, 25, 19.5, dose=(500, "mg"), per_day=1)
@@ -50,22 +51,28 @@ def _pr_no_cr_25m() -> Story:
 
 
 def _missing_baseline() -> Story:
-    s = Story("ln-fx-nobase").demographics().cond("55464009", 40).cond("36402006", 7.5)
+    s = Story("ln-fx-nobase").demographics().cond(SLE, 40).cond(CLASS_IV, 7.5)
     s.upcr(2.9, 13).upcr(2.6, 0.2).egfr(88, 7.3).egfr(86, 0.2).rbc(3, 0.2)
     return s.med(MMF, 7, dose=(3, "tablet"), per_day=2).supportive(7)
 
 
 def _si_units() -> Story:
-    s = Story("ln-fx-si").demographics("1990-05-10", "female").cond("55464009", 30).cond("36402006", 7.5)
-    s.lab("proteinuria", "34366-5", 350, "mg/mmol", 7.3).lab("proteinuria", "34366-5", 300, "mg/mmol", 0.2)
-    s.lab("kidneyFunction", "14682-9", 80, "umol/L", 7.3).lab("kidneyFunction", "14682-9", 84, "umol/L", 0.2)
+    s = Story("ln-fx-si").demographics("1990-05-10", "female").cond(SLE, 30).cond(CLASS_IV, 7.5)
+    s.lab("proteinuria", codes.UPCR_SPOT_SI, 350, "mg/mmol", 7.3).lab(
+        "proteinuria", codes.UPCR_SPOT_SI, 300, "mg/mmol", 0.2
+    )
+    s.lab("kidneyFunction", codes.CREATININE_MOLES, 80, "umol/L", 7.3).lab(
+        "kidneyFunction", codes.CREATININE_MOLES, 84, "umol/L", 0.2
+    )
     s.rbc(20, 7.3).rbc(3, 0.2)
     return s.med(MMF, 7, dose=(3, "tablet"), per_day=2).supportive(7)
 
 
 def _urine_24h() -> Story:
-    s = Story("ln-fx-24h").demographics().cond("55464009", 30).cond("36402006", 7.5)
-    s.lab("proteinuria", "2889-4", 3400, "mg/(24.h)", 7.3).lab("proteinuria", "2889-4", 2900, "mg/(24.h)", 0.2)
+    s = Story("ln-fx-24h").demographics().cond(SLE, 30).cond(CLASS_IV, 7.5)
+    s.lab("proteinuria", codes.PROTEIN_24H_MASS_RATE, 3400, "mg/(24.h)", 7.3).lab(
+        "proteinuria", codes.PROTEIN_24H_MASS_RATE, 2900, "mg/(24.h)", 0.2
+    )
     s.egfr(90, 7.3).egfr(88, 0.2).rbc(15, 7.3).rbc(2, 0.2)
     return s.med(MMF, 7, dose=(3, "tablet"), per_day=2).supportive(7)
 
@@ -79,7 +86,7 @@ def _preliminary() -> Story:
 
 
 def _aps() -> Story:
-    return ln_on_mmf("ln-fx-aps", 7, 3.1, 2.6).cond("26843008", 20)
+    return ln_on_mmf("ln-fx-aps", 7, 3.1, 2.6).cond(APS, 20)
 
 
 def _uncoded_medication() -> Story:
@@ -106,7 +113,7 @@ def _aza_maintenance() -> Story:
 
 
 def _short_cyc_course() -> Story:
-    s = Story("ln-fx-shortcyc").demographics().cond("55464009", 30).cond("36402006", 9)
+    s = Story("ln-fx-shortcyc").demographics().cond(SLE, 30).cond(CLASS_IV, 9)
     s.upcr(3.2, 8.8).upcr(3.0, 7.2).upcr(2.7, 0.2).egfr(88, 8.8).egfr(86, 0.2).rbc(20, 8.8).rbc(3, 0.2)
     s.med(CYC, 8.5, 7.2, dose=(500, "mg"), per_day=1, status="stopped")
     s.med(MMF, 7, dose=(3, "tablet"), per_day=2)
@@ -114,7 +121,7 @@ def _short_cyc_course() -> Story:
 
 
 def _censored_responder() -> Story:
-    s = Story("ln-fx-censored").demographics().cond("55464009", 30).cond("36402006", 12.5)
+    s = Story("ln-fx-censored").demographics().cond(SLE, 30).cond(CLASS_IV, 12.5)
     s.upcr(3.2, 12.3).upcr(0.1, 0.2, comparator="<").egfr(80, 12.3).egfr(84, 0.2).rbc(20, 12.3).rbc(2, 0.2)
     return s.med(MMF, 12, dose=(3, "tablet"), per_day=2).supportive(12)
 
@@ -128,13 +135,13 @@ def _low_dose() -> Story:
 
 
 def _unknown_unit() -> Story:
-    s = Story("ln-fx-unit").demographics().cond("55464009", 30).cond("36402006", 7.5)
+    s = Story("ln-fx-unit").demographics().cond(SLE, 30).cond(CLASS_IV, 7.5)
     s.upcr(310, 7.3, unit="mg/dL").upcr(260, 0.2, unit="mg/dL").egfr(88, 7.3).egfr(86, 0.2).rbc(3, 0.2)
     return s.med(MMF, 7, dose=(3, "tablet"), per_day=2).supportive(7)
 
 
 def _inactive_ln() -> Story:
-    s = Story("ln-fx-inactive").demographics().cond("55464009", 90).cond("68815009", 80, clinical="inactive")
+    s = Story("ln-fx-inactive").demographics().cond(SLE, 90).cond(LN, 80, clinical="inactive")
     return s.upcr(0.1, 3).med(HCQ, 70)
 
 
@@ -346,7 +353,3 @@ SCENARIOS: list[Scenario] = [
     ),
     *THERAPY_SCENARIOS,
 ]
-
-
-if __name__ == "__main__":
-    write_all(SCENARIOS)

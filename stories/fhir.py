@@ -10,37 +10,45 @@ from datetime import date, timedelta
 from typing import Any
 
 from fhir_maps import codes
+from fhir_maps.domain import LnClass
+from fhir_maps.lab_concepts import LAB_CONCEPT_ROWS
+
+# the response model's month: one definition
+from hooks.lupus_nephritis_response.rules.clinical_response import DAYS_PER_MONTH
 
 Resource = dict[str, Any]
-DAYS_PER_MONTH = 30.4375  # mean Gregorian month, as the response model counts months
 
+# Displays as LOINC and SNOMED CT state them, for the codes the stories use (each named in fhir_maps.codes).
 LOINC_DISPLAY = {
-    "2890-2": "Protein/Creatinine [Mass Ratio] in Urine",
-    "34366-5": "Protein/Creatinine [Ratio] in Urine",
-    "2889-4": "Protein [Mass/time] in 24 hour Urine",
-    "2160-0": "Creatinine [Mass/volume] in Serum or Plasma",
-    "14682-9": "Creatinine [Moles/volume] in Serum or Plasma",
-    "98979-8": "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by "
-    "Creatinine-based formula (CKD-EPI 2021)",
-    "13945-1": "Erythrocytes [#/area] in Urine sediment by Microscopy high power field",
-    "5807-3": "RBC casts [#/area] in Urine sediment by Microscopy low power field",
+    codes.UPCR_SPOT_MASS: "Protein/Creatinine [Mass Ratio] in Urine",
+    codes.UPCR_SPOT_SI: "Protein/Creatinine [Ratio] in Urine",
+    codes.PROTEIN_24H_MASS_RATE: "Protein [Mass/time] in 24 hour Urine",
+    codes.CREATININE_MASS: "Creatinine [Mass/volume] in Serum or Plasma",
+    codes.CREATININE_MOLES: "Creatinine [Moles/volume] in Serum or Plasma",
+    codes.EGFR_CKD_EPI_2021: "Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or "
+    "Blood by Creatinine-based formula (CKD-EPI 2021)",
+    codes.URINE_RBC_HPF: "Erythrocytes [#/area] in Urine sediment by Microscopy high power field",
+    codes.RBC_CASTS_LPF: "RBC casts [#/area] in Urine sediment by Microscopy low power field",
 }
 SNOMED_DISPLAY = {
-    "55464009": "Systemic lupus erythematosus",
-    "68815009": "Systemic lupus erythematosus glomerulonephritis syndrome",
-    "76521009": "Systemic lupus erythematosus glomerulonephritis syndrome, World Health Organization class III",
-    "36402006": "Systemic lupus erythematosus glomerulonephritis syndrome, World Health Organization class IV",
-    "52042003": "Systemic lupus erythematosus glomerulonephritis syndrome, World Health Organization class V",
-    "26843008": "Antiphospholipid syndrome",
-    "126729006": "Thrombotic microangiopathy",
-    "77386006": "Pregnancy",
-    "91302008": "Sepsis",
+    codes.SLE_DISORDER: "Systemic lupus erythematosus",
+    codes.LN_DISORDER: "Systemic lupus erythematosus glomerulonephritis syndrome",
+    codes.LN_CLASS_SNOMED[LnClass.III]: "Systemic lupus erythematosus glomerulonephritis syndrome, World Health "
+    "Organization class III",
+    codes.LN_CLASS_SNOMED[LnClass.IV]: "Systemic lupus erythematosus glomerulonephritis syndrome, World Health "
+    "Organization class IV",
+    codes.LN_CLASS_SNOMED[LnClass.V]: "Systemic lupus erythematosus glomerulonephritis syndrome, World Health "
+    "Organization class V",
+    codes.APS_DISORDER: "Antiphospholipid syndrome",
+    codes.TMA_DISORDER: "Thrombotic microangiopathy",
+    codes.PREGNANCY_FINDING: "Pregnancy",
+    codes.SEPSIS_DISORDER: "Sepsis",
 }
 
 
 def months_before(today: date, months: float) -> date:
     """Returns the date `months` (mean months) before `today`."""
-    return today - timedelta(days=round(months * DAYS_PER_MONTH))
+    return today - timedelta(days=round(months * float(DAYS_PER_MONTH)))  # 30.4375 is exact in binary
 
 
 def patient(pid: str, birth: str = "1994-03-02", gender: str = "female") -> Resource:
@@ -77,7 +85,7 @@ def observation(
     comparator: str | None = None,
 ) -> Resource:
     """Returns a numeric laboratory Observation with a UCUM quantity (censored when `comparator` is given)."""
-    if not any(codes.in_value_set(vs, codes.LOINC, loinc) for vs in codes.LAB_VALUE_SETS.values()):
+    if not any(codes.in_value_set(vs, codes.LOINC, loinc) for vs in (row.value_set for row in LAB_CONCEPT_ROWS)):
         raise ValueError(f"LOINC {loinc} is in none of the service's lab value sets")
     obs: Resource = {
         "resourceType": "Observation",
@@ -87,7 +95,7 @@ def observation(
             {
                 "coding": [
                     {
-                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "system": codes.OBS_CATEGORY,
                         "code": "laboratory",
                     }
                 ]

@@ -1,8 +1,8 @@
-"""`python -m service.demo`: serve the app with gunicorn on loopback, pinned to the demo data's reference date.
+"""`python -m demo.serve` (what `make serve` runs): the service alone with gunicorn on loopback, today pinned.
 
-It prints the discovery URL and a ready `curl` that fires patient-view for the synthetic demo patient, then
-replaces itself with gunicorn (`os.execv`), so Ctrl-C stops the server directly. Never the Flask dev server,
-never `debug=True`, never 0.0.0.0 unless CDS_HOST asks for it.
+Today is the demo data's reference date. It prints the discovery URL and a ready `curl` that fires patient-view
+for the synthetic demo patient, then replaces itself with gunicorn (`os.execv`), so Ctrl-C stops the server
+directly. Never the Flask dev server, never `debug=True`, never 0.0.0.0 unless CDS_HOST asks for it.
 """
 
 from __future__ import annotations

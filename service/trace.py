@@ -1,0 +1,88 @@
+"""What one hook call did, as a value: `Invoker.invoke` returns it beside the answer and the route logs it.
+
+Key names, counts, timings and card uuids only (STYLE #21, #22): never a patient id, resource or URL. Each step
+of the call returns a new trace (`dataclasses.replace`), so nothing is filled in behind the caller's back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Self
+
+from fhir_maps.domain import MappingReport
+
+
+@dataclass(frozen=True, slots=True)
+class CallTrace:
+    """Where each prefetch key's data came from, what the FHIR calls and the mapping did, and what was answered."""
+
+    hook: str | None = None
+    hook_instance: str | None = None
+    prefetch_used: tuple[str, ...] = ()  # satisfied by prefetch (including null = no data)
+    prefetch_missing: tuple[str, ...] = ()  # omitted, OperationOutcome or error-shaped
+    prefetch_partial: tuple[str, ...] = ()  # prefetched Bundle with pages left unread
+    fetched: tuple[str, ...] = ()  # fetched from fhirServer
+    unavailable: tuple[str, ...] = ()  # optional keys nobody could supply
+    fhir_calls: int = 0
+    fhir_ms: float = 0.0
+    fhir_pages_truncated: int = 0
+    report: MappingReport = field(default_factory=MappingReport)
+    in_scope: bool | None = None
+    card_uuids: tuple[str, ...] = ()
+
+    def gathered(
+        self,
+        *,
+        prefetch_used: list[str],
+        prefetch_missing: list[str],
+        prefetch_partial: list[str],
+        fetched: list[str],
+        unavailable: list[str],
+    ) -> Self:
+        """Returns this trace with one gather step's key lists appended."""
+        return replace(
+            self,
+            prefetch_used=(*self.prefetch_used, *prefetch_used),
+            prefetch_missing=(*self.prefetch_missing, *prefetch_missing),
+            prefetch_partial=(*self.prefetch_partial, *prefetch_partial),
+            fetched=(*self.fetched, *fetched),
+            unavailable=(*self.unavailable, *unavailable),
+        )
+
+    def fields(self) -> dict[str, Any]:
+        """Returns the JSON-ready fields of the hook-call log line that come from the call itself."""
+        report = asdict(self.report)
+        report["unknown_unit_concepts"] = [str(c) for c in self.report.unknown_unit_concepts]
+        return {
+            "hook": self.hook,
+            "hookInstance": self.hook_instance,
+            "prefetch_used": list(self.prefetch_used),
+            "prefetch_missing": list(self.prefetch_missing),
+            "prefetch_partial": list(self.prefetch_partial),
+            "fetched": list(self.fetched),
+            "unavailable": list(self.unavailable),
+            "fhir_calls": self.fhir_calls,
+            "fhir_ms": round(self.fhir_ms, 1),
+            "fhir_pages_truncated": self.fhir_pages_truncated,
+            **report,
+            "in_scope": self.in_scope,
+            "cards": len(self.card_uuids),
+            "card_uuids": list(self.card_uuids),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """One hook call's outcome: the response, or the error to answer with, and the trace either way."""
+
+    trace: CallTrace
+    response: dict[str, Any] | None = None
+    error: Exception | None = None
+
+    def result(self) -> dict[str, Any]:
+        """Returns the response; raises the call's error (the app's error handlers turn it into the answer)."""
+        if self.error is not None:
+            raise self.error
+        if self.response is None:
+            raise RuntimeError("an Invocation holds a response or an error")
+        return self.response

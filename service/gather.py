@@ -191,9 +191,10 @@ def _wanted_targets(
     """Returns (type, id) -> the key whose resource references it, for declared targets not yet present."""
     resources = [(key, r) for key in keys for r in got.resources.get(key, ())]
     present = {
-        (r.get("resourceType"), ident)
+        (kind, ident)
         for _, r in resources
-        if isinstance(ident := r.get("id"), str)  # a list id is no key
+        # hostile input: a list or object id/resourceType is no key (and not hashable)
+        if isinstance(ident := r.get("id"), str) and isinstance(kind := r.get("resourceType"), str)
     }
     wanted: dict[tuple[str, str], str] = {}
     for key, resource in resources:

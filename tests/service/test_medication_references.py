@@ -202,3 +202,14 @@ def test_a_prefetched_medication_with_a_non_string_id_is_no_500(
     given = bundle(_request_for("Medication/m1"), odd)
     assert client.post(URL, json=hook_request(prefetch=prefetch_without(medications=given))).status_code == 200
     assert [call.request.url for call in fhir.calls] == [f"{FHIR_BASE}/Medication/m1"]
+
+
+def test_a_prefetched_resource_with_a_non_string_resource_type_is_no_500(
+    client: FlaskClient, fhir: responses.RequestsMock, mapper: SpyMapper
+) -> None:
+    # found by the fuzz run: an unhashable resourceType once reached a set of (type, id) keys
+    _expect_read(fhir, "m1")
+    odd = {"resourceType": ["Medication"], "id": "m1"}
+    given = bundle(_request_for("Medication/m1"), odd)
+    assert client.post(URL, json=hook_request(prefetch=prefetch_without(medications=given))).status_code == 200
+    assert [call.request.url for call in fhir.calls] == [f"{FHIR_BASE}/Medication/m1"]

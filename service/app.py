@@ -22,6 +22,7 @@ from service.fhir_client import FhirClient
 from service.http import install_cors
 from service.invoke import Invoker, Mapper, default_gate_mapper, default_mapper, utc_now
 from service.logging_setup import configure_logging
+from service.ops import install_ops
 from service.outbound import Resolver
 from service.routes import EXTENSION_KEY, AppState, bp
 from service.settings import Settings, SettingsError
@@ -75,6 +76,7 @@ def create_app(
     own settings are read from `environ`: by default `os.environ` when `settings` come from it too, else none
     (every service's defaults), so a test's settings never mix with the developer's shell.
     """
+    settings_from_env = settings is None
     if configure_logs is None:
         configure_logs = settings is None
     if environ is None:
@@ -113,6 +115,7 @@ def create_app(
     register_error_handlers(app)
     install_cors(app, settings.cors_origins)
     app.register_blueprint(bp)
+    install_ops(app, settings, environ=environ if settings_from_env else None)  # /healthz, /readyz, /metrics
     return app
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.errors import CdsError
+from service.request_id import current_request_id
 from service.trace import CallTrace
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,9 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
         }
+        request_id = current_request_id()
+        if request_id is not None:
+            out["request_id"] = request_id  # the same id as X-Request-ID (service.request_id)
         fields = getattr(record, "cds", None)
         if isinstance(fields, dict):
             out.update(fields)

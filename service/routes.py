@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from service.auth import Authenticator, audiences
 from service.http import read_json_body
@@ -64,6 +64,7 @@ def invoke(service_id: str) -> Response:
         line.client = None if client is None else client.issuer
         invocation = state.invoker.invoke(service_id, state.body())
         line.trace = invocation.trace
+        g.cds_invocation = invocation  # for the metrics, observed once the answer is made (service.ops)
         return jsonify(invocation.result())
 
 

@@ -131,6 +131,16 @@ def _iso_date(raw: str) -> date:
         raise ValueError(f"{raw!r} is not an ISO date; use YYYY-MM-DD") from None
 
 
+def _token_file(raw: str) -> str:
+    try:
+        token = Path(raw).read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read the token file ({type(exc).__name__})") from None
+    if len(token) < 16 or any(c.isspace() for c in token):
+        raise ValueError("the token file must hold one token of at least 16 characters, without spaces")
+    return token
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in LOG_LEVELS:
@@ -229,6 +239,11 @@ class Settings(BaseSettings):
     call_budget_seconds: Annotated[float, _env(_seconds)] = _var("CDS_CALL_BUDGET_SECONDS", 8.0)
     max_json_depth: Annotated[int, _env(_int_in(8, 512))] = _var("CDS_MAX_JSON_DEPTH", 64)
     trusted_issuers_file: Annotated[Path | None, _env(Path)] = _var("CDS_TRUSTED_ISSUERS", None)
+    # A file holding the bearer token GET /metrics then requires (docs/deployment.md); unset = /metrics is open.
+    # The token itself is read from the file at startup and kept out of repr.
+    metrics_token: Annotated[str | None, _env(_token_file)] = Field(
+        None, validation_alias="CDS_METRICS_TOKEN_FILE", repr=False
+    )
 
     @field_validator("fhir_allowlist", mode="before")
     @classmethod

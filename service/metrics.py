@@ -18,11 +18,13 @@ import os
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from service.trace import CallTrace
+if TYPE_CHECKING:  # only for annotations: the breaker (service.bulkhead) may import this module
+    from service.trace import CallTrace
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNKNOWN = "(unknown)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from io import StringIO
 from pathlib import Path
 
@@ -18,7 +18,10 @@ from prometheus_client.samples import Sample
 
 from service import metrics
 from service.app import create_app
+from service.auth import ClientIdentity
+from service.errors import ServiceBusy
 from service.logging_setup import json_handler
+from service.ops import CountingAuthenticator
 from tests.golden_support import load_json, register_fhir
 from tests.security.conftest import SigningKey, jwt_settings
 from tests.support import make_app
@@ -144,7 +147,8 @@ def test_metrics_endpoint_serves_the_prometheus_text() -> None:
 def test_metrics_endpoint_needs_the_token_when_one_is_configured(tmp_path: Path) -> None:
     token = "metrics-token-0123456789"
     (tmp_path / "token").write_text(token + "\n")
-    client = create_app(environ={"CDS_AUTH": "open", "CDS_METRICS_TOKEN_FILE": str(tmp_path / "token")}).test_client()
+    environ = {"CDS_AUTH": "open", "CDS_METRICS_TOKEN_FILE": str(tmp_path / "token")}
+    client = create_app(environ=environ, configure_logs=False).test_client()
     refused = client.get("/metrics")
     assert refused.status_code == 401
     assert refused.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
@@ -204,3 +208,23 @@ def _samples(name: str) -> list[Sample]:
 
 def _sum(name: str, **labels: str) -> float:
     return sum(s.value for s in _samples(name) if all(s.labels.get(k) == v for k, v in labels.items()))
+
+
+class _Failing:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def authenticate(self, authorization: str | None, audiences: Sequence[str]) -> ClientIdentity | None:
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "label"),
+    [(ServiceBusy("jti store full"), "full"), (ConnectionResetError("db at 10.0.0.5 gone"), "ConnectionResetError")],
+)
+def test_replay_store_failures_are_counted_and_still_raised(error: Exception, label: str) -> None:
+    wrapped = CountingAuthenticator(_Failing(error))
+    before = value("ln_cds_replay_store_errors_total", error=label)
+    with pytest.raises(type(error)):
+        wrapped.authenticate("Bearer x", ["aud"])
+    assert value("ln_cds_replay_store_errors_total", error=label) == before + 1

@@ -90,7 +90,8 @@ class SocketWatchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="socket-watchdog", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if self._heap[0] is entry:  # only an earlier deadline needs the thread awake; the rest can wait
+                self._cond.notify()
         return Watch(self, entry)
 
     def release(self, entry: _Watch) -> None:

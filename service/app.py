@@ -17,6 +17,7 @@ from flask import Flask
 
 from hooks.spec import CdsServiceSpec, ConfigError, check_registry
 from service.auth import Authenticator, build_authenticator
+from service.edge import RateLimiter, install_edge
 from service.errors import register_error_handlers
 from service.fhir_client import FhirClient
 from service.http import install_cors
@@ -25,6 +26,7 @@ from service.logging_setup import configure_logging
 from service.outbound import Resolver
 from service.routes import EXTENSION_KEY, AppState, bp
 from service.settings import Settings, SettingsError
+from service.transport import guarded_session
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ def create_app(
     registry = _default_registry() if registry is None else registry
     check_registry(registry)
     configs = service_configs(registry, environ)
-    session = session or requests.Session()
+    session = session or guarded_session()
     invoker = Invoker(
         services={spec.id: spec for spec in registry},
         configs=configs,
@@ -109,8 +111,10 @@ def create_app(
         max_json_depth=settings.max_json_depth,
         authenticator=authenticator or build_authenticator(settings, session),
         public_url=settings.public_url,
+        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
     )
     register_error_handlers(app)
+    install_edge(app, settings.max_header_bytes)  # before CORS: an oversized preflight is refused too
     install_cors(app, settings.cors_origins)
     app.register_blueprint(bp)
     return app
@@ -122,7 +126,14 @@ def _check_auth(settings: Settings) -> None:
             "CDS_AUTH=open: CDS client JWTs are NOT verified; use only for demos and tests, on loopback",
             extra={"cds": {"event": "auth_open", "message": "client authentication is off (CDS_AUTH=open)"}},
         )
-    elif not settings.trusted_issuers:
+    if settings.fhir_allow_loopback_http:
+        logger.warning(
+            "CDS_FHIR_ALLOW_LOOPBACK_HTTP=on: plain http loopback FHIR servers may be allowlisted; local testing only",
+            extra={"cds": {"event": "fhir_loopback_http", "message": "http loopback FHIR bases allowed"}},
+        )
+    if settings.open_mode:
+        return
+    if not settings.trusted_issuers:
         raise SettingsError(
             "CDS_TRUSTED_ISSUERS: CDS_AUTH=jwt needs at least one trusted issuer; point CDS_TRUSTED_ISSUERS at a "
             "JSON file (see README, Security notes), or set CDS_AUTH=open for a local demo"

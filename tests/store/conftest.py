@@ -8,6 +8,7 @@ start one skips the PostgreSQL runs with a message saying why; in CI that is a f
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -25,6 +26,7 @@ from service.store.store import Store
 ROOT = Path(__file__).resolve().parents[2]
 PG_SCRIPT = ROOT / "scripts" / "pg-test-server.sh"
 DIALECTS = ["sqlite", "postgresql"]
+BASH = shutil.which("bash") or "/bin/bash"
 
 
 def _in_ci() -> bool:
@@ -36,10 +38,10 @@ def pg_server() -> Iterator[str]:
     """Yields the URL of a throwaway PostgreSQL database on loopback (the server lives for the session)."""
     folder = tempfile.mkdtemp(prefix="ln-cds-pg-")  # under /tmp: the postgres user must reach it
     started = subprocess.run(  # noqa: S603 -- our own script, fixed arguments
-        ["bash", str(PG_SCRIPT), "start", folder], capture_output=True, text=True, timeout=600, check=False
+        [BASH, str(PG_SCRIPT), "start", folder], capture_output=True, text=True, timeout=600, check=False
     )
     if started.returncode != 0:
-        subprocess.run(["bash", str(PG_SCRIPT), "stop", folder], capture_output=True, check=False)  # noqa: S603
+        subprocess.run([BASH, str(PG_SCRIPT), "stop", folder], capture_output=True, check=False)  # noqa: S603
         message = f"PostgreSQL could not be started by scripts/pg-test-server.sh: {started.stderr.strip()[-800:]}"
         if _in_ci():
             pytest.fail(message, pytrace=False)
@@ -47,7 +49,7 @@ def pg_server() -> Iterator[str]:
     try:
         yield started.stdout.strip().splitlines()[-1]
     finally:
-        subprocess.run(["bash", str(PG_SCRIPT), "stop", folder], capture_output=True, check=False)  # noqa: S603
+        subprocess.run([BASH, str(PG_SCRIPT), "stop", folder], capture_output=True, check=False)  # noqa: S603
 
 
 def fresh_database(pg_url: str) -> str:

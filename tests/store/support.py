@@ -21,6 +21,7 @@ SERVICE_ID = "lupus-nephritis-response"
 # prefetch (no FHIR server needed).
 THERAPY = ROOT / "cards_fixtures" / SERVICE_ID / "therapy-low-egfr-on-tacrolimus" / "request.json"
 TODAY = date(2026, 6, 15)
+AT = "2026-06-15T10:00:00Z"
 
 
 def hook_request() -> dict[str, Any]:
@@ -47,7 +48,7 @@ def with_suggestion(cards: list[dict[str, Any]]) -> dict[str, Any]:
     return next(card for card in cards if card.get("suggestions"))
 
 
-def override(card_uuid: str, code: str = "not-applicable", at: str = "2026-06-15T10:00:00Z", **extra: Any) -> dict[str, Any]:
+def override(card_uuid: str, code: str = "not-applicable", at: str = AT, **extra: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "card": card_uuid,
         "outcome": "overridden",
@@ -58,8 +59,9 @@ def override(card_uuid: str, code: str = "not-applicable", at: str = "2026-06-15
     return item
 
 
-def accept(card_uuid: str, suggestion_uuid: str, at: str = "2026-06-15T10:00:00Z") -> dict[str, Any]:
-    return {"card": card_uuid, "outcome": "accepted", "outcomeTimestamp": at, "acceptedSuggestions": [{"id": suggestion_uuid}]}
+def accept(card_uuid: str, suggestion_uuid: str, at: str = AT) -> dict[str, Any]:
+    accepted = [{"id": suggestion_uuid}]
+    return {"card": card_uuid, "outcome": "accepted", "outcomeTimestamp": at, "acceptedSuggestions": accepted}
 
 
 def post_feedback(client: FlaskClient, *items: dict[str, Any]) -> Any:

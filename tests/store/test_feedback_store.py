@@ -126,7 +126,8 @@ def test_accepted_feedback_keeps_the_suggestion_uuids_and_reason_codes(store: St
     therapy = with_suggestion(cards)
     trough = therapy["suggestions"][1]["uuid"]
     plain = next(card for card in cards if not card.get("suggestions"))
-    assert post_feedback(client, accept(therapy["uuid"], trough), override(plain["uuid"], "patient-declined")).status_code == 200
+    reply = post_feedback(client, accept(therapy["uuid"], trough), override(plain["uuid"], "patient-declined"))
+    assert reply.status_code == 200
     rows = {row["card_uuid"]: row for row in _rows(store.engine, feedback)}
     assert rows[therapy["uuid"]]["outcome"] == "accepted"
     assert rows[therapy["uuid"]]["accepted_suggestions"] == [trough]

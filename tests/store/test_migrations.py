@@ -41,9 +41,7 @@ def test_an_unmigrated_database_is_refused_with_what_to_run(database_url: str) -
         engine.dispose()
 
 
-def test_the_app_refuses_to_serve_on_an_unapplied_migration(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_app_refuses_to_serve_on_an_unapplied_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CDS_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
     monkeypatch.setenv("CDS_AUTH", "open")
     with pytest.raises(DatabaseNotReady, match="ln-cds db upgrade"):

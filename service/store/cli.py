@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import Engine
 
 from service.settings import Settings, SettingsError
 from service.store.engine import (
@@ -64,8 +65,7 @@ def _out(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def _db(action: str, settings: Settings) -> int:
-    engine = open_engine(database_url(settings, instance_path()))
+def _db(action: str, engine: Engine) -> int:
     if action == "upgrade":
         upgrade(engine)
         _out(f"{safe_url(engine)}: at {', '.join(sorted(current_revisions(engine)))} (head)")
@@ -75,27 +75,26 @@ def _db(action: str, settings: Settings) -> int:
     return 0
 
 
-def _store(settings: Settings) -> Store:
-    engine = open_engine(database_url(settings, instance_path()))
+def _store(engine: Engine) -> Store:
     check_migrated(engine)
     return Store(engine)
 
 
-def _purge(days: int | None, settings: Settings) -> int:
+def _purge(days: int | None, settings: Settings, engine: Engine) -> int:
     if days is not None and days < 1:
         raise SettingsError("--days: use a whole number of days from 1")
     keep = days or settings.retention_days
-    purged = _store(settings).purge(before=datetime.now(UTC) - timedelta(days=keep))
+    purged = _store(engine).purge(before=datetime.now(UTC) - timedelta(days=keep))
     _out(f"purged {purged.cards} cards older than {keep} days, {purged.feedback} feedback items, {purged.jtis} jtis")
     return 0
 
 
-def _report(args: argparse.Namespace, settings: Settings) -> int:
+def _report(args: argparse.Namespace, engine: Engine) -> int:
     try:
         since = parse_since(args.since)
     except ValueError as exc:
         raise SettingsError(f"--since: {exc}") from None
-    store, now = _store(settings), datetime.now(UTC)
+    store, now = _store(engine), datetime.now(UTC)
     report = store.report(since=since, now=now, service_id=args.service)
     if args.json:
         _out(json.dumps(report, indent=2))
@@ -118,11 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        if args.command == "db":
-            return _db(args.action, settings)
-        if args.command == "purge":
-            return _purge(args.days, settings)
-        return _report(args, settings)
+        engine = open_engine(database_url(settings, instance_path()))
+        try:
+            if args.command == "db":
+                return _db(args.action, engine)
+            if args.command == "purge":
+                return _purge(args.days, settings, engine)
+            return _report(args, engine)
+        finally:
+            engine.dispose()
     except SettingsError as exc:
         sys.stderr.write(f"ln-cds: {exc}\n")
         return 2

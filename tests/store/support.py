@@ -31,7 +31,7 @@ def hook_request() -> dict[str, Any]:
 
 def store_app(store: Store | None, clock: Callable[[], datetime] | None = None, **over: Any) -> Flask:
     """Returns the real app (open auth, today pinned, real uuids) writing to `store`."""
-    settings = Settings(today=TODAY, auth="open", **over)
+    settings = Settings(**{"today": TODAY, "auth": "open", **over})
     return create_app(settings, store=store, clock=clock or (lambda: datetime.now(UTC)))
 
 

@@ -56,7 +56,8 @@ start() {
         useradd --system --no-create-home --shell /usr/sbin/nologin postgres
     fi
     mkdir -p "$dir"
-    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
+    cd "$dir"  # the server's user may not be able to read the caller's working directory
     local port
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
@@ -71,6 +72,7 @@ start() {
 
 stop() {
     [ -f "$dir/bin" ] || { rm -rf "$dir"; return 0; }
+    cd /
     as_owner "$(cat "$dir/bin")/pg_ctl" -D "$dir/data" -m immediate -w stop >&2 || true
     rm -rf "$dir"
 }

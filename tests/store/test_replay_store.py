@@ -72,3 +72,25 @@ def test_a_database_error_refuses_the_token(engine: Engine) -> None:
     with pytest.raises(ReplayStoreFull) as caught:
         DatabaseReplayStore(engine).claim("k", expires_at=200.0, now=100.0)
     assert isinstance(caught.value, ReplayStoreUnavailable)
+
+
+def _replay_of(engine: Engine, choice: str) -> object:
+    from service.app import create_app
+    from service.auth import JwtAuthenticator
+    from service.routes import EXTENSION_KEY
+    from service.settings import Settings
+    from service.store.store import Store
+    from service.trust import IssuerTrust
+
+    trust = IssuerTrust("https://ehr.example.org", keys=({"kty": "EC", "kid": "k", "crv": "P-384"},))
+    settings = Settings(auth="jwt", trusted_issuers=(trust,), replay_store=choice)
+    authenticator = create_app(settings, store=Store(engine)).extensions[EXTENSION_KEY].authenticator
+    assert isinstance(authenticator, JwtAuthenticator)
+    return authenticator._replay
+
+
+def test_with_a_store_the_jti_cache_is_the_database_unless_memory_is_chosen(engine: Engine) -> None:
+    from service.replay import InMemoryReplayStore
+
+    assert isinstance(_replay_of(engine, "database"), DatabaseReplayStore)
+    assert isinstance(_replay_of(engine, "memory"), InMemoryReplayStore)

@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CDS_PORT ?= 8000
 
-.PHONY: demo serve cohort test lint typecheck pytest bench bench-store fuzz soak clean
+.PHONY: demo serve cohort docs test lint typecheck pytest bench bench-store fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ serve: $(STAMP)
 # Rewrite demo/cohort/, demo/cohort-manifest.json and the README's cohort table from stories/scenarios.py.
 cohort: $(STAMP)
 	$(BIN)/python -m demo.cohort
+
+# Rewrite the services table of docs/services.md from hooks.REGISTRY (a test fails when it drifts).
+docs: $(STAMP)
+	$(BIN)/python -m scripts.services_doc
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -263,6 +263,15 @@ def next_call(client: Client, stubs: Stubs, rng: random.Random, faults: bool) ->
     return _json_call("valid", client, path, _fresh(rng.choice(VALID)))
 
 
+def _migrate(url: str) -> None:
+    """Applies the store's migrations to `url` (imported here: a legacy checkout has no store)."""
+    from service.store.engine import open_engine, upgrade
+
+    engine = open_engine(url)
+    upgrade(engine)
+    engine.dispose()
+
+
 # --- gunicorn and its workers -----------------------------------------------------------------------------------------
 
 
@@ -495,7 +504,11 @@ def main() -> None:
             "CDS_RATE_LIMIT_PER_MINUTE": "0",  # one client issuer sends everything: the limiter is tested apart
             "CDS_LOG_LEVEL": "INFO",
             "REQUESTS_CA_BUNDLE": str(cert),
+            # the shipped configuration keeps cards, feedback and jtis in a database: a throwaway migrated one
+            "CDS_DATABASE_URL": f"sqlite:///{folder / 'soak.sqlite3'}",
         }
+        if not legacy:
+            _migrate(env["CDS_DATABASE_URL"])
         log_path = folder / "service.log"
         with log_path.open("wb") as log:
             cmd = _gunicorn_cmd(root, port, args.gunicorn_arg, legacy)

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 import requests
 
 from demo import fhir_server
+from demo import store as demo_store
 from demo.paths import COHORT_DIR, MANIFEST, ROOT
 from demo.serve import gunicorn_argv
 from hooks.lupus_nephritis_response.config import LupusNephritisConfig
@@ -252,6 +253,7 @@ def run() -> None:
     fhir_port = _fhir_port()
     configure_environment(data, fhir_port)
     settings = Settings.from_env()  # fails here, naming the variable, rather than inside gunicorn
+    database = demo_store.prepare(settings)  # the service refuses to start on an unapplied migration
     criteria_set = LupusNephritisConfig.from_env(os.environ).criteria_set
     _check_port_free(fhir_port, "FHIR_PORT")
     _check_port_free(settings.port, "CDS_PORT")
@@ -272,6 +274,7 @@ def run() -> None:
         urls = Urls(fhir.base, f"http://{settings.host}:{settings.port}")
         _wait_ready(service, urls.discovery, logs / "cds-service.log")
         _say(instructions(urls, data, settings, time.monotonic() - started, criteria_set))
+        _say(demo_store.how_to_look(database))
         while fhir.process.poll() is None and service.poll() is None:
             time.sleep(0.5)
         raise fhir_server.FhirServerError(f"a demo server stopped unexpectedly; see the logs in {_shown(logs)}/")

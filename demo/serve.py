@@ -13,6 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from demo import store as demo_store
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +68,8 @@ def main() -> None:
     # The demo is called by curl and the Sandbox without a client JWT, on loopback (docs/security.md).
     os.environ.setdefault("CDS_AUTH", "open")
     settings = Settings.from_env()  # fail here, with the variable named, rather than in every worker
-    sys.stdout.write(instructions(settings.host, settings.port) + "\n")
+    database = demo_store.prepare(settings)  # the service refuses to start on an unapplied migration
+    sys.stdout.write(instructions(settings.host, settings.port) + "\n" + demo_store.how_to_look(database) + "\n")
     sys.stdout.flush()
     os.chdir(ROOT)
     argv = gunicorn_argv()

@@ -25,6 +25,8 @@ from service.trust import IssuerTrust, load_trusted_issuers
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 AUTH_MODES = ("jwt", "open")
+REPLAY_STORES = ("database", "memory")
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
 # Asymmetric algorithms only: the spec forbids `none` and every symmetric (HMAC) algorithm, and recommends ES384
 # and RS384 ("JWT Signing Algorithm", https://cds-hooks.hl7.org/2.0/#jwt-signing-algorithm).
 JWT_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
@@ -136,6 +138,13 @@ def _iso_date(raw: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise ValueError(f"{raw!r} is not an ISO date; use YYYY-MM-DD") from None
+
+
+def _database_url(raw: str) -> str:
+    scheme = raw.partition("://")[0].lower()
+    if scheme not in DATABASE_SCHEMES or "://" not in raw:
+        raise ValueError("not a database URL; use sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db")
+    return raw
 
 
 def _log_level(raw: str) -> str:
@@ -262,6 +271,19 @@ class Settings(BaseSettings):
     fhir_origin_concurrency: Annotated[int, _env(_int_in(1, 256))] = _var("CDS_FHIR_ORIGIN_CONCURRENCY", 8)
     fhir_breaker_failures: Annotated[int, _env(_int_in(1, 1000))] = _var("CDS_FHIR_BREAKER_FAILURES", 5)
     fhir_breaker_seconds: Annotated[float, _env(_seconds)] = _var("CDS_FHIR_BREAKER_SECONDS", 30.0)
+    # The store (docs/database.md): None = SQLite in the instance folder; postgresql://user:pw@host/db for a
+    # shared server. Kept out of repr: the URL may hold a password.
+    database_url: Annotated[str | None, _env(_database_url)] = Field(
+        None, validation_alias="CDS_DATABASE_URL", repr=False
+    )
+    # Where jtis are remembered when the app has a store: the database (shared by every worker and process) or
+    # this process's memory.
+    replay_store: Annotated[str, _env(_choice(REPLAY_STORES, "a replay store"))] = _var("CDS_REPLAY_STORE", "database")
+    # Cards issued longer ago than this are deleted, with their feedback, by `ln-cds purge`.
+    retention_days: Annotated[int, _env(_int_in(1, 36500))] = _var("CDS_RETENTION_DAYS", 730)
+    # Free-text override comments may name people or findings: stored only when switched on, and capped.
+    feedback_comments: Annotated[bool, _env(_bool)] = _var("CDS_FEEDBACK_COMMENTS", False)
+    feedback_comment_max_chars: Annotated[int, _env(_int_in(1, 4000))] = _var("CDS_FEEDBACK_COMMENT_MAX_CHARS", 500)
 
     @field_validator("fhir_allowlist", mode="before")
     @classmethod

@@ -13,7 +13,8 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY hooks ./hooks
 COPY fhir_maps ./fhir_maps
-RUN /opt/venv/bin/pip install --no-cache-dir .
+# PostgreSQL through psycopg 3 (the `postgres` extra): a deployment keeps its store there, not in the image.
+RUN /opt/venv/bin/pip install --no-cache-dir ".[postgres]"
 
 # --- runtime: the same base, the venv, the gunicorn configuration, nothing else --------------------------
 FROM python:3.11-slim AS runtime

@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CDS_PORT ?= 8000
 
-.PHONY: demo serve cohort docs test lint typecheck pytest bench fuzz soak clean
+.PHONY: demo serve cohort docs test lint typecheck pytest bench bench-store fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,12 +52,18 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python -m bench.latency
 
+# The time storing a card issue and a feedback item adds to a call (p50/p99), on a throwaway SQLite file;
+# DATABASE_URL=postgresql://... measures a PostgreSQL server instead (docs/database.md).
+bench-store: $(STAMP)
+	$(BIN)/python -m bench.store_overhead $(if $(DATABASE_URL),--database-url $(DATABASE_URL))
+
 # At least 10,000 generated and mutated requests against the app in memory (`make test` runs a few thousand);
 # prints the request count and the 5xx count.
 fuzz: $(STAMP)
 	CDS_FUZZ_PROFILE=full $(BIN)/python -m pytest -q -p no:cacheprovider tests/security/test_fuzz.py
 
-# 60 s at concurrency 8 of valid, invalid and FHIR-failing calls under gunicorn, all on 127.0.0.1 (not in `make test`).
+# 60 s of the shipped gunicorn.conf.py under a fault mix (slow clients, hanging/dripping FHIR servers, malformed
+# bodies, valid calls), all on 127.0.0.1 (not in `make test`); prints per class requests, 5xx, p50/p99, RSS, threads.
 soak: $(STAMP)
 	$(BIN)/python -m bench.soak --seconds 60 --concurrency 8
 

@@ -18,10 +18,13 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import requests
+
+from service.store.engine import open_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "cards_fixtures" / "lupus-nephritis-response"
@@ -109,6 +112,12 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}/cds-services"
     env = {**os.environ, "CDS_TODAY": "2026-06-15", "CDS_PORT": str(port), "CDS_LOG_LEVEL": "WARNING"}
     env["CDS_AUTH"] = "open"  # measures the clinical path; JWT verification is covered by tests/security
+    # A throwaway store (the service refuses to start on an unapplied migration); cards are stored as in production.
+    store_dir = tempfile.TemporaryDirectory(prefix="ln-cds-bench-")
+    env["CDS_DATABASE_URL"] = f"sqlite:///{Path(store_dir.name) / 'bench.sqlite3'}"
+    engine = open_engine(env["CDS_DATABASE_URL"])
+    upgrade(engine)
+    engine.dispose()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     cmd = [gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(args.workers), "service.app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -122,6 +131,7 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        store_dir.cleanup()
     in_process = {
         label: _measure_in_process((FIXTURES / folder / "request.json").read_bytes(), args.calls)
         for label, folder in SCENARIOS.items()

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 import requests
 
 from demo import fhir_server
+from demo import store as demo_store
 from demo.paths import COHORT_DIR, MANIFEST, ROOT
 from demo.serve import gunicorn_argv
 from hooks.lupus_nephritis_response.config import LupusNephritisConfig
@@ -74,14 +75,38 @@ def hook_request(patient_id: str, fhir_base: str) -> dict[str, Any]:
     }
 
 
-def curl(urls: Urls, patient: dict[str, Any]) -> str:
-    """Returns a shell command that fires patient-view for one cohort patient and pretty-prints the cards."""
+JWT_VARIABLE = "CDS_CLIENT_JWT"  # where a CDS_AUTH=jwt demo user puts a client token for the printed curls
+
+
+def curl(urls: Urls, patient: dict[str, Any], *, jwt: bool = False) -> str:
+    """Returns a shell command that fires patient-view for one cohort patient and pretty-prints the cards.
+
+    With `jwt` (CDS_AUTH=jwt) the command sends `Authorization: Bearer $CDS_CLIENT_JWT`.
+    """
     body = json.dumps(hook_request(patient["patientId"], urls.fhir_base), separators=(",", ":"))
     target = f"{urls.service_base}/cds-services/{patient['service']}"
+    auth = f' -H "Authorization: Bearer ${JWT_VARIABLE}"' if jwt else ""
     return (
-        f"curl -s -X POST -H 'Content-Type: application/json' -d {shlex.quote(body)} {target}"
+        f"curl -s -X POST -H 'Content-Type: application/json'{auth} -d {shlex.quote(body)} {target}"
         " | python3 -m json.tool --no-ensure-ascii"
     )
+
+
+def auth_lines(settings: Settings, urls: Urls) -> list[str]:
+    """Returns what the demo says about client authentication and, in jwt mode, about reaching its FHIR server."""
+    if settings.open_mode:
+        return ["client authentication open (CDS_AUTH=open)."]
+    lines = [
+        "client authentication ON (CDS_AUTH=jwt): each call needs a JWT signed by an issuer in CDS_TRUSTED_ISSUERS,",
+        f"aud = the service URL; put one in ${JWT_VARIABLE} for the curls below (docs/serving.md).",
+    ]
+    fhir_ok = any(base.scheme == "http" and base.host == HOST for base in settings.effective_fhir_allowlist())
+    if not fhir_ok:
+        lines.append(
+            f"WARNING: the FHIR server {urls.fhir_base} is plain http and not allowlisted: calls without prefetch get"
+            " 412; for local testing set CDS_FHIR_ALLOW_LOOPBACK_HTTP=on (logged by the service)."
+        )
+    return lines
 
 
 def sandbox_url(urls: Urls, patient_id: str) -> str:
@@ -108,7 +133,8 @@ def instructions(urls: Urls, data: dict[str, Any], settings: Settings, seconds: 
     first = patients[0]["patientId"]
     lines = [
         f"ln-cds demo up in {seconds:.1f} s. Synthetic data only; today is pinned to {data['today']} (CDS_TODAY),",
-        f"criteria set {criteria_set}, client authentication open (CDS_AUTH=open).",
+        f"criteria set {criteria_set},",
+        *auth_lines(settings, urls),
         "",
         f"  CDS Hooks discovery  {urls.discovery}",
         f"  FHIR server (R4)     {urls.fhir_base}   ({len(patients)} patients; try {urls.fhir_base}/Patient/{first})",
@@ -127,7 +153,7 @@ def instructions(urls: Urls, data: dict[str, Any], settings: Settings, seconds: 
         lines += [
             "",
             f"# {patient['patientId']} ({patient['scenario']}) -> {_cards_text(patient)}",
-            curl(urls, patient),
+            curl(urls, patient, jwt=not settings.open_mode),
         ]
     lines += ["", "Stop with Ctrl-C."]
     return "\n".join(lines)
@@ -152,7 +178,7 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 
 
 def _start_service(settings: Settings, log: IO[bytes]) -> subprocess.Popen[bytes]:
-    argv = gunicorn_argv(settings.host, settings.port)
+    argv = gunicorn_argv()  # gunicorn.conf.py binds CDS_HOST:CDS_PORT from the environment passed below
     return subprocess.Popen(argv, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=log)
 
 
@@ -198,12 +224,19 @@ def _stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None
             process.wait(timeout)
 
 
-def configure_environment(data: dict[str, Any]) -> None:
-    """Sets the demo's service environment: loopback, open client auth, and the cohort's today and criteria."""
+def configure_environment(data: dict[str, Any], fhir_port: int | None = None) -> None:
+    """Sets the demo's service environment: loopback, open client auth, and the cohort's today and criteria.
+
+    With CDS_AUTH=jwt and the explicit opt-in CDS_FHIR_ALLOW_LOOPBACK_HTTP=on, the demo's own http FHIR server is
+    allowlisted (unless CDS_FHIR_ALLOWLIST says otherwise); without the opt-in nothing http is ever allowed.
+    """
     os.environ["CDS_HOST"] = HOST  # loopback only, whatever the shell has
     os.environ.setdefault("CDS_AUTH", "open")  # the Sandbox's JWT key (jku) is unreachable offline
     os.environ.setdefault("CDS_TODAY", data["today"])
     os.environ.setdefault("CDS_CRITERIA_SET", data["criteriaSet"])
+    opted_in = os.environ.get("CDS_FHIR_ALLOW_LOOPBACK_HTTP", "").strip().lower() in ("on", "true", "1")
+    if fhir_port and os.environ["CDS_AUTH"].strip().lower() == "jwt" and opted_in:
+        os.environ.setdefault("CDS_FHIR_ALLOWLIST", f"http://{HOST}:{fhir_port}")
 
 
 def _fhir_port() -> int:
@@ -217,10 +250,11 @@ def run() -> None:
     """Starts everything, prints the instructions, and waits for Ctrl-C or a child's exit; stops all it started."""
     started = time.monotonic()
     data = manifest()
-    configure_environment(data)
-    settings = Settings.from_env()  # fails here, naming the variable, rather than inside gunicorn
-    criteria_set = LupusNephritisConfig.from_env(os.environ).criteria_set
     fhir_port = _fhir_port()
+    configure_environment(data, fhir_port)
+    settings = Settings.from_env()  # fails here, naming the variable, rather than inside gunicorn
+    database = demo_store.prepare(settings)  # the service refuses to start on an unapplied migration
+    criteria_set = LupusNephritisConfig.from_env(os.environ).criteria_set
     _check_port_free(fhir_port, "FHIR_PORT")
     _check_port_free(settings.port, "CDS_PORT")
     tools = fhir_server.toolchain()
@@ -240,6 +274,7 @@ def run() -> None:
         urls = Urls(fhir.base, f"http://{settings.host}:{settings.port}")
         _wait_ready(service, urls.discovery, logs / "cds-service.log")
         _say(instructions(urls, data, settings, time.monotonic() - started, criteria_set))
+        _say(demo_store.how_to_look(database))
         while fhir.process.poll() is None and service.poll() is None:
             time.sleep(0.5)
         raise fhir_server.FhirServerError(f"a demo server stopped unexpectedly; see the logs in {_shown(logs)}/")

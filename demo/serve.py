@@ -13,6 +13,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from demo import store as demo_store
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,22 +49,30 @@ def instructions(host: str, port: int) -> str:
     )
 
 
-def gunicorn_argv(host: str, port: int) -> list[str]:
-    """Returns the gunicorn command line: the venv's gunicorn, two workers, access log to stdout."""
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"  # the one serving configuration (docs/serving.md)
+
+
+def gunicorn_argv() -> list[str]:
+    """Returns the gunicorn command line: the venv's gunicorn with the repository's gunicorn.conf.py.
+
+    Address, workers, limits and the access log all come from that file, which reads the same CDS_* environment
+    as the app (CDS_HOST, CDS_PORT, CDS_WORKERS, ...): `make serve`, `make demo` and `make soak` run alike.
+    """
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    return [gunicorn, "-b", f"{host}:{port}", "-w", "2", "--access-logfile", "-", "service.app:create_app()"]
+    return [gunicorn, "-c", str(GUNICORN_CONF)]
 
 
 def main() -> None:
     """Prints how to call the demo, then execs gunicorn serving `service.app:create_app()`."""
     os.environ.setdefault("CDS_TODAY", demo_today())
-    # The demo is called by curl and the Sandbox without a client JWT, on loopback (README, Security notes).
+    # The demo is called by curl and the Sandbox without a client JWT, on loopback (docs/security.md).
     os.environ.setdefault("CDS_AUTH", "open")
     settings = Settings.from_env()  # fail here, with the variable named, rather than in every worker
-    sys.stdout.write(instructions(settings.host, settings.port) + "\n")
+    database = demo_store.prepare(settings)  # the service refuses to start on an unapplied migration
+    sys.stdout.write(instructions(settings.host, settings.port) + "\n" + demo_store.how_to_look(database) + "\n")
     sys.stdout.flush()
     os.chdir(ROOT)
-    argv = gunicorn_argv(settings.host, settings.port)
+    argv = gunicorn_argv()
     os.execv(argv[0], argv)  # noqa: S606 -- fixed argv (no shell); the venv's own gunicorn replaces this process
 
 

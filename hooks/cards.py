@@ -129,6 +129,9 @@ class Suggestion:
     uuid: str
     actions: tuple[Action, ...] = ()
     is_recommended: bool | None = None
+    # What the suggestion proposes, as a stable id such as "repeat-biopsy" or "tacrolimus-trough": stored with its
+    # uuid so an accepted suggestion can be told apart in reports; not on the wire.
+    kind: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if not self.label.strip():
@@ -159,6 +162,7 @@ class Card:
     override_reasons: tuple[Coding, ...] = ()
     links: tuple[Link, ...] = ()
     rule_id: str = field(default="", compare=False)  # for deterministic ordering and audit logs; not on the wire
+    criteria_set: str = field(default="", compare=False)  # the criteria set the rule read, for the store; off the wire
 
     def __post_init__(self) -> None:
         if not self.uuid:

@@ -84,6 +84,42 @@ def drip(interval: float, declared: int = 1_000_000) -> Behaviour:
     return run
 
 
+def drip_headers(interval: float) -> Behaviour:
+    """Sends the status line and headers one byte every `interval` seconds (each read is quick, none completes)."""
+
+    def run(h: BaseHTTPRequestHandler) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/fhir+json\r\n" + b"X-Pad: " + b"a" * 10_000
+        stop = time.monotonic() + MAX_BEHAVIOUR_SECONDS
+        try:
+            for byte in head:
+                if time.monotonic() > stop:
+                    return
+                h.wfile.write(bytes([byte]))
+                h.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            return  # the client gave up: the point of the test
+        h.close_connection = True
+
+    return run
+
+
+def overlong(document: Any, extra: bytes) -> Behaviour:
+    """Replies `document` with a correct Content-Length, then writes `extra` bytes no request asked for."""
+    body = json.dumps(document).encode()
+
+    def run(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", FHIR_JSON)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+        h.wfile.flush()  # the extra bytes travel apart (over TLS: their own record), as from a confused proxy
+        h.wfile.write(extra)
+
+    return run
+
+
 def chunked(total: int, chunk: int = 64 * 1024) -> Behaviour:
     """Streams `total` bytes of JSON-ish filler with chunked encoding (no Content-Length to refuse up front)."""
 

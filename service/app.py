@@ -10,22 +10,29 @@ import os
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from flask import Flask
 
 from hooks.spec import CdsServiceSpec, ConfigError, check_registry
 from service.auth import Authenticator, build_authenticator
+from service.edge import RateLimiter, install_edge
 from service.errors import register_error_handlers
 from service.fhir_client import FhirClient
 from service.http import install_cors
 from service.invoke import Invoker, Mapper, default_gate_mapper, default_mapper, utc_now
 from service.logging_setup import configure_logging
-from service.ops import install_ops
+from service.ops import database_check, install_ops
 from service.outbound import Resolver
+from service.replay import ReplayStore
 from service.routes import EXTENSION_KEY, AppState, bp
 from service.settings import Settings, SettingsError
+from service.store.endpoints import install_store
+from service.transport import guarded_session
+
+if TYPE_CHECKING:
+    from service.store.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +74,7 @@ def create_app(
     resolver: Resolver | None = None,
     authenticator: Authenticator | None = None,
     environ: Mapping[str, str] | None = None,
+    store: Store | None = None,
 ) -> Flask:
     """Returns the configured Flask app; raises SettingsError or SpecError before anything is served.
 
@@ -74,7 +82,10 @@ def create_app(
     (the gunicorn path); tests pass settings, a registry, and fakes for the mappers, clock, uuids, session, DNS
     resolver and authenticator. One requests session serves both FHIR calls and JWK Set fetches. Each service's
     own settings are read from `environ`: by default `os.environ` when `settings` come from it too, else none
-    (every service's defaults), so a test's settings never mix with the developer's shell.
+    (every service's defaults), so a test's settings never mix with the developer's shell. The store (issued
+    cards, feedback, jtis; docs/database.md) is opened from CDS_DATABASE_URL when settings come from the
+    environment, and the app refuses to start (DatabaseNotReady) on an unapplied migration; tests pass their own
+    `store` or none (feedback is then only logged).
     """
     settings_from_env = settings is None
     if configure_logs is None:
@@ -88,7 +99,12 @@ def create_app(
     registry = _default_registry() if registry is None else registry
     check_registry(registry)
     configs = service_configs(registry, environ)
-    session = session or requests.Session()
+    session = session or guarded_session()
+    app = Flask(__name__, static_folder=None)  # no static files: every route is in openapi.yaml
+    if store is None and settings_from_env:
+        from service.store.store import open_store  # imported on use: SQLAlchemy loads only with a store
+
+        store = open_store(settings, app.instance_path)
     invoker = Invoker(
         services={spec.id: spec for spec in registry},
         configs=configs,
@@ -99,8 +115,8 @@ def create_app(
         gate_mapper=gate_mapper or mapper or default_gate_mapper(),
         clock=clock,
         new_uuid=new_uuid,
+        store=store,
     )
-    app = Flask(__name__, static_folder=None)  # no static files: every route is in openapi.yaml
     # One byte over the limit: a chunked body is read only up to MAX_CONTENT_LENGTH, so reading limit + 1 bytes
     # is how `read_json_body` tells "exactly at the limit" from "over it".
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes + 1
@@ -109,14 +125,25 @@ def create_app(
         discovery={"services": [spec.discovery_json() for spec in registry]},
         max_body_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
-        authenticator=authenticator or build_authenticator(settings, session),
+        authenticator=authenticator or build_authenticator(settings, session, _replay_store(settings, store)),
         public_url=settings.public_url,
+        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
     )
     register_error_handlers(app)
+    install_edge(app, settings.max_header_bytes)  # before CORS: an oversized preflight is refused too
     install_cors(app, settings.cors_origins)
     app.register_blueprint(bp)
-    install_ops(app, settings, environ=environ if settings_from_env else None)  # /healthz, /readyz, /metrics
+    install_store(app, store)
+    checks = {} if store is None else {"database": database_check(store.engine)}
+    install_ops(app, settings, environ=environ if settings_from_env else None, checks=checks)  # /healthz, /readyz
     return app
+
+
+def _replay_store(settings: Settings, store: Store | None) -> ReplayStore | None:
+    """Returns the database jti cache when there is a store and CDS_REPLAY_STORE=database, else None (memory)."""
+    if store is None or settings.replay_store != "database":
+        return None
+    return store.replay_store()
 
 
 def _check_auth(settings: Settings) -> None:
@@ -125,7 +152,14 @@ def _check_auth(settings: Settings) -> None:
             "CDS_AUTH=open: CDS client JWTs are NOT verified; use only for demos and tests, on loopback",
             extra={"cds": {"event": "auth_open", "message": "client authentication is off (CDS_AUTH=open)"}},
         )
-    elif not settings.trusted_issuers:
+    if settings.fhir_allow_loopback_http:
+        logger.warning(
+            "CDS_FHIR_ALLOW_LOOPBACK_HTTP=on: plain http loopback FHIR servers may be allowlisted; local testing only",
+            extra={"cds": {"event": "fhir_loopback_http", "message": "http loopback FHIR bases allowed"}},
+        )
+    if settings.open_mode:
+        return
+    if not settings.trusted_issuers:
         raise SettingsError(
             "CDS_TRUSTED_ISSUERS: CDS_AUTH=jwt needs at least one trusted issuer; point CDS_TRUSTED_ISSUERS at a "
             "JSON file (see README, Security notes), or set CDS_AUTH=open for a local demo"

@@ -291,8 +291,10 @@ class JwtAuthenticator:
             raise Unauthenticated("replayed")
 
 
-def build_authenticator(settings: Settings, session: requests.Session) -> Authenticator:
-    """Returns the authenticator CDS_AUTH selects."""
+def build_authenticator(
+    settings: Settings, session: requests.Session, replay: ReplayStore | None = None
+) -> Authenticator:
+    """Returns the authenticator CDS_AUTH selects; `replay` is the jti store (default: this process's memory)."""
     if settings.open_mode:
         return OpenAccess()
-    return JwtAuthenticator(settings, session)
+    return JwtAuthenticator(settings, session, replay)

@@ -18,6 +18,11 @@ from urllib.parse import urlsplit
 from service.errors import BadHookRequest
 
 FEEDBACK_OUTCOMES = frozenset({"accepted", "overridden"})
+# Size caps on what feedback may carry (issue #11): ids and codes are logged, so each has a bound; a card or
+# suggestion id is a uuid (36 chars) in practice. A longer value is a 400, never truncated silently.
+MAX_ID_CHARS = 128
+MAX_SYSTEM_CHARS = 256
+MAX_COMMENT_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +60,17 @@ def _object(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
-def _required_string(obj: Mapping[str, Any], key: str, name: str) -> str:
+def _required_string(obj: Mapping[str, Any], key: str, name: str, max_chars: int | None = None) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value.strip():
         raise BadHookRequest(f"{name} must be a non-empty string")
+    if max_chars is not None and len(value) > max_chars:
+        raise BadHookRequest(f"{name} is longer than {max_chars} characters")
     return value
 
 
-def _optional_string(obj: Mapping[str, Any], key: str, name: str) -> str | None:
-    return None if obj.get(key) is None else _required_string(obj, key, name)
+def _optional_string(obj: Mapping[str, Any], key: str, name: str, max_chars: int | None = None) -> str | None:
+    return None if obj.get(key) is None else _required_string(obj, key, name, max_chars)
 
 
 def _check_uuid(value: str, name: str) -> None:
@@ -177,14 +184,14 @@ def _parse_accepted(raw: Any, name: str) -> tuple[str, ...]:
         return ()
     if not isinstance(raw, list) or not raw:
         raise BadHookRequest(f"{name} must be a non-empty array")
-    return tuple(_required_string(_object(s, f"{name} item"), "id", f"{name} item id") for s in raw)
+    return tuple(_required_string(_object(s, f"{name} item"), "id", f"{name} item id", MAX_ID_CHARS) for s in raw)
 
 
 def _parse_override(raw: Any, name: str) -> OverrideReason | None:
     if raw is None:
         return None
     obj = _object(raw, name)
-    comment = _optional_string(obj, "userComment", f"{name}.userComment")
+    comment = _optional_string(obj, "userComment", f"{name}.userComment", MAX_COMMENT_CHARS)
     reason = obj.get("reason")
     if reason is None:
         if comment is None:  # cds-fb-3
@@ -192,9 +199,9 @@ def _parse_override(raw: Any, name: str) -> OverrideReason | None:
         return OverrideReason(system=None, code=None, user_comment=comment)
     coding = _object(reason, f"{name}.reason")
     return OverrideReason(
-        system=_required_string(coding, "system", f"{name}.reason.system"),
-        code=_required_string(coding, "code", f"{name}.reason.code"),
-        display=_optional_string(coding, "display", f"{name}.reason.display"),
+        system=_required_string(coding, "system", f"{name}.reason.system", MAX_SYSTEM_CHARS),
+        code=_required_string(coding, "code", f"{name}.reason.code", MAX_ID_CHARS),
+        display=_optional_string(coding, "display", f"{name}.reason.display", MAX_COMMENT_CHARS),
         user_comment=comment,
     )
 
@@ -209,7 +216,7 @@ def _parse_feedback_item(raw: Any, index: int) -> FeedbackItem:
     if outcome == "accepted" and not accepted:  # cds-fb-2
         raise BadHookRequest(f"{name}: an accepted outcome needs acceptedSuggestions")
     return FeedbackItem(
-        card=_required_string(obj, "card", f"{name}.card"),
+        card=_required_string(obj, "card", f"{name}.card", MAX_ID_CHARS),
         outcome=outcome,
         outcome_timestamp=_parse_timestamp(obj.get("outcomeTimestamp"), f"{name}.outcomeTimestamp"),
         accepted_suggestions=accepted,

@@ -33,6 +33,8 @@ _FHIR_ISSUE_CODES = {
     "next-off-server": "forbidden",
     "too-large": "too-long",
     "too-many-entries": "too-costly",
+    "circuit-open": "transient",
+    "bulkhead": "throttled",
 }
 AUTH_REALM = "cds-services"
 
@@ -120,6 +122,7 @@ class FhirUnavailable(CdsError):
 
     status = 412
     transient = True
+    retry_after: float | None = None  # seconds a 429/503 asked for (it opens the origin's breaker that long)
 
     def __init__(self, reason: str) -> None:
         super().__init__("the FHIR server could not supply the data this service needs")

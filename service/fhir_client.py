@@ -21,10 +21,21 @@ from typing import Any
 
 import requests
 
+from service.bulkhead import OriginGuards, parse_retry_after
 from service.errors import FhirFatalError, FhirTransientError, FhirUnavailable
-from service.outbound import Deadline, OutboundPolicy, OutboundRefused, Resolver, UrlParts, read_capped, system_resolver
+from service.outbound import (
+    Deadline,
+    OutboundPolicy,
+    OutboundRefused,
+    Resolver,
+    UrlParts,
+    read_capped,
+    split_url,
+    system_resolver,
+)
 from service.queries import is_instance_read
 from service.settings import Settings
+from service.transport import deadline_scope
 
 Resource = dict[str, Any]
 
@@ -50,9 +61,15 @@ class FhirStats:
             self.pages_truncated += 1
 
 
-def _status_error(status: int) -> FhirUnavailable:
+_GUARD_REASONS = frozenset({"circuit-open", "bulkhead"})  # refused by the bulkhead itself: not the server's failure
+
+
+def _status_error(status: int, retry_after: str | None = None) -> FhirUnavailable:
     if status >= 500 or status == 429:
-        return FhirTransientError("http-5xx" if status >= 500 else "http-429")
+        error = FhirTransientError("http-5xx" if status >= 500 else "http-429")
+        if status in (429, 503):
+            error.retry_after = parse_retry_after(retry_after)
+        return error
     if status in (401, 403, 404, 410):
         return FhirFatalError(f"http-{status}")
     return FhirFatalError("http-4xx")
@@ -101,6 +118,9 @@ class FhirClient:
         self.policy = OutboundPolicy(
             settings.effective_fhir_allowlist(), settings.effective_private_networks(), resolver or system_resolver
         )
+        self.guards = OriginGuards(
+            settings.fhir_origin_concurrency, settings.fhir_breaker_failures, settings.fhir_breaker_seconds
+        )
 
     def connect(self, base: str, bearer: str | None, stats: FhirStats, deadline: Deadline | None = None) -> FhirAccess:
         """Returns access to the FHIR server at `base` for one hook call (nothing is checked or sent yet)."""
@@ -112,11 +132,11 @@ class FhirClient:
         if bearer is not None:
             headers["Authorization"] = f"Bearer {bearer}"
         started = time.perf_counter()
+        origin = _origin(url)
         try:
             deadline.check()
-            left = deadline.remaining()
-            timeout = (min(self._connect_timeout, left), min(self._read_timeout, left))
-            raw = self._get(url, headers, timeout, deadline)
+            with self.guards.slot(origin, deadline):
+                raw = self._guarded_get(url, origin, headers, deadline)
         except OutboundRefused as exc:
             raise _refused(exc) from None
         finally:
@@ -129,6 +149,24 @@ class FhirClient:
             raise FhirTransientError("not-fhir")
         return body
 
+    def _guarded_get(self, url: str, origin: str, headers: dict[str, str], deadline: Deadline) -> bytes:
+        """Returns the reply body; tells the origin's breaker how the server did (its own failures only)."""
+        left = deadline.remaining()
+        timeout = (min(self._connect_timeout, left), min(self._read_timeout, left))
+        try:
+            with deadline_scope(deadline.at):  # every read on the connection ends at the call's deadline
+                raw = self._get(url, headers, timeout, deadline)
+        except OutboundRefused as exc:
+            if exc.transient and exc.reason not in _GUARD_REASONS:
+                self.guards.failed(origin)
+            raise
+        except FhirUnavailable as exc:
+            if exc.transient:
+                self.guards.failed(origin, exc.retry_after)
+            raise
+        self.guards.succeeded(origin)
+        return raw
+
     def _get(self, url: str, headers: dict[str, str], timeout: tuple[float, float], deadline: Deadline) -> bytes:
         try:
             reply = self._session.get(url, headers=headers, timeout=timeout, allow_redirects=False, stream=True)
@@ -136,6 +174,7 @@ class FhirClient:
             deadline.check()
             raise FhirTransientError("timeout") from None
         except requests.ConnectionError:
+            deadline.check()  # the watchdog shut the socket at the deadline: that is the budget, not the network
             raise FhirTransientError("connection") from None
         except requests.RequestException:
             raise FhirFatalError("request") from None
@@ -143,8 +182,13 @@ class FhirClient:
             reply.close()
             if 300 <= reply.status_code < 400:
                 raise FhirFatalError("redirect")  # never followed: the Location could be anywhere
-            raise _status_error(reply.status_code)
+            raise _status_error(reply.status_code, reply.headers.get("Retry-After"))
         return read_capped(reply, self.max_bytes, deadline, self._read_timeout)
+
+
+def _origin(url: str) -> str:
+    parts = split_url(url)
+    return url if parts is None else f"{parts.scheme}://{parts.host}:{parts.port}"
 
 
 class _AddressCheck:

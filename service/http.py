@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from flask import Flask, Request, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from service.errors import BadHookRequest, PayloadTooLarge, UnsupportedMediaType
 
@@ -85,6 +85,13 @@ def read_json_body(req: Request, max_bytes: int, max_depth: int = 64) -> Any:
         raw = req.get_data(cache=False)
     except RequestEntityTooLarge:
         raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes") from None
+    except HTTPException:
+        raise  # Werkzeug's own (a client that disconnected mid-body is its 400)
+    except Exception:
+        # The WSGI server's body reader failed: gunicorn raises its ParseException subclasses for a bad chunk size
+        # or terminator, and NoMoreData once the read side is shut at CDS_REQUEST_READ_SECONDS. Whatever the
+        # server, a body that cannot be read is the client's 400, not our 500 (issue #11).
+        raise BadHookRequest("the request body could not be read (bad chunked encoding or too slow)") from None
     if len(raw) > max_bytes:
         raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes")
     if not raw:

@@ -9,13 +9,14 @@ handed around). Everything that varies (today, uuids, the mapper, the FHIR sessi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fhir_maps.domain import PatientData
-from hooks.cards import response_json
+from hooks.cards import Card, response_json
 from hooks.spec import CdsServiceSpec, RuleContext
 from service.cds_models import HookRequest, parse_feedback, parse_hook_request
 from service.errors import BadHookRequest, UnknownService
@@ -26,6 +27,11 @@ from service.metrics import observe_feedback
 from service.outbound import Deadline
 from service.settings import Settings
 from service.trace import CallTrace, FhirTimings, Invocation
+
+if TYPE_CHECKING:
+    from service.store.store import Store
+
+logger = logging.getLogger(__name__)
 
 Mapper = Callable[[Iterable[Mapping[str, Any]]], PatientData]
 
@@ -72,6 +78,7 @@ class Invoker:
     gate_mapper: Mapper  # maps only what `spec.in_scope` needs; the full mapper runs only for patients in scope
     clock: Callable[[], datetime]
     new_uuid: Callable[[], str]
+    store: Store | None = None  # the database of issued cards and feedback (docs/database.md); None: logs only
 
     def spec(self, service_id: str) -> CdsServiceSpec[Any]:
         """Returns the service registered as `service_id`; raises UnknownService (404)."""
@@ -114,7 +121,9 @@ class Invoker:
             ctx = self.rule_context(spec, request)
             cards = spec.render(spec.evaluate(data, ctx), ctx)
             trace = replace(trace, card_rules=tuple((card.rule_id, str(card.indicator)) for card in cards))
-            return self._answer(request, response_json(cards), trace, stats)
+            answer = self._answer(request, response_json(cards), trace, stats)
+            self._record_cards(spec.id, request, cards)
+            return answer
         except Exception as exc:  # answered by the app's error handlers once the route has logged the trace
             return Invocation(_with_fhir(trace, stats), error=exc)
 
@@ -129,6 +138,19 @@ class Invoker:
         if self.settings.feedback_log and response["cards"]:
             log_cards_issued(request.hook_instance, response["cards"])
         return Invocation(trace, response=response)
+
+    def _record_cards(self, service_id: str, request: HookRequest, cards: Sequence[Card]) -> None:
+        # A store failure costs the statistics of this call, not the clinician's cards: logged, not raised.
+        if self.store is None or not cards:
+            return
+        try:
+            self.store.record_cards(service_id, request.hook_instance, cards, self.clock())
+        except Exception as exc:
+            logger.error(
+                "store_failed error=%s",
+                type(exc).__name__,
+                extra={"cds": {"event": "store_failed", "what": "cards", "error": type(exc).__name__}},
+            )
 
     def _gather(
         self,
@@ -161,9 +183,12 @@ class Invoker:
         )
 
     def feedback(self, service_id: str, body: Any) -> int:
-        """Returns how many feedback items were accepted, after logging one line per item."""
+        """Returns how many feedback items were accepted, after storing them (when there is a store: all or none,
+        each item once) and logging one line per item."""
         items = parse_feedback(body)
         self.spec(service_id)
+        if self.store is not None:
+            self.store.record_feedback(service_id, items, self.clock())
         for item in items:
             reason = item.override_reason
             code = f"{reason.system}|{reason.code}" if reason and reason.code else None

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from service.edge import current_request_id
 from service.errors import CdsError
-from service.request_id import current_request_id
 from service.trace import CallTrace
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class HookCallLine:
 @contextmanager
 def hook_call(service_id: str) -> Iterator[HookCallLine]:
     """Yields the line of one hook call for the route to complete, and logs it when the call ends, however."""
-    line = HookCallLine(service_id=service_id)
+    line = HookCallLine(service_id=_capped(service_id))
     started = time.perf_counter()
     status, error = 200, None
     try:
@@ -77,14 +77,22 @@ def hook_call(service_id: str) -> Iterator[HookCallLine]:
         )
 
 
+MAX_LOGGED_CHARS = 128  # any client-supplied id in a log line (a path segment, a card id, a reason code)
+
+
+def _capped(text: str) -> str:
+    """Returns `text` cut to MAX_LOGGED_CHARS, marked when cut (parsers refuse longer ids; this is the backstop)."""
+    return text if len(text) <= MAX_LOGGED_CHARS else text[:MAX_LOGGED_CHARS] + "...(cut)"
+
+
 def log_feedback(service_id: str, card: str, outcome: str, reason_code: str | None, accepted: int) -> None:
     """Logs one feedback item: ids, outcome and counts only; a user comment is free text and never logged."""
     fields = {
         "event": "feedback",
-        "service_id": service_id,
-        "card": card,
+        "service_id": _capped(service_id),
+        "card": _capped(card),
         "outcome": outcome,
-        "override_reason": reason_code,
+        "override_reason": None if reason_code is None else _capped(reason_code),
         "accepted_suggestions": accepted,
     }
     logger.info("feedback service_id=%s outcome=%s", service_id, outcome, extra={"cds": fields})
@@ -106,9 +114,9 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
         }
-        request_id = current_request_id()
+        request_id = current_request_id.get()
         if request_id is not None:
-            out["request_id"] = request_id  # the same id as X-Request-ID (service.request_id)
+            out["request_id"] = request_id  # the same id as the access log line and X-Request-ID
         fields = getattr(record, "cds", None)
         if isinstance(fields, dict):
             out.update(fields)

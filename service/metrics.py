@@ -190,10 +190,10 @@ def observe_replay_store_error(error: str) -> None:
 
 
 def breaker_changed(origin: str, is_open: bool) -> None:
-    """Records a FHIR origin's circuit breaker opening or closing.
+    """Records a FHIR origin's circuit breaker opening or closing (called by `service.bulkhead.OriginGuards`).
 
-    Extension point for the breaker of issue 11 (`service.bulkhead.OriginGuards`): call it where the breaker
-    opens and where it closes, e.g. `breaker_changed(key, True)` in `failed` when `open_until` is set.
+    The gauge stays 1 until a reply closes the breaker: an open breaker whose time is up is half-open, and stays
+    shown as open until its probe succeeds.
     """
     BREAKER_OPEN.labels(origin).set(1 if is_open else 0)
     BREAKER_TRANSITIONS.labels(origin, "open" if is_open else "closed").inc()

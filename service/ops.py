@@ -7,7 +7,6 @@
   draining, plus whatever the factory adds (the database, issue 12); 200, or 503 with an OperationOutcome naming
   each failed check;
 - `GET /metrics`: Prometheus text (`service.metrics`), behind a bearer token when CDS_METRICS_TOKEN_FILE is set;
-- a request id per request in `flask.g` (`service.request_id`), returned as `X-Request-ID`;
 - per request, after the answer is made: the request counter, and for a hook call its latency, outcome and
   trace (`service.metrics.observe_hook_call`);
 - a wrapper round the client authenticator that counts refusals by reason and replay-store failures.
@@ -19,10 +18,9 @@ from __future__ import annotations
 import hmac
 import json
 import time
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
@@ -30,10 +28,12 @@ from service import metrics
 from service.auth import Authenticator, ClientIdentity
 from service.errors import FHIR_JSON, CdsError, ServiceBusy, Unauthenticated
 from service.health import DRAINING, Check, CheckFailed, DrainFlag, Readiness, not_draining
-from service.request_id import ENVIRON_KEY, HEADER, current_request_id
 from service.routes import EXTENSION_KEY, AppState
 from service.settings import Settings, SettingsError
 from service.trace import Invocation
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 OPS_KEY = "ln_cds_ops"
 INVOKE_ENDPOINT = "cds_hooks.invoke"
@@ -108,6 +108,20 @@ def trusted_keys_check(settings: Settings) -> Check:
     return check
 
 
+def database_check(engine: Engine) -> Check:
+    """Returns a check that the database answers and is at the code's migration head (`service.store`)."""
+
+    def check() -> None:
+        from service.store.engine import DatabaseNotReady, check_migrated  # imported on use, like the store
+
+        try:
+            check_migrated(engine)
+        except DatabaseNotReady:
+            raise CheckFailed("unreachable or not at the migration head") from None
+
+    return check
+
+
 def install_ops(
     app: Flask,
     settings: Settings,
@@ -115,7 +129,6 @@ def install_ops(
     environ: Mapping[str, str] | None = None,
     checks: Mapping[str, Check] | None = None,
     drain: DrainFlag = DRAINING,
-    new_request_id: Callable[[], str] = lambda: uuid.uuid4().hex,
 ) -> Readiness:
     """Adds the ops endpoints and per-request observation to `app`; returns its readiness registry.
 
@@ -134,7 +147,6 @@ def install_ops(
 
     def begin() -> None:
         g.ops_started = time.perf_counter()
-        g.request_id = request.environ.get(ENVIRON_KEY) or new_request_id()
 
     app.before_request(begin)
     app.after_request(_observe)
@@ -154,7 +166,7 @@ def _ops_state() -> _Ops:
 
 
 def _observe(response: Response) -> Response:
-    """Counts the request, observes a hook call, and sets X-Request-ID (unless an edge middleware does)."""
+    """Counts the request and, for a hook call, observes its latency, outcome and trace."""
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
     metrics.observe_request(route, request.method, response.status_code)
     started = g.get("ops_started")
@@ -167,9 +179,6 @@ def _observe(response: Response) -> Response:
         outcome = metrics.hook_outcome(response.status_code, trace, error)
         seconds = None if started is None else time.perf_counter() - started
         metrics.observe_hook_call(service, response.status_code, outcome, seconds, trace)
-    request_id = current_request_id()
-    if request_id is not None and ENVIRON_KEY not in request.environ:
-        response.headers[HEADER] = request_id
     return response
 
 

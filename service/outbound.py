@@ -236,6 +236,7 @@ def read_capped(reply: Any, max_bytes: int, deadline: Deadline, read_timeout: fl
         deadline.check()
         raise OutboundRefused("timeout", transient=True) from None
     except (Urllib3Error, OSError):
+        deadline.check()  # a socket the watchdog shut at the deadline: the budget ran out
         raise OutboundRefused("connection", transient=True) from None
     finally:
         reply.close()

@@ -11,12 +11,14 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from service.auth import Authenticator, audiences
+from service.auth import Authenticator, ClientIdentity, audiences
+from service.edge import RateLimiter
 from service.http import read_json_body
 from service.invoke import Invoker
 from service.logging_setup import hook_call
 
 EXTENSION_KEY = "cds_hooks"
+UNKNOWN_SERVICE = "(unknown)"
 
 bp = Blueprint("cds_hooks", __name__)
 
@@ -31,10 +33,16 @@ class AppState:
     max_json_depth: int
     authenticator: Authenticator
     public_url: str
+    limiter: RateLimiter
 
     def body(self) -> Any:
         """Returns the current request's JSON body, read within the size and nesting limits."""
         return read_json_body(request, self.max_body_bytes, self.max_json_depth)
+
+
+def _rate_key(client: ClientIdentity | None) -> str:
+    """Returns the rate-limit key: the verified issuer, else (open mode) the peer address."""
+    return f"iss:{client.issuer}" if client is not None else f"addr:{request.remote_addr or '-'}"
 
 
 def _state() -> AppState:
@@ -43,6 +51,7 @@ def _state() -> AppState:
 
 
 @bp.get("/cds-services")
+@bp.get("/cds-services/")  # a client configured with the trailing slash finds the services too
 def discovery() -> Response:
     """Returns the discovery document built from the registry at startup.
 
@@ -57,11 +66,13 @@ def discovery() -> Response:
 def invoke(service_id: str) -> Response:
     """Returns the cards for one hook call; every outcome is logged as one line. The client is verified first."""
     state = _state()
-    with hook_call(service_id) as line:
+    # An id we do not serve is client-supplied text: the line says "(unknown)" instead (issue #11).
+    with hook_call(service_id if service_id in state.invoker.services else UNKNOWN_SERVICE) as line:
         client = state.authenticator.authenticate(
             request.headers.get("Authorization"), audiences(state.public_url, service_id)
         )
         line.client = None if client is None else client.issuer
+        state.limiter.check(_rate_key(client))
         invocation = state.invoker.invoke(service_id, state.body())
         line.trace = invocation.trace
         g.cds_invocation = invocation  # for the metrics, observed once the answer is made (service.ops)
@@ -72,9 +83,10 @@ def invoke(service_id: str) -> Response:
 def feedback(service_id: str) -> Response:
     """Returns 200 with no body once the feedback is logged (the spec defines no response body)."""
     state = _state()
-    state.authenticator.authenticate(
+    client = state.authenticator.authenticate(
         request.headers.get("Authorization"), audiences(state.public_url, service_id, feedback=True)
     )
+    state.limiter.check(_rate_key(client))
     state.invoker.feedback(service_id, state.body())
     response = Response(status=200)
     del response.headers["Content-Type"]

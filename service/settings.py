@@ -25,6 +25,8 @@ from service.trust import IssuerTrust, load_trusted_issuers
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 AUTH_MODES = ("jwt", "open")
+REPLAY_STORES = ("database", "memory")
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
 # Asymmetric algorithms only: the spec forbids `none` and every symmetric (HMAC) algorithm, and recommends ES384
 # and RS384 ("JWT Signing Algorithm", https://cds-hooks.hl7.org/2.0/#jwt-signing-algorithm).
 JWT_ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
@@ -94,11 +96,18 @@ def _algorithms(raw: str) -> tuple[str, ...]:
     return names
 
 
-def _allowlist(*, https_only: bool) -> Callable[[str], tuple[AllowedBase, ...]]:
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def _allowlist(*, https_only: bool, loopback_http: bool = False) -> Callable[[str], tuple[AllowedBase, ...]]:
     def parse(raw: str) -> tuple[AllowedBase, ...]:
         bases = tuple(AllowedBase.parse(item) for item in raw.split(",") if item.strip())
-        if https_only and any(base.scheme != "https" for base in bases):
-            raise ValueError("only https base URLs are allowed unless CDS_AUTH=open")
+        for base in bases:
+            if https_only and base.scheme != "https" and not (loopback_http and base.host in _LOOPBACK_HOSTS):
+                raise ValueError(
+                    "only https base URLs are allowed unless CDS_AUTH=open (or, for a loopback http FHIR server "
+                    "in local testing, CDS_FHIR_ALLOW_LOOPBACK_HTTP=on)"
+                )
         return bases
 
     return parse
@@ -129,6 +138,13 @@ def _iso_date(raw: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise ValueError(f"{raw!r} is not an ISO date; use YYYY-MM-DD") from None
+
+
+def _database_url(raw: str) -> str:
+    scheme = raw.partition("://")[0].lower()
+    if scheme not in DATABASE_SCHEMES or "://" not in raw:
+        raise ValueError("not a database URL; use sqlite:///path/to/file.sqlite3 or postgresql://user@host:port/db")
+    return raw
 
 
 def _token_file(raw: str) -> str:
@@ -228,6 +244,9 @@ class Settings(BaseSettings):
     jwt_max_lifetime_seconds: Annotated[int, _env(_int_in(10, 86400))] = _var("CDS_JWT_MAX_LIFETIME_SECONDS", 600)
     jwt_replay_cache_size: Annotated[int, _env(_int_in(100, 10_000_000))] = _var("CDS_JWT_REPLAY_CACHE_SIZE", 100_000)
     jwks_cache_seconds: Annotated[int, _env(_int_in(10, 86400))] = _var("CDS_JWKS_CACHE_SECONDS", 300)
+    # Local testing only: lets CDS_AUTH=jwt allowlist plain http FHIR bases on loopback (127.0.0.1, ::1,
+    # localhost), e.g. the demo's FHIR server. Logged as a warning at startup.
+    fhir_allow_loopback_http: Annotated[bool, _env(_bool)] = _var("CDS_FHIR_ALLOW_LOOPBACK_HTTP", False)
     # Outbound guard: None means the mode's default (jwt: nothing allowed; open: loopback only). The allowlist's
     # parser depends on CDS_AUTH (https only unless open): see `_allowlist_for_mode`.
     fhir_allowlist: tuple[AllowedBase, ...] | None = _var("CDS_FHIR_ALLOWLIST", None)
@@ -239,6 +258,42 @@ class Settings(BaseSettings):
     call_budget_seconds: Annotated[float, _env(_seconds)] = _var("CDS_CALL_BUDGET_SECONDS", 8.0)
     max_json_depth: Annotated[int, _env(_int_in(8, 512))] = _var("CDS_MAX_JSON_DEPTH", 64)
     trusted_issuers_file: Annotated[Path | None, _env(Path)] = _var("CDS_TRUSTED_ISSUERS", None)
+    # --- Serving (gunicorn.conf.py reads these too: one configuration, docs/serving.md) ---
+    # gthread workers (processes) and request threads per worker; connections a worker holds open at once
+    # (kept-alive and waiting ones included): past it, new connections wait in the listen backlog.
+    workers: Annotated[int, _env(_int_in(1, 64))] = _var("CDS_WORKERS", 2)
+    threads: Annotated[int, _env(_int_in(1, 256))] = _var("CDS_THREADS", 16)
+    max_connections: Annotated[int, _env(_int_in(2, 10_000))] = _var("CDS_MAX_CONNECTIONS", 256)
+    # A request's headers and body must arrive within this many seconds of its first byte, however they trickle;
+    # past it the connection is closed (headers) or the call is a 400 (body).
+    request_read_seconds: Annotated[float, _env(_seconds)] = _var("CDS_REQUEST_READ_SECONDS", 10.0)
+    # On SIGTERM: stop accepting, refuse new connections, finish in-flight calls within this many seconds.
+    drain_seconds: Annotated[float, _env(_seconds)] = _var("CDS_DRAIN_SECONDS", 20.0)
+    # All request header lines together (names and values); more is a 431 OperationOutcome. gunicorn's own
+    # per-line limit is set above it, so the app answers first.
+    max_header_bytes: Annotated[int, _env(_int_in(4096, 65536))] = _var("CDS_MAX_HEADER_BYTES", 16384)
+    # Per-client rate limit (hook calls and feedback, per worker): a token bucket of BURST calls refilled at
+    # PER_MINUTE, keyed by the verified JWT issuer, or the client address in open mode. 0 turns it off.
+    rate_limit_per_minute: Annotated[int, _env(_int_in(0, 1_000_000))] = _var("CDS_RATE_LIMIT_PER_MINUTE", 1200)
+    rate_limit_burst: Annotated[int, _env(_int_in(1, 100_000))] = _var("CDS_RATE_LIMIT_BURST", 100)
+    # FHIR bulkheads, per origin and worker: concurrent requests; consecutive failures that open the circuit
+    # breaker, and how long it stays open (a 429/503 Retry-After opens it for that long, up to 300 s).
+    fhir_origin_concurrency: Annotated[int, _env(_int_in(1, 256))] = _var("CDS_FHIR_ORIGIN_CONCURRENCY", 8)
+    fhir_breaker_failures: Annotated[int, _env(_int_in(1, 1000))] = _var("CDS_FHIR_BREAKER_FAILURES", 5)
+    fhir_breaker_seconds: Annotated[float, _env(_seconds)] = _var("CDS_FHIR_BREAKER_SECONDS", 30.0)
+    # The store (docs/database.md): None = SQLite in the instance folder; postgresql://user:pw@host/db for a
+    # shared server. Kept out of repr: the URL may hold a password.
+    database_url: Annotated[str | None, _env(_database_url)] = Field(
+        None, validation_alias="CDS_DATABASE_URL", repr=False
+    )
+    # Where jtis are remembered when the app has a store: the database (shared by every worker and process) or
+    # this process's memory.
+    replay_store: Annotated[str, _env(_choice(REPLAY_STORES, "a replay store"))] = _var("CDS_REPLAY_STORE", "database")
+    # Cards issued longer ago than this are deleted, with their feedback, by `ln-cds purge`.
+    retention_days: Annotated[int, _env(_int_in(1, 36500))] = _var("CDS_RETENTION_DAYS", 730)
+    # Free-text override comments may name people or findings: stored only when switched on, and capped.
+    feedback_comments: Annotated[bool, _env(_bool)] = _var("CDS_FEEDBACK_COMMENTS", False)
+    feedback_comment_max_chars: Annotated[int, _env(_int_in(1, 4000))] = _var("CDS_FEEDBACK_COMMENT_MAX_CHARS", 500)
     # A file holding the bearer token GET /metrics then requires (docs/deployment.md); unset = /metrics is open.
     # The token itself is read from the file at startup and kept out of repr.
     metrics_token: Annotated[str | None, _env(_token_file)] = Field(
@@ -252,7 +307,10 @@ class Settings(BaseSettings):
             return value
         if not value.strip():
             raise PydanticUseDefault
-        return _allowlist(https_only=info.data.get("auth", "jwt") != "open")(value.strip())
+        https_only = info.data.get("auth", "jwt") != "open"
+        return _allowlist(https_only=https_only, loopback_http=info.data.get("fhir_allow_loopback_http", False))(
+            value.strip()
+        )
 
     @classmethod
     def settings_customise_sources(
@@ -281,7 +339,7 @@ class Settings(BaseSettings):
         """Returns the non-public networks a FHIR host name may resolve to: as configured, else loopback if open."""
         if self.fhir_private_networks is not None:
             return self.fhir_private_networks
-        return LOOPBACK_NETWORKS if self.open_mode else ()
+        return LOOPBACK_NETWORKS if self.open_mode or self.fhir_allow_loopback_http else ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

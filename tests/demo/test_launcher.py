@@ -129,3 +129,36 @@ def test_a_supported_node_is_accepted(monkeypatch: pytest.MonkeyPatch, tmp_path:
     tools = fhir_server.toolchain()
     assert tools.version == (20, 19, 0)
     assert Path(tools.node) == tmp_path / "node"
+
+
+def test_open_mode_says_open_and_its_curls_carry_no_token() -> None:
+    settings = Settings(auth="open", today=Settings.from_env({"CDS_TODAY": "2026-06-15"}).today)
+    text = launcher.instructions(URLS, _data(), settings, 3.2, "seed-eular-era-edta-2012")
+    assert "client authentication open (CDS_AUTH=open)" in text
+    assert "Authorization" not in text
+
+
+def test_jwt_mode_says_so_and_its_curls_send_the_client_token() -> None:
+    settings = Settings(auth="jwt", today=Settings.from_env({"CDS_TODAY": "2026-06-15"}).today)
+    text = launcher.instructions(URLS, _data(), settings, 3.2, "seed-eular-era-edta-2012")
+    assert "client authentication open" not in text
+    assert "client authentication ON (CDS_AUTH=jwt)" in text
+    curl = next(line for line in text.splitlines() if line.startswith("curl "))
+    assert "Authorization: Bearer $CDS_CLIENT_JWT" in shlex.split(curl)
+    assert "CDS_FHIR_ALLOW_LOOPBACK_HTTP=on" in text  # the FHIR server is not reachable without the opt-in
+
+
+def test_jwt_mode_allowlists_the_demo_fhir_server_only_with_the_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CDS_HOST", "CDS_AUTH", "CDS_TODAY", "CDS_CRITERIA_SET", "CDS_FHIR_ALLOWLIST"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CDS_AUTH", "jwt")
+    monkeypatch.setenv("CDS_FHIR_ALLOW_LOOPBACK_HTTP", "off")
+    launcher.configure_environment(_data(), 8090)
+    assert "CDS_FHIR_ALLOWLIST" not in os.environ
+    monkeypatch.setenv("CDS_FHIR_ALLOW_LOOPBACK_HTTP", "on")
+    launcher.configure_environment(_data(), 8090)
+    assert os.environ["CDS_FHIR_ALLOWLIST"] == "http://127.0.0.1:8090"
+    settings = Settings.from_env({**os.environ, "CDS_TRUSTED_ISSUERS": ""})
+    text = launcher.instructions(URLS, _data(), settings, 1.0, "seed-eular-era-edta-2012")
+    assert "CDS_FHIR_ALLOW_LOOPBACK_HTTP=on" not in text  # allowlisted: no warning

@@ -20,7 +20,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from sqlalchemy import select
 
+from service.store.engine import open_engine
+from service.store.schema import feedback as feedback_table
 from tests.integration import sandbox
 
 pytestmark = pytest.mark.integration
@@ -75,6 +78,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDemo]:
     tmp = tmp_path_factory.mktemp("demo")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
     env.update({"FHIR_PORT": "0", "CDS_PORT": str(_free_port()), "DEMO_LOG_DIR": str(tmp / "logs")})
+    env["CDS_DATABASE_URL"] = f"sqlite:///{tmp / 'demo.sqlite3'}"  # the demo's store, kept out of instance/
     out = tmp / "stdout.txt"
     with open(out, "wb") as sink:
         process = subprocess.Popen(
@@ -186,6 +190,16 @@ def test_the_sandbox_can_use_the_demo_servers(demo: RunningDemo, manifest: dict[
             timeout=30,
         )
         assert feedback.status_code == 200
+    # The Dismiss landed in the demo's store, where the printed lines say to look.
+    assert "SELECT card_uuid, outcome" in demo.text
+    database = next(w for line in demo.text.splitlines() for w in line.split() if w.startswith("sqlite:///"))
+    engine = open_engine(database)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(feedback_table.c.card_uuid, feedback_table.c.outcome)).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [(cards[0]["uuid"], "overridden")]
 
 
 def test_ctrl_c_stops_both_servers(demo: RunningDemo) -> None:

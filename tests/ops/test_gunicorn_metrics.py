@@ -20,6 +20,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from service.store.engine import open_engine, upgrade
+
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = "lupus-nephritis-response"
 REQUEST = ROOT / "cards_fixtures" / SERVICE / "demo-refractory-7-months" / "request.json"
@@ -53,7 +55,10 @@ def _answers(url: str) -> bool:
 def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     port = _free_port()
     metrics_dir = tmp_path / "metrics"
+    database = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    upgrade(open_engine(database))  # the app refuses to start on an unmigrated store
     env = {
+        "CDS_DATABASE_URL": database,
         **os.environ,
         "CDS_AUTH": "open",
         "CDS_TODAY": "2026-06-15",
@@ -143,7 +148,9 @@ def test_sigterm_marks_a_worker_as_draining_before_gunicorns_own_handler_runs() 
 
 def test_the_master_never_imports_prometheus_client_before_the_folder_is_set(tmp_path: Path) -> None:
     script = (
-        "import os, sys\n"
+        "import os, sys, runpy\n"
+        "runpy.run_path('gunicorn.conf.py')\n"  # what the master loads: the configuration and the worker class
+        "import service.serving\n"
         "from service import gunicorn_hooks\n"
         "gunicorn_hooks.on_starting(None)\n"
         "print('prometheus_client' in sys.modules, os.path.isdir(os.environ['PROMETHEUS_MULTIPROC_DIR']))\n"

@@ -10,25 +10,25 @@ from pathlib import Path
 
 import pytest
 
+from service.app import create_app
 from service.health import CheckFailed, DrainFlag, Readiness, not_draining
-from service.ops import OPS_KEY, settings_check, trusted_keys_check
+from service.ops import OPS_KEY, database_check, settings_check, trusted_keys_check
 from service.settings import Settings
+from service.store.engine import open_engine, upgrade
+from service.store.store import Store
 from service.trust import IssuerTrust
 from tests.security.conftest import ISSUER, SigningKey, jwt_settings
+from tests.service.conftest import service_settings
 from tests.support import make_app
 
 
 def test_healthz_answers_ok_without_authentication_in_jwt_mode(ec_key: SigningKey) -> None:
-    from service.app import create_app
-
     reply = create_app(jwt_settings(ec_key)).test_client().get("/healthz")
     assert reply.status_code == 200
     assert reply.get_json() == {"status": "ok"}
 
 
 def test_readyz_lists_every_check_when_ready(ec_key: SigningKey) -> None:
-    from service.app import create_app
-
     reply = create_app(jwt_settings(ec_key)).test_client().get("/readyz")
     assert reply.status_code == 200
     assert reply.get_json() == {
@@ -129,3 +129,26 @@ def _raises(error: Exception) -> Callable[[], None]:
         raise error
 
     return check
+
+
+def test_database_check_fails_until_the_store_is_migrated(tmp_path: Path) -> None:
+    engine = open_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    check = database_check(engine)
+    with pytest.raises(CheckFailed, match="migration head"):
+        check()
+    upgrade(engine)
+    check()
+
+
+def test_readyz_checks_the_database_when_the_app_has_a_store(tmp_path: Path) -> None:
+    engine = open_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    upgrade(engine)
+    client = create_app(service_settings(), store=Store(engine)).test_client()
+    reply = client.get("/readyz")
+    assert reply.status_code == 200
+    assert reply.get_json()["checks"]["database"] == "ok"
+    (tmp_path / "store.sqlite3").unlink()  # the file gone: a new connection finds an empty database
+    engine.dispose()
+    reply = client.get("/readyz")
+    assert reply.status_code == 503
+    assert "database: unreachable or not at the migration head" in reply.get_data(as_text=True)

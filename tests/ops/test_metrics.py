@@ -19,9 +19,11 @@ from prometheus_client.samples import Sample
 from service import metrics
 from service.app import create_app
 from service.auth import ClientIdentity
+from service.bulkhead import OriginGuards
 from service.errors import ServiceBusy
 from service.logging_setup import json_handler
 from service.ops import CountingAuthenticator
+from service.settings import Settings
 from tests.golden_support import load_json, register_fhir
 from tests.security.conftest import SigningKey, jwt_settings
 from tests.support import make_app
@@ -124,6 +126,20 @@ def test_feedback_is_counted_by_outcome() -> None:
     assert delta("ln_cds_feedback_total", labels, post) == 1
 
 
+def test_the_fhir_breaker_reports_opening_and_closing() -> None:
+    origin = "https://breaker-test.example.org:443"
+    guards = OriginGuards(concurrency=2, failures_to_open=2, open_seconds=30)
+    opened = {"origin": origin, "state": "open"}
+    three_failures = lambda: [guards.failed(origin) for _ in range(3)]  # noqa: E731
+    assert delta("ln_cds_fhir_breaker_transitions_total", opened, three_failures) == 1
+    assert value("ln_cds_fhir_breaker_open", origin=origin) == 1
+    guards.succeeded(origin)
+    assert value("ln_cds_fhir_breaker_open", origin=origin) == 0
+    assert value("ln_cds_fhir_breaker_transitions_total", origin=origin, state="closed") == 1
+    closed = {"origin": origin, "state": "closed"}
+    assert delta("ln_cds_fhir_breaker_transitions_total", closed, lambda: guards.succeeded(origin)) == 0
+
+
 def test_breaker_changes_set_the_gauge_and_count_transitions() -> None:
     origin = "https://fhir.example.org:443"
     metrics.breaker_changed(origin, True)
@@ -148,7 +164,7 @@ def test_metrics_endpoint_needs_the_token_when_one_is_configured(tmp_path: Path)
     token = "metrics-token-0123456789"
     (tmp_path / "token").write_text(token + "\n")
     environ = {"CDS_AUTH": "open", "CDS_METRICS_TOKEN_FILE": str(tmp_path / "token")}
-    client = create_app(environ=environ, configure_logs=False).test_client()
+    client = create_app(Settings.from_env(environ)).test_client()
     refused = client.get("/metrics")
     assert refused.status_code == 401
     assert refused.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
@@ -160,7 +176,7 @@ def test_metrics_endpoint_needs_the_token_when_one_is_configured(tmp_path: Path)
 
 @pytest.mark.parametrize("content", ["", "short", "two tokens-0123456789"])
 def test_a_metrics_token_file_must_hold_one_long_token(tmp_path: Path, content: str) -> None:
-    from service.settings import Settings, SettingsError
+    from service.settings import SettingsError
 
     (tmp_path / "token").write_text(content)
     with pytest.raises(SettingsError, match="CDS_METRICS_TOKEN_FILE"):
@@ -168,8 +184,6 @@ def test_a_metrics_token_file_must_hold_one_long_token(tmp_path: Path, content: 
 
 
 def test_the_metrics_token_stays_out_of_repr(tmp_path: Path) -> None:
-    from service.settings import Settings
-
     (tmp_path / "token").write_text("metrics-token-0123456789")
     settings = Settings.from_env({"CDS_METRICS_TOKEN_FILE": str(tmp_path / "token")})
     assert settings.metrics_token == "metrics-token-0123456789"

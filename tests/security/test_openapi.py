@@ -87,14 +87,18 @@ def test_every_route_is_documented_and_every_documented_path_is_a_route() -> Non
     assert routes == documented
 
 
-def test_authenticated_operations_are_exactly_invoke_and_feedback() -> None:
+def test_authenticated_operations_are_exactly_invoke_feedback_and_report() -> None:
     secured = {
         f"{method} {path}"
         for path, item in DOC["paths"].items()
         for method in METHODS
         if method in item and item[method].get("security", DOC.get("security"))
     }
-    assert secured == {"post /cds-services/{service_id}", "post /cds-services/{service_id}/feedback"}
+    assert secured == {
+        "post /cds-services/{service_id}",
+        "post /cds-services/{service_id}/feedback",
+        "get /cds-services/{service_id}/report",
+    }
 
 
 def test_there_are_examples() -> None:

@@ -43,7 +43,7 @@ def biopsy_suggestion(plan: TherapyPlan, ctx: RuleContext, words: Words) -> Sugg
         KIDNEY_BIOPSY, words.t("order.biopsy.text"), words.t("order.biopsy.reason", reasons=reasons), ctx
     )
     action = Action(type="create", description=words.t("action.biopsy"), resource=resource)
-    return Suggestion(label=words.t("suggest.biopsy"), uuid=ctx.new_uuid(), actions=(action,))
+    return Suggestion(label=words.t("suggest.biopsy"), uuid=ctx.new_uuid(), actions=(action,), kind="repeat-biopsy")
 
 
 def level_suggestion(agent: Agent, ctx: RuleContext, words: Words) -> Suggestion:
@@ -57,7 +57,9 @@ def level_suggestion(agent: Agent, ctx: RuleContext, words: Words) -> Suggestion
         note=words.t("order.level.note"),
     )
     action = Action(type="create", description=words.t("action.level", agent=name), resource=resource)
-    return Suggestion(label=words.t("suggest.level", agent=cap(name)), uuid=ctx.new_uuid(), actions=(action,))
+    label = words.t("suggest.level", agent=cap(name))
+    # kind, e.g. tacrolimus-trough: the store's name for what was proposed
+    return Suggestion(label=label, uuid=ctx.new_uuid(), actions=(action,), kind=f"{agent.value}-trough")
 
 
 def suggestions(plan: TherapyPlan, ctx: RuleContext, words: Words) -> tuple[Suggestion, ...]:

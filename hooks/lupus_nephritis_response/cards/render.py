@@ -7,6 +7,8 @@ the supportive-care card (`supportive_card`) when the record lacks supportive ca
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hooks.cards import Card
 from hooks.lupus_nephritis_response.cards.response_card import orders_phrase, response_cards, review_months
 from hooks.lupus_nephritis_response.cards.supportive_card import summary_samples as supportive_summary_samples
@@ -30,7 +32,7 @@ def render(a: Assessment, ctx: RuleContext) -> list[Card]:
         cards.append(therapy_card(a.therapy, a.criteria, ctx, words))
     if a.supportive is not None and ctx.config.show_supportive_card:
         cards.append(supportive_card(a.supportive, a.criteria, ctx, words))
-    return cards
+    return [replace(card, criteria_set=a.criteria.id) for card in cards]  # for the store, not the wire
 
 
 # The longest realistic values each summary template is filled with, for the startup length check (STYLE #6).

@@ -1,0 +1,132 @@
+"""Opening the database: the URL rules, SQLite's WAL set-up, and the migration check the app runs at start.
+
+SQLite (the default, a file under the Flask instance folder) runs in WAL mode so readers never block the writer,
+waits up to 10 s for the write lock instead of failing, and starts every transaction with BEGIN IMMEDIATE: a
+transaction that reads then writes takes the write lock first, so two workers cannot both read a stale snapshot
+and then fail to upgrade (SQLITE_BUSY). PostgreSQL URLs are driven by psycopg 3.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+DEFAULT_FILE_NAME = "ln-cds.sqlite3"
+SQLITE_BUSY_MS = 10_000
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database is not at the schema this code needs (or cannot be reached); the app refuses to serve."""
+
+
+def default_url(instance_path: str | Path) -> str:
+    """Returns the SQLite URL of the default database file in `instance_path` (the Flask instance folder)."""
+    return f"sqlite:///{Path(instance_path) / DEFAULT_FILE_NAME}"
+
+
+def normalise_url(url: str) -> str:
+    """Returns `url` with PostgreSQL routed to psycopg 3 (`postgresql://` alone would mean psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def safe_url(engine_or_url: Engine | str) -> str:
+    """Returns the URL with any password masked, for messages and logs."""
+    url = engine_or_url.url if isinstance(engine_or_url, Engine) else make_url(engine_or_url)
+    return url.render_as_string(hide_password=True)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL's recommended level: durable at each checkpoint
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def open_engine(url: str) -> Engine:
+    """Returns an engine for `url`; a SQLite file's folder is created when missing."""
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # Pooled (SQLAlchemy's default for a file): closing the last connection to a WAL database checkpoints
+        # and syncs it, which costs tens of milliseconds if done after every transaction.
+        engine = create_engine(url)
+        _sqlite_setup(engine)
+    else:
+        # pre_ping: a worker that sat idle past the server's timeout reconnects instead of failing one call.
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # A process forked after the engine was made (gunicorn --preload) must not use its parent's connections.
+    # Held weakly, so an engine that is dropped is not kept alive by the hook.
+    held = weakref.ref(engine)
+    os.register_at_fork(after_in_child=lambda: _forget_connections(held()))
+    return engine
+
+
+def _forget_connections(engine: Engine | None) -> None:
+    if engine is not None:
+        engine.dispose(close=False)
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Returns the Alembic config for the packaged migrations, bound to `engine`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revisions(engine: Engine) -> set[str]:
+    """Returns the revisions the code's migrations end at."""
+    return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """Returns the revisions the database is at (empty for a database no migration has touched)."""
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Applies the migrations up to `revision`."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def check_migrated(engine: Engine) -> None:
+    """Raises DatabaseNotReady, saying what to run, unless the database is at the code's migration head."""
+    try:
+        current = current_revisions(engine)
+    except Exception as exc:  # any driver error: the message names the database, never the password
+        raise DatabaseNotReady(
+            f"CDS_DATABASE_URL: cannot open {safe_url(engine)} ({type(exc).__name__}); check the URL and the server"
+        ) from None
+    heads = head_revisions(engine)
+    if current != heads:
+        at = ", ".join(sorted(current)) or "no migration applied"
+        raise DatabaseNotReady(
+            f"the database {safe_url(engine)} is at {at} but this code needs {', '.join(sorted(heads))}: "
+            "run `ln-cds db upgrade` (same CDS_DATABASE_URL) before starting the service"
+        )

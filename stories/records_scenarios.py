@@ -132,7 +132,8 @@ def _string_comparators_complete() -> Story:
 
 
 def _egfr_above_60_creatinine_rose() -> Story:
-    """eGFR '>60' at both ends hides a creatinine rise of 61% (62 -> 100 umol/L, above the normal range): the exact creatinine decides."""
+    """eGFR '>60' at both ends hides a creatinine rise of 61% (62 -> 100 umol/L, above the normal range): the
+    exact creatinine decides."""
     s = Story("ln-fx-egfr-gt60-creat-rose").demographics().cond(SLE, 30).cond(CLASS_IV, 7.5)
     s.upcr(4.0, 7.3).upcr(1.2, 0.2)
     for months in (7.3, 0.2):

@@ -61,6 +61,13 @@ _VALUE_STRING = re.compile(
     r"(?:\s*(?:-|\u2013|\u2014|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>[A-Za-z/%#{\[\u00b5\u03bc].*?)?\s*$"
 )
 _UNICODE_COMPARATOR = {"\u2264": "<=", "\u2265": ">="}
+# "Too numerous to count" in a microscopy count: the category above the top countable one. Many laboratories report
+# urine RBC per HPF on the semi-quantitative scale 0-2, 3-5, 6-10, 11-20, 21-50, >50, TNTC, so TNTC is read as
+# "> 50" per field (a lower bound: every test against 5/HPF or 0 casts is decided by it). Only for per-field
+# counts (an implied /[HPF] or /[LPF] unit); elsewhere it is unreadable. Debatable where a lab's scale stops lower.
+TNTC_AT_LEAST_PER_FIELD = Decimal(50)
+_TNTC = re.compile(r"^\s*(?:tntc|too\s+numerous(?:\s+to\s+count)?)\s*\.?\s*$", re.IGNORECASE)
+_PER_FIELD_UNITS = frozenset({"/[HPF]", "/[LPF]"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +165,8 @@ def _read_value(concept: LabConcept, obs: Any, when: datetime) -> _Read | Skip:
     if obs.valueString is None:
         return Skip(SkipReason.NO_VALUE, concept)
     text = read_value_string(obs.valueString)
+    if text is None and _TNTC.match(obs.valueString) and LAB_CONCEPTS[concept].implied_unit in _PER_FIELD_UNITS:
+        text = StringValue(TNTC_AT_LEAST_PER_FIELD, ">")
     if text is None:
         return Skip(SkipReason.UNREADABLE, concept, when)
     unit = text.unit or LAB_CONCEPTS[concept].implied_unit

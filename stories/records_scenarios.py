@@ -235,6 +235,20 @@ def _nephrotic_without_baseline(pid: str, now: float, months: float = 7, rbc: fl
     return s.med(MMF, months, dose=(3, "tablet"), per_day=2).supportive(months)
 
 
+def _rbc_too_numerous() -> Story:
+    """UPCR 3.2 -> 0.3 g/g at 12 months, but the latest RBC count came back 'TNTC': an active sediment, no CR."""
+    s = ln_on_mmf("ln-fx-rbc-tntc", 12, 3.2, 0.3, egfr_start=80, egfr_now=84)
+    return _as_string(s, "sediment", "TNTC")
+
+
+def _unreadable_egfr() -> Story:
+    """A complete responder whose eGFR of last week came back as text; the one used is from 6 weeks ago."""
+    s = ln_on_mmf("ln-fx-unreadable-egfr", 12, 3.2, 0.3, egfr_start=80, egfr_now=84, rbc_now=2)
+    _last(s, "kidneyFunction")["effectiveDateTime"] = f"{months_before(REFERENCE_TODAY, 1.4).isoformat()}T08:30:00Z"
+    s.egfr(60, 0.2)
+    return _as_string(s, "kidneyFunction", "specimen haemolysed")
+
+
 def _duplicate_day_times() -> Story:
     """Two UPCRs the same day at different times (morning 2.9, afternoon 2.6, sent separately): one value a day,
     the later one; the story otherwise is the 7-month refractory one."""
@@ -354,6 +368,19 @@ RECORDS_SCENARIOS: list[Scenario] = [
         "7 months of MMF; the only UPCR of the last 90 days is text ('hemolysed, repeat').",
         "cannot assess: no recent result, and the latest could not be read.",
         _unreadable_only_recent,
+    ),
+    Scenario(
+        "records-rbc-too-numerous-to-count",
+        "12 months of MMF, UPCR 3.20 -> 0.30 g/g, eGFR stable; the latest urine RBC is reported 'TNTC'.",
+        "'too numerous to count' is an active sediment (read as > 50/HPF): the default set's partial and complete "
+        "responses need an inactive one, so the review card, not a complete response on a stale count.",
+        _rbc_too_numerous,
+    ),
+    Scenario(
+        "records-unreadable-latest-egfr",
+        "Complete responder at 12 months; last week's eGFR came back as text ('specimen haemolysed').",
+        "complete response on the eGFR of six weeks ago, with a note that the latest could not be read.",
+        _unreadable_egfr,
     ),
     Scenario(
         "records-current-value-two-months-old",

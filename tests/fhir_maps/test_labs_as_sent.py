@@ -70,6 +70,8 @@ def _string_obs(value_set: ValueSet, text: str, **extra: Any) -> dict[str, Any]:
         pytest.param(codes.URINE_RBC, ">50", "50", ">", None, id="rbc-above"),
         pytest.param(codes.CELLULAR_CASTS, "0-1", "1", "<=", "0", id="casts-range"),
         pytest.param(codes.CREATININE, "88 umol/L", "0.9955", None, None, id="creatinine-si"),
+        pytest.param(codes.URINE_RBC, "TNTC", "50", ">", None, id="rbc-too-numerous"),
+        pytest.param(codes.CELLULAR_CASTS, "too numerous to count", "50", ">", None, id="casts-too-numerous"),
     ],
 )
 def test_value_strings_map_to_canonical_bounds(
@@ -94,6 +96,12 @@ def test_a_value_string_whose_unit_is_unknown_is_never_guessed(value_set: ValueS
     result = map_observation(_string_obs(value_set, text))
     assert isinstance(result, Skip)
     assert result.reason is SkipReason.UNKNOWN_UNIT
+
+
+def test_too_numerous_to_count_is_unreadable_outside_microscopy_counts() -> None:
+    result = map_observation(_string_obs(codes.UPCR, "TNTC"))
+    assert isinstance(result, Skip)
+    assert result.reason is SkipReason.UNREADABLE
 
 
 def _result(day: int, value: str, *, hour: int = 8, issued: int | None = None, **kw: Any) -> LabResult:

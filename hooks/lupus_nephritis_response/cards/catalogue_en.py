@@ -252,6 +252,10 @@ EN: dict[str, str] = {
     "note.unreadable": "- The latest {measure}, on {day}, could not be read (no number in the result).",
     "note.unreadable.used": " The value used is from {day}, {age} days older.",
     "note.current-age": "- The current {measure} is {age} days old ({day}).",
+    "note.unreadable.kidney": "- The latest eGFR or creatinine, on {day}, could not be read (no number in the result).",
+    "note.unreadable.sediment": (
+        "- The latest urine sediment count, on {day}, could not be read (no number in the result)."
+    ),
     "missing.unreadable": "the latest result, on {day}, could not be read (no number in the result)",
     # --- cards ---------------------------------------------------------------------------------------------------
     "source.label": "Response criteria: {set}",

@@ -171,12 +171,16 @@ def notes(a: Assessment, words: Words) -> str:
 def current_value_notes(a: Assessment, words: Words) -> list[str]:
     """Returns the notes on how current the proteinuria is (issue 10 §4, H-records): a baseline missing where the
     current value decided alone, a latest result that could not be read, and the age of an older current value."""
-    p = a.proteinuria
+    p, m = a.proteinuria, a.measurements
+    out = []
+    if m is not None and m.kidney.unreadable_after is not None:
+        out.append(words.t("note.unreadable.kidney", day=fmt_date(m.kidney.unreadable_after)))
+    if m is not None and m.sediment.unreadable_after is not None:
+        out.append(words.t("note.unreadable.sediment", day=fmt_date(m.sediment.unreadable_after)))
     if p is None or p.current is None:
-        return []
+        return out
     key = measure_key(p)
     measure, unit = words.measure(key), words.unit(key)
-    out = []
     if Missing.BASELINE in a.missing and a.verdict is not Verdict.CANNOT_ASSESS:
         start, end = p.baseline_window
         out.append(

@@ -22,7 +22,7 @@ by an older one silently: `Proteinuria.unreadable_after` is its date when it is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -180,6 +180,18 @@ def pick_current(results: Iterable[LabResult], as_of: date) -> LabResult | None:
     return max(candidates, key=lambda r: r.when) if candidates else None
 
 
+def unreadable_after(data: PatientData, concepts: Iterable[LabConcept], used: date | None, as_of: date) -> date | None:
+    """Returns the day of the newest unreadable result of `concepts` at or before `as_of` that is newer than the
+    value used (`used`; None: no value used), or None. The card says so: an older value is never shown silently."""
+    days = [
+        when.date()
+        for concept in concepts
+        for when in data.series(concept).unreadable
+        if when.date() <= as_of and (used is None or when.date() > used)
+    ]
+    return max(days) if days else None
+
+
 @dataclass(frozen=True, slots=True)
 class Proteinuria:
     """Baseline and current proteinuria (UPCR g/g and 24-h protein g/day as one series)."""
@@ -271,6 +283,7 @@ class KidneyFunction:
     baseline: Reading | None = None
     current: Reading | None = None
     latest_egfr: Reading | None = None  # the latest eGFR (reported, else computed) in the window, baseline or not
+    unreadable_after: date | None = None  # a newer eGFR or creatinine could not be read: its date (card says so)
 
     @property
     def change(self) -> Decimal | None:
@@ -341,6 +354,14 @@ def _state(method: KidneyMethod, baseline: Reading, current: Reading, tolerance:
 
 
 def kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal) -> KidneyFunction:
+    """Returns kidney function (`_kidney_function`), with the date of a newer result that could not be read."""
+    k = _kidney_function(data, t0, as_of, tolerance)
+    used = k.current.day if k.current else None
+    unread = unreadable_after(data, (LabConcept.EGFR, LabConcept.CREATININE), used, as_of)
+    return replace(k, unreadable_after=unread) if unread else k
+
+
+def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal) -> KidneyFunction:
     """Returns kidney function at `as_of` against the line's baseline, by the first method that has both values.
 
     Methods in order: reported eGFR, eGFR computed from creatinine, creatinine itself. A current creatinine the
@@ -392,6 +413,7 @@ class Sediment:
     rbc_flagged_abnormal: bool = False
     cellular_casts: Reading | None = None
     untyped_casts: Reading | None = None
+    unreadable_after: date | None = None  # a newer RBC or cast count could not be read: its date (card says so)
 
 
 def _quiet(result: LabResult, at_most: Decimal) -> Decision:
@@ -429,10 +451,13 @@ def sediment(data: PatientData, as_of: date) -> Sediment:
         state = SedimentState.UNTYPED_CASTS
     else:
         state = SedimentState.INACTIVE
+    used = max((r.when.date() for r in (rbc, casts, untyped) if r is not None), default=None)
+    sediment_concepts = (LabConcept.URINE_RBC, LabConcept.CELLULAR_CASTS, LabConcept.CASTS_UNTYPED)
     return Sediment(
         state,
         _reading(rbc) if rbc else None,
         flagged,
         _reading(casts) if casts else None,
         _reading(untyped) if untyped else None,
+        unreadable_after(data, sediment_concepts, used, as_of),
     )

@@ -184,3 +184,31 @@ def test_an_unreadable_only_recent_result_is_said_on_the_cannot_assess_card() ->
 def test_the_age_of_an_older_current_value_is_on_the_card(days_ago: int, said: bool) -> None:
     [card] = response_cards(story(7, "3.1", "2.6", current_days_ago=days_ago))
     assert (f"is {days_ago} days old" in (card.detail or "")) is said
+
+
+def _unreadable_in(data: object, concept: LabConcept, days_ago: int) -> object:
+    when = datetime.combine(ago(days_ago), datetime.min.time(), UTC)
+    labs = dict(data.labs)  # type: ignore[attr-defined]
+    series = labs.get(concept) or LabSeries(concept)
+    labs[concept] = LabSeries(concept, series.results, (when,))
+    return replace(data, labs=labs)  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize(
+    ("concept", "words"),
+    [
+        pytest.param(LabConcept.EGFR, "latest eGFR or creatinine", id="egfr"),
+        pytest.param(LabConcept.CREATININE, "latest eGFR or creatinine", id="creatinine"),
+        pytest.param(LabConcept.URINE_RBC, "latest urine sediment count", id="rbc"),
+    ],
+)
+def test_an_unreadable_newer_kidney_or_sediment_result_is_said(concept: LabConcept, words: str) -> None:
+    data = _unreadable_in(story(7, "3.1", "2.6", current_days_ago=20), concept, 2)
+    [card] = response_cards(data)  # type: ignore[arg-type]
+    assert f"{words}, on {ago(2).isoformat()}, could not be read" in (card.detail or "")
+
+
+def test_an_unreadable_kidney_result_older_than_the_one_used_is_not_said() -> None:
+    data = _unreadable_in(story(7, "3.1", "2.6", current_days_ago=5), LabConcept.EGFR, 9)
+    [card] = response_cards(data)  # type: ignore[arg-type]
+    assert "could not be read" not in (card.detail or "")

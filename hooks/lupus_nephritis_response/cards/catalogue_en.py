@@ -252,6 +252,8 @@ EN: dict[str, str] = {
     "note.unreadable": "- The latest {measure}, on {day}, could not be read (no number in the result).",
     "note.unreadable.used": " The value used is from {day}, {age} days older.",
     "note.current-age": "- The current {measure} is {age} days old ({day}).",
+    "note.current-age.kidney": "- The current kidney function value is {age} days old ({day}).",
+    "note.current-age.sediment": "- The current sediment count is {age} days old ({day}).",
     "note.unreadable.kidney": "- The latest eGFR or creatinine, on {day}, could not be read (no number in the result).",
     "note.unreadable.sediment": (
         "- The latest urine sediment count, on {day}, could not be read (no number in the result)."

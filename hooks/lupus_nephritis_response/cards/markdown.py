@@ -177,6 +177,14 @@ def current_value_notes(a: Assessment, words: Words) -> list[str]:
         out.append(words.t("note.unreadable.kidney", day=fmt_date(m.kidney.unreadable_after)))
     if m is not None and m.sediment.unreadable_after is not None:
         out.append(words.t("note.unreadable.sediment", day=fmt_date(m.sediment.unreadable_after)))
+    today = a.today
+    for key, reading, unread in (
+        ("note.current-age.kidney", m.kidney.current if m else None, m.kidney.unreadable_after if m else None),
+        ("note.current-age.sediment", m.sediment.rbc if m else None, m.sediment.unreadable_after if m else None),
+    ):
+        age = (today - reading.day).days if today and reading else None
+        if reading is not None and unread is None and age is not None and age > CURRENT_AGE_NOTE_DAYS:
+            out.append(words.t(key, age=age, day=fmt_date(reading.day)))
     if p is None or p.current is None:
         return out
     key = measure_key(p)

@@ -212,3 +212,20 @@ def test_an_unreadable_kidney_result_older_than_the_one_used_is_not_said() -> No
     data = _unreadable_in(story(7, "3.1", "2.6", current_days_ago=5), LabConcept.EGFR, 9)
     [card] = response_cards(data)  # type: ignore[arg-type]
     assert "could not be read" not in (card.detail or "")
+
+
+@pytest.mark.parametrize(
+    ("concept", "text"),
+    [
+        pytest.param(LabConcept.EGFR, "current kidney function value is 45 days old", id="egfr"),
+        pytest.param(LabConcept.URINE_RBC, "current sediment count is 45 days old", id="rbc"),
+    ],
+)
+def test_the_age_of_an_older_kidney_or_sediment_value_is_on_the_card(concept: LabConcept, text: str) -> None:
+    data = story(7, "3.1", "2.6")
+    labs = dict(data.labs)
+    old = labs[concept].results
+    moved = replace(old[-1], when=datetime.combine(ago(45), datetime.min.time(), UTC))
+    labs[concept] = LabSeries(concept, (*old[:-1], moved))
+    [card] = response_cards(replace(data, labs=labs))
+    assert text in (card.detail or "")

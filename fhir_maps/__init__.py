@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fhir_maps.conditions import map_condition_or_skip
@@ -39,6 +40,7 @@ class _Mapped:
     orders: list[MedicationOrder] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     unknown_unit_concepts: set[LabConcept] = field(default_factory=set)
+    unreadable: list[tuple[LabConcept, datetime]] = field(default_factory=list)
 
     def count(self, name: str) -> None:
         """Adds one to the MappingReport field `name`."""
@@ -56,6 +58,7 @@ _OBSERVATION_SKIP_COUNT = {
     SkipReason.NO_TIME: "observations_no_time",
     SkipReason.NO_VALUE: "observations_no_value",
     SkipReason.UNKNOWN_UNIT: "observations_unknown_unit",
+    SkipReason.UNREADABLE: "observations_unreadable",
 }
 _REQUEST_EXCLUDED_COUNT = {
     ExclusionReason.INVALID: "resources_invalid",
@@ -116,6 +119,8 @@ def _count_observation_skip(mapped: _Mapped, skip: Skip) -> None:
     mapped.count(_OBSERVATION_SKIP_COUNT[skip.reason])
     if skip.reason is SkipReason.UNKNOWN_UNIT and skip.concept is not None:
         mapped.unknown_unit_concepts.add(skip.concept)
+    if skip.reason is SkipReason.UNREADABLE and skip.concept is not None and skip.when is not None:
+        mapped.unreadable.append((skip.concept, skip.when))
 
 
 def _add_request(mapped: _Mapped, resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -> None:
@@ -169,7 +174,7 @@ def map_patient_data(resources: Iterable[Mapping[str, Any]]) -> PatientData:
     return PatientData(
         demographics=mapped.demographics,
         diagnoses=tuple(mapped.diagnoses),
-        labs=build_lab_series(mapped.results),
+        labs=build_lab_series(mapped.results, mapped.unreadable),
         orders=tuple(sorted(mapped.orders, key=lambda o: (o.start, o.agent.value))),
         episodes=build_episodes(mapped.orders),
         report=mapped.report(),

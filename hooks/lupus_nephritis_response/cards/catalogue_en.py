@@ -244,6 +244,21 @@ EN: dict[str, str] = {
         "the treatment line above may be incomplete."
     ),
     "note.class-not-applicable": "- Class {ln_class}: the refractory criteria apply to classes III, IV and V.",
+    # --- notes on the data: results as laboratories send them (issue 10 §4, H-records) ------------------------------
+    "note.baseline-missing-settled": (
+        "- No baseline proteinuria between {start} and {end}: the fall from baseline is not assessed; the current "
+        "values ({measure} {current} {unit} on {day}) decide without it."
+    ),
+    "note.unreadable": "- The latest {measure}, on {day}, could not be read (no number in the result).",
+    "note.unreadable.used": " The value used is from {day}, {age} days older.",
+    "note.current-age": "- The current {measure} is {age} days old ({day}).",
+    "note.current-age.kidney": "- The current kidney function value is {age} days old ({day}).",
+    "note.current-age.sediment": "- The current sediment count is {age} days old ({day}).",
+    "note.unreadable.kidney": "- The latest eGFR or creatinine, on {day}, could not be read (no number in the result).",
+    "note.unreadable.sediment": (
+        "- The latest urine sediment count, on {day}, could not be read (no number in the result)."
+    ),
+    "missing.unreadable": "the latest result, on {day}, could not be read (no number in the result)",
     # --- cards ---------------------------------------------------------------------------------------------------
     "source.label": "Response criteria: {set}",
     "override.specialist-review": "Already under specialist review",

@@ -11,9 +11,10 @@ from hooks.lupus_nephritis_response.cards.phrases import (
 )
 from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date, fmt_pct, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet
-from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing
+from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
 from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem
 from hooks.lupus_nephritis_response.rules.measures import (
+    CURRENT_AGE_NOTE_DAYS,
     KidneyFunction,
     KidneyMethod,
     KidneyState,
@@ -161,9 +162,54 @@ def notes(a: Assessment, words: Words) -> str:
         out.append(words.t("note.creatinine-direct"))
     if a.class_not_applicable:
         out.append(words.t("note.class-not-applicable", ln_class="+".join(a.classes)))
+    out.extend(current_value_notes(a, words))
     if a.unresolved_medications:
         out.append(words.t("note.unresolved-medications", count=a.unresolved_medications))
     return "\n".join([words.t("detail.notes"), "", *out]) if out else ""
+
+
+def current_value_notes(a: Assessment, words: Words) -> list[str]:
+    """Returns the notes on how current the proteinuria is (issue 10 §4, H-records): a baseline missing where the
+    current value decided alone, a latest result that could not be read, and the age of an older current value."""
+    p, m = a.proteinuria, a.measurements
+    out = []
+    if m is not None and m.kidney.unreadable_after is not None:
+        out.append(words.t("note.unreadable.kidney", day=fmt_date(m.kidney.unreadable_after)))
+    if m is not None and m.sediment.unreadable_after is not None:
+        out.append(words.t("note.unreadable.sediment", day=fmt_date(m.sediment.unreadable_after)))
+    today = a.today
+    for key, reading, unread in (
+        ("note.current-age.kidney", m.kidney.current if m else None, m.kidney.unreadable_after if m else None),
+        ("note.current-age.sediment", m.sediment.rbc if m else None, m.sediment.unreadable_after if m else None),
+    ):
+        age = (today - reading.day).days if today and reading else None
+        if reading is not None and unread is None and age is not None and age > CURRENT_AGE_NOTE_DAYS:
+            out.append(words.t(key, age=age, day=fmt_date(reading.day)))
+    if p is None or p.current is None:
+        return out
+    key = measure_key(p)
+    measure, unit = words.measure(key), words.unit(key)
+    if Missing.BASELINE in a.missing and a.verdict is not Verdict.CANNOT_ASSESS:
+        start, end = p.baseline_window
+        out.append(
+            words.t(
+                "note.baseline-missing-settled",
+                start=fmt_date(start),
+                end=fmt_date(end),
+                measure=measure,
+                current=reading_value(p.current),
+                unit=unit,
+                day=fmt_date(p.current.day),
+            )
+        )
+    age = p.current_age_days
+    if p.unreadable_after is not None:
+        text = words.t("note.unreadable", measure=measure, day=fmt_date(p.unreadable_after))
+        older = (p.unreadable_after - p.current.day).days
+        out.append(text + words.t("note.unreadable.used", day=fmt_date(p.current.day), age=older))
+    elif age is not None and age > CURRENT_AGE_NOTE_DAYS:
+        out.append(words.t("note.current-age", measure=measure, age=age, day=fmt_date(p.current.day)))
+    return out
 
 
 def missing_list(a: Assessment, p: Proteinuria, words: Words) -> str:
@@ -177,6 +223,8 @@ def missing_list(a: Assessment, p: Proteinuria, words: Words) -> str:
             start, end = p.current_window
             last = words.t("missing.current.last", day=fmt_date(p.last_decisive.day)) if p.last_decisive else ""
             text = words.t("missing.current", start=fmt_date(start), end=fmt_date(end), last=last)
+            if p.unreadable_after is not None:
+                text += "; " + words.t("missing.unreadable", day=fmt_date(p.unreadable_after))
         else:
             day = fmt_date(p.baseline.day) if p.baseline else ""
             text = words.t("missing.since-baseline", day=day)

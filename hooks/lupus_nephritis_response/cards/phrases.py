@@ -59,6 +59,8 @@ def reading_value(r: Reading) -> str:
     """Returns a result's value with the decimals its kind is shown with (eGFR and counts whole, ratios to 0.01);
     a censored result keeps its comparator ("< 0.10")."""
     value = fmt_amount(r.value, _PLACES.get(r.concept, 2))
+    if r.low is not None:  # a range as the lab sent it ("10-20 /HPF"), never shown as its upper bound alone
+        return f"{fmt_amount(r.low, _PLACES.get(r.concept, 2))}\u2013{value}"
     return f"{r.comparator} {value}" if r.comparator else value
 
 

@@ -122,6 +122,15 @@ def _verdict(checkpoints: tuple[CheckpointResult, ...], class_not_applicable: bo
     return Verdict.WATCH if all(c.watch_only for c in missed) else Verdict.REFRACTORY
 
 
+def _settled_without_baseline(cs: CriteriaSet, m: Measurements, verdict: Verdict) -> bool:
+    """Returns True when the current values decide without a baseline (issue 10 §4): a checkpoint soundly missed
+    because the current proteinuria is at or above an absolute ceiling of the set (the partial-response 3.5 g/day,
+    KDIGO's 3 g/g, EULAR's 0.7 g/g at 12 months), or a complete response met outright. Relative falls and kidney
+    stability stay undecided (`judge_proteinuria`), so nothing else is claimed; the card says the baseline is
+    missing either way."""
+    return verdict is Verdict.REFRACTORY or apply(cs.complete, m).outcome is Outcome.MET
+
+
 def _next_checkpoint(cs: CriteriaSet, m: Measurements, months: Decimal) -> Checkpoint | None:
     """Returns the next time point whose target is not already met (None once in complete response)."""
     if apply(cs.complete, m).outcome is Outcome.MET:
@@ -182,15 +191,19 @@ def _assess_line(
         unresolved_medications=data.report.medication_requests_unresolved,
     )
     missing = _missing(p, months, cs)
-    if missing:
+    if missing and missing != (Missing.BASELINE,):
         return replace(base, missing=missing)
     m = Measurements(p, kidney_function(data, line.t0, today, cs.kidney_tolerance), sediment(data, today))
     not_applicable = bool(classes) and not REFRACTORY_CLASSES.intersection(classes)
     no_result_yet = p.current_is_baseline  # too early for any time point (else _missing said so)
     checkpoints = () if no_result_yet else judge_checkpoints(cs, m, months)
+    verdict = _verdict(checkpoints, not_applicable)
+    if missing and not _settled_without_baseline(cs, m, verdict):
+        return replace(base, missing=missing)
     return replace(
         base,
-        verdict=_verdict(checkpoints, not_applicable),
+        missing=missing,
+        verdict=verdict,
         measurements=m,
         response=None if no_result_yet else classify(cs, m),
         checkpoints=checkpoints,

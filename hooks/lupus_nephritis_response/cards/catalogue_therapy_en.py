@@ -9,7 +9,7 @@ catalogue will give the same keys. Each clinical phrase restates the source name
 from __future__ import annotations
 
 THERAPY_EN: dict[str, str] = {
-    # --- options: name, short name (summaries), regimen as the seed gives it, evidence detail -------------------
+    # --- options: name, short name (summaries), regimen as the review gives it, evidence detail -------------------
     "therapy.switch-to-mmf.name": "Switch to mycophenolate",
     "therapy.switch-to-mmf.short": "switch to mycophenolate",
     "therapy.switch-to-mmf.regimen": "Mycophenolate mofetil 2\u20133 g/day",
@@ -17,7 +17,7 @@ THERAPY_EN: dict[str, str] = {
     "therapy.switch-to-cyc.name": "Switch to cyclophosphamide",
     "therapy.switch-to-cyc.short": "switch to cyclophosphamide",
     "therapy.switch-to-cyc.regimen": (
-        "Intravenous cyclophosphamide by the local induction protocol (no dose in the seed)"
+        "Intravenous cyclophosphamide by the local induction protocol (no dose in Santacruz 2023)"
     ),
     "therapy.switch-to-cyc.evidence": "EULAR 2019: switch of induction regimens or rituximab",
     "therapy.rituximab.name": "Rituximab (\u00b1 belimumab, sequential)",
@@ -26,7 +26,9 @@ THERAPY_EN: dict[str, str] = {
     "therapy.rituximab.evidence": "overall response 74% in refractory cases (Weidenbusch)",
     "therapy.belimumab-after-rituximab.name": "Belimumab after rituximab (sequential)",
     "therapy.belimumab-after-rituximab.short": "belimumab after rituximab",
-    "therapy.belimumab-after-rituximab.regimen": "Belimumab started after the rituximab course (no dose in the seed)",
+    "therapy.belimumab-after-rituximab.regimen": (
+        "Belimumab started after the rituximab course (no dose in Santacruz 2023)"
+    ),
     "therapy.belimumab-after-rituximab.evidence": (
         "BEAT-Lupus, refractory SLE (n=52): fewer severe flares; CALIBRATE, LN: no efficacy gain"
     ),
@@ -61,8 +63,8 @@ THERAPY_EN: dict[str, str] = {
     "therapy.ivig.regimen": "400 mg/kg for 5 days, 1\u20136 cycles; prolonged cycles raise costs steeply",
     "therapy.ivig.evidence": "7 patients after cyclophosphamide failure",
     # --- why this option for this patient ---------------------------------------------------------------------
-    "why.switch-after-cyc": "refractory on cyclophosphamide: the seed switches to mycophenolate (or vice versa)",
-    "why.switch-after-mmf": "refractory on mycophenolate: the seed switches to cyclophosphamide (or vice versa)",
+    "why.switch-after-cyc": "refractory on cyclophosphamide: Santacruz 2023 switch to mycophenolate (or vice versa)",
+    "why.switch-after-mmf": "refractory on mycophenolate: Santacruz 2023 switch to cyclophosphamide (or vice versa)",
     "why.rituximab-class-iii": "class III recorded: response to rituximab is best in class III",
     "why.rituximab": "one of the first alternatives when mycophenolate or cyclophosphamide fail",
     "why.belimumab-early-relapse": (
@@ -74,11 +76,11 @@ THERAPY_EN: dict[str, str] = {
     "why.cni": "an alternative after cyclophosphamide or mycophenolate fail",
     "why.voclosporin": "a newer calcineurin inhibitor named by the guideline in use, tested as initial therapy",
     "why.msc": "promising and safe in small studies, but needs an expert centre",
-    "why.extracorporeal-pregnancy": "pregnancy recorded: the seed names it for pregnant women with active disease",
+    "why.extracorporeal-pregnancy": "pregnancy recorded: Santacruz 2023 name it for pregnant women with active disease",
     "why.extracorporeal-infection": (
         "active infection recorded: for patients who cannot have more immunosuppression, such as in severe infection"
     ),
-    "why.extracorporeal-aps": "antiphospholipid syndrome recorded: the seed names it in APS",
+    "why.extracorporeal-aps": "antiphospholipid syndrome recorded: Santacruz 2023 name it in APS",
     "why.ivig": "cyclophosphamide already tried: used in patients in whom cyclophosphamide failed",
     # --- evidence levels ----------------------------------------------------------------------------------------
     "evidence.guideline": "guideline recommendation",
@@ -106,11 +108,11 @@ THERAPY_EN: dict[str, str] = {
     "therapy.withheld": "Not offered because pregnancy is recorded (mycophenolate or cyclophosphamide): {options}.",
     "therapy.cautions": "**Cautions**",
     "therapy.biopsy": (
-        "**Repeat kidney biopsy** before choosing: {reasons}; the seed repeats the biopsy when the response is not "
+        "**Repeat kidney biopsy** before choosing: {reasons}; Santacruz 2023 repeat it when the response is not "
         "clear and the result would change therapy. A draft order is attached."
     ),
     "therapy.level": "A draft order for a {agent} trough level is attached.",
-    "therapy.order": "Order: the seed's hierarchy (Santacruz 2023, Table 2){guidelines}. Criteria: {set}.",
+    "therapy.order": "Order: the hierarchy of Santacruz et al. 2023 (Table 2){guidelines}. Criteria: {set}.",
     "therapy.guidelines": "; also {guidelines}",
     "guideline.kdigo-ln-2024": "KDIGO 2024",
     "guideline.eular-ln-2019": "EULAR/ERA-EDTA 2019",
@@ -120,8 +122,8 @@ THERAPY_EN: dict[str, str] = {
     "biopsy.unclear-response": "the response is unclear (sediment or kidney function not assessed)",
     "biopsy.class-change": "the recorded ISN/RPS class has changed",
     "caution.infection": (
-        "**Active infection recorded:** {options} would intensify immunosuppression; the seed keeps extracorporeal "
-        "therapy for patients who cannot have that, such as in severe infection."
+        "**Active infection recorded:** {options} would intensify immunosuppression; Santacruz 2023 keep "
+        "extracorporeal therapy for patients who cannot have that, such as in severe infection."
     ),
     "caution.pregnancy-teratogen-active": (
         "**Pregnancy recorded while {agents} is active:** mycophenolate and cyclophosphamide are teratogenic."
@@ -174,14 +176,6 @@ THERAPY_EN: dict[str, str] = {
         "on {day}, at or above {ceiling} {unit}."
     ),
     "supportive.hcq": "- **Not recorded:** hydroxychloroquine (an antimalarial), unless contraindicated.",
-    "summary.supportive.raas-in-pregnancy": (
-        "Lupus nephritis: RAAS blocker active while pregnancy is recorded \u2014 review with obstetric and "
-        "nephrology care"
-    ),
-    "supportive.raas-in-pregnancy": (
-        "- **Flagged:** a RAAS blocker (ACE inhibitor or ARB) is active while pregnancy is recorded: ACE inhibitors "
-        "and ARBs are avoided in pregnancy; review with obstetric and nephrology care."
-    ),
     "supportive.raas-held": (
         "- **Not suggested while pregnancy is recorded:** a RAAS blocker (ACE inhibitor or ARB), although "
         "proteinuric ({measure} {value} {unit} on {day}, at or above {ceiling} {unit}); ACE inhibitors and ARBs "
@@ -194,4 +188,24 @@ THERAPY_EN: dict[str, str] = {
     "source.supportive": "Supportive measures: Santacruz 2023; criteria: {set}",
     "override.contraindicated": "Contraindicated for this patient",
     "override.recorded-elsewhere": "In place, but not in this record",
+    # --- safety (issue 10 section 5, H-safety block) -------------------------------------------------------------
+    "summary.safety.teratogen": "Teratogen active in pregnancy: {agents} \u2014 review now with obstetric care",
+    "summary.safety.teratogen-short": (
+        "Pregnancy recorded while a teratogen (mycophenolate or cyclophosphamide) is active \u2014 review now"
+    ),
+    "summary.safety.raas": (
+        "Pregnancy recorded while a RAAS blocker is active \u2014 review with obstetric and nephrology care"
+    ),
+    "safety.teratogen": (
+        "- **{agents}** is active while pregnancy is recorded: mycophenolate and cyclophosphamide are teratogenic "
+        "and are not offered in pregnancy."
+    ),
+    "safety.raas": (
+        "- **RAAS blocker** (ACE inhibitor or ARB) active while pregnancy is recorded: ACE inhibitors and ARBs are "
+        "avoided in pregnancy."
+    ),
+    "safety.action": (
+        "Review with obstetric and nephrology care now. Shown whatever the response status; no dose advice is given."
+    ),
+    "source.safety": "Drug safety in pregnancy (lupus nephritis service)",
 }

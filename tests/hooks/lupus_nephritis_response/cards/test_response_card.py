@@ -229,7 +229,7 @@ def test_refractory_detail_gives_the_criterion_figures_target_and_set() -> None:
         f"(UPCR, g/g) | 3.10 ({ago(days_for(7) + 5).isoformat()}) | 2.60 ({ago(5).isoformat()}) | {MINUS}16% |"
         in detail
     )
-    assert "Other criteria met: no improvement (target 3\u20134 months)." in detail
+    assert "Also missed: no improvement (target 3\u20134 months)." in detail
     assert "Criteria: EULAR/ERA-EDTA 2012 as quoted in Santacruz 2023." in detail
     assert "**Before calling it refractory**" in detail
     assert card.source.url == "https://doi.org/10.1136/annrheumdis-2012-201940"

@@ -137,10 +137,14 @@ def test_no_raas_flag_only_while_proteinuric() -> None:
 
 def test_flagged_items_come_first_in_the_card() -> None:
     (card,) = response_cards(_demo(dose=None, diagnoses=[dx(ConditionKind.APS, ago(300))]))
-    lines = [line for line in (card.detail or "").splitlines() if line.startswith("- ")]
-    states = [line.split(" ")[1] for line in lines if "Check:" in line or "**" in line]
-    assert states.index("**Flagged:**") < states.index("**Not") < states.index("Check:")
+    all_lines = (card.detail or "").splitlines()
+    lines = [line for line in all_lines if line.startswith("- ")]
+    states = [line.split(" ")[1] for line in lines if "**" in line]
+    assert states.index("**Flagged:**") < states.index("**Not")
     assert lines[0].startswith("- **Flagged:** Antiphospholipid")
+    # the checks the record cannot show collapse into one line after the flagged ones (issue 10 section 6)
+    (checks,) = [i for i, line in enumerate(all_lines) if line.startswith("Also check:")]
+    assert checks > all_lines.index(lines[-1])
 
 
 @pytest.mark.parametrize(

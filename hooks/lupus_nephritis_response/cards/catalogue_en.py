@@ -232,6 +232,14 @@ EN: dict[str, str] = {
     ),
     "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
     "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
+    "note.under-18": (
+        "- Under 18: the adult eGFR equation (CKD-EPI 2021) and adult creatinine limits are not used; creatinine is "
+        "compared with its baseline unless the laboratory flags it normal."
+    ),
+    "note.creatinine-normal": (
+        "- Creatinine {value} mg/dL on {day} is within the adult upper limit for sex ({limit} mg/dL, Pottel 2008): "
+        "kidney function counts as normal whatever its change."
+    ),
     "note.unresolved-medications": (
         "- {count} medication order(s) could not be identified (no RxNorm code and no known ingredient name): "
         "the treatment line above may be incomplete."

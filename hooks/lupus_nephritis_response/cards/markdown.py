@@ -168,8 +168,20 @@ def notes(a: Assessment, words: Words) -> str:
         out.append(words.t("note.mixed"))
     if m and m.kidney.method is KidneyMethod.EGFR_COMPUTED:
         out.append(words.t("note.egfr-computed"))
-    if m and m.kidney.method is KidneyMethod.CREATININE and m.kidney.state is not KidneyState.NORMAL:
+    if m and m.kidney.under_18:
+        out.append(words.t("note.under-18"))
+    elif m and m.kidney.method is KidneyMethod.CREATININE and m.kidney.state is not KidneyState.NORMAL:
         out.append(words.t("note.creatinine-direct"))
+    if m and m.kidney.normal_creatinine is not None and m.kidney.normal_limit is not None:
+        c = m.kidney.normal_creatinine
+        out.append(
+            words.t(
+                "note.creatinine-normal",
+                value=fmt_amount(c.value, 2),
+                day=fmt_date(c.day),
+                limit=fmt_amount(m.kidney.normal_limit, 2),
+            )
+        )
     if a.class_not_applicable:
         out.append(words.t("note.class-not-applicable", ln_class="+".join(a.classes)))
     if a.unresolved_medications:

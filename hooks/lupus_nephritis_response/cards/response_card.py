@@ -20,7 +20,7 @@ from hooks.lupus_nephritis_response.cards.phrases import (
     response_phrase,
     unassessed_phrase,
 )
-from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount
+from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
@@ -220,7 +220,7 @@ def cannot_assess_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, wo
     head = words.t(
         "detail.cannot.head",
         agents=line_agents(line, words),
-        t0=line.t0.isoformat(),
+        t0=fmt_date(line.t0),
         months=months_phrase(a, words),
     )
     return _blocks(

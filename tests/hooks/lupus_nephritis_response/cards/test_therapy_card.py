@@ -22,7 +22,7 @@ from hooks.lupus_nephritis_response.cards.override_reasons import (
     THERAPY_REASONS,
     override_reasons,
 )
-from hooks.lupus_nephritis_response.cards.words import ENGLISH
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, fmt_date
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS
 from scripts.build_fixtures import ROOT
@@ -167,7 +167,7 @@ def test_low_egfr_on_tacrolimus_card_says_why_and_cautions() -> None:
         "**Calcineurin inhibitor active (tacrolimus):** monitor drug levels, creatinine, blood pressure and glucose"
         in detail
     )
-    assert f"**eGFR 38 on {ago(5).isoformat()}**, at or below 45" in detail
+    assert f"**eGFR 38 on {fmt_date(ago(5))}**, at or below 45" in detail
     assert "**Kidney function falling** (\u221234% from baseline)" in detail
 
 

@@ -11,7 +11,7 @@ import pytest
 from fhir_maps.domain import Agent, ConditionKind, PatientData
 from hooks.cards import Indicator
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import get_criteria_set
-from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, ItemState
+from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem
 from hooks.lupus_nephritis_response.rules.supportive_care import supportive_gaps
 from tests.hooks.builders import TODAY, ago, assess, cards, days_for, dx, episode, story
 
@@ -185,9 +185,7 @@ def test_teratogen_card_names_the_agent_is_critical_and_leads() -> None:
         pytest.param(False, False, Indicator.INFO, id="only-hcq-missing-stays-info"),
     ],
 )
-def test_supportive_card_stays_info_in_pregnancy(
-    raas: bool, hcq: bool, indicator: Indicator
-) -> None:
+def test_supportive_card_stays_info_in_pregnancy(raas: bool, hcq: bool, indicator: Indicator) -> None:
     card = _supportive_card(_patient(pregnant=True, raas=raas, hcq=hcq))
     assert card is not None
     assert card.indicator is indicator  # type: ignore[attr-defined]

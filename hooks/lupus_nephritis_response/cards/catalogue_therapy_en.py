@@ -142,11 +142,15 @@ THERAPY_EN: dict[str, str] = {
     ),
     "caution.cni-egfr-low": (
         "**eGFR {egfr} on {day}**, at or below {limit}: calcineurin inhibitors can cause acute kidney injury or "
-        "chronic nephrotoxicity; KDIGO 2024 adds one to mycophenolate only above {limit}."
+        "chronic nephrotoxicity; KDIGO 2024 adds one to mycophenolate only above {limit}, so they are not favoured."
     ),
     "caution.cni-egfr-low-undecided": (
         "**eGFR {egfr} on {day}**, which may be at or below {limit}: calcineurin inhibitors can cause acute kidney "
-        "injury or chronic nephrotoxicity; KDIGO 2024 adds one to mycophenolate only above {limit}."
+        "injury or chronic nephrotoxicity; KDIGO 2024 adds one to mycophenolate only above {limit}, so they are "
+        "not favoured."
+    ),
+    "caution.cni-tma": (
+        "**Thrombotic microangiopathy recorded:** calcineurin inhibitors can cause it, so they are not favoured."
     ),
     "caution.cni-egfr-falling": (
         "**Kidney function falling** ({change} from baseline): a calcineurin inhibitor needs particular caution."

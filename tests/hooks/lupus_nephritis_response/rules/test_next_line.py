@@ -280,7 +280,9 @@ def test_cni_options_carry_the_monitoring_and_kidney_cautions() -> None:
     p = plan(both_failed(IV, egfr=("60", "38")))
     assert [o.option.id for o in p.options if o.option.calcineurin_inhibitor] == ["multitarget", "cni"]
     assert [c.key for c in p.cautions] == ["cni-options", "cni-egfr-low", "cni-egfr-falling"]
-    assert dict(p.cautions[0].params)["options"] == (1, 2)
+    # eGFR 38, at or below KDIGO's 45: CNIs lose the class IV favour and follow rituximab (issue 10 section 5)
+    assert dict(p.cautions[0].params)["options"] == (2, 3)
+    assert not p.options[0].option.calcineurin_inhibitor
 
 
 def test_no_cni_caution_when_no_cni_is_offered_or_active() -> None:

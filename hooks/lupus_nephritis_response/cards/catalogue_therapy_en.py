@@ -109,8 +109,13 @@ THERAPY_EN: dict[str, str] = {
     "therapy.cautions": "**Cautions**",
     "therapy.biopsy": (
         "**Repeat kidney biopsy** before choosing: {reasons}; Santacruz 2023 repeat it when the response is not "
-        "clear and the result would change therapy. A draft order is attached."
+        "clear and the result would change therapy."
     ),
+    "therapy.biopsy.attached": "A draft biopsy order is attached.",
+    "therapy.biopsy.pregnancy": (
+        "Pregnancy recorded: weigh the biopsy's risk with obstetric care; no draft order is attached."
+    ),
+    "therapy.urinalysis": "**Urinalysis with sediment** first: no sediment result in the last 90 days.",
     "therapy.level": "A draft order for a {agent} trough level is attached.",
     "therapy.order": "Order: the hierarchy of Santacruz et al. 2023 (Table 2){guidelines}. Criteria: {set}.",
     "therapy.guidelines": "; also {guidelines}",
@@ -119,7 +124,7 @@ THERAPY_EN: dict[str, str] = {
     "guideline.eular-ln-2025": "EULAR 2025",
     "guideline.eular-sle-2023": "EULAR 2023 (for therapy only)",
     "biopsy.chronic-damage": "chronic damage is suspected (see the review checklist)",
-    "biopsy.unclear-response": "the response is unclear (sediment or kidney function not assessed)",
+    "biopsy.unclear-response": "the response is unclear (casts not typed, or a censored result)",
     "biopsy.class-change": "the recorded ISN/RPS class has changed",
     "caution.infection": (
         "**Active infection recorded:** {options} would intensify immunosuppression; Santacruz 2023 keep "

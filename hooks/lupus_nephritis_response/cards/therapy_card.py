@@ -78,10 +78,12 @@ def _options_block(plan: TherapyPlan, words: Words) -> str:
 
 
 def _orders_block(plan: TherapyPlan, words: Words) -> str:
-    out = []
+    out = [words.t("therapy.urinalysis")] if plan.urinalysis_due else []
     if plan.biopsy:
         reasons = words.join([words.biopsy_reason(r) for r in plan.biopsy])
         out.append(words.t("therapy.biopsy", reasons=reasons))
+        # pregnancy changes the advice: the biopsy is weighed with obstetric care and no draft order is attached
+        out.append(words.t("therapy.biopsy.attached" if plan.biopsy_order else "therapy.biopsy.pregnancy"))
     out += [words.t("therapy.level", agent=words.agent(a)) for a in plan.level_tests]
     return " ".join(out)
 

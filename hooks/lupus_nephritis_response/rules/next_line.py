@@ -95,6 +95,8 @@ class TherapyPlan:
     biopsy: tuple[BiopsyReason, ...]  # empty: no repeat biopsy proposed
     level_tests: tuple[Agent, ...]  # active calcineurin inhibitors with a blood-level test to propose
     facts: frozenset[Fact]
+    urinalysis_due: bool = False  # no sediment in the window: a urinalysis, not a biopsy, settles it
+    biopsy_order: bool = True  # False in pregnancy: the biopsy advice stands, but no draft order is attached
 
 
 def tried_agents(line: TreatmentLine) -> tuple[Agent, ...]:
@@ -197,6 +199,8 @@ def plan_therapy(
         biopsy=biopsy_reasons(data, m, checklist),
         level_tests=tuple(a for a in CNI_LEVEL_TESTS if a in active),
         facts=facts,
+        urinalysis_due=m.sediment.state is SedimentState.UNKNOWN,
+        biopsy_order=not pregnant,
     )
 
 
@@ -285,11 +289,13 @@ def class_changed(data: PatientData) -> bool:
 def biopsy_reasons(
     data: PatientData, m: Measurements, checklist: tuple[ChecklistItem, ...]
 ) -> tuple[BiopsyReason, ...]:
-    """Returns why a repeat biopsy is due: chronic damage flagged, an unclear response, or a class change."""
+    """Returns why a repeat biopsy is due, only where its result would change management (seed, Definitions para 3):
+    chronic damage flagged, a response left unclear by results that were taken (casts not typed, a censored value),
+    or a class change. A sediment never measured asks for a urinalysis instead (`TherapyPlan.urinalysis_due`)."""
     out = []
     if any(item.key in CHRONIC_DAMAGE_ITEMS for item in checklist):
         out.append(BiopsyReason.CHRONIC_DAMAGE)
-    unclear_sediment = m.sediment.state in (SedimentState.UNKNOWN, SedimentState.UNTYPED_CASTS, SedimentState.CENSORED)
+    unclear_sediment = m.sediment.state in (SedimentState.UNTYPED_CASTS, SedimentState.CENSORED)
     unclear_kidney = m.kidney.state in (KidneyState.UNKNOWN, KidneyState.CENSORED)
     if unclear_sediment or unclear_kidney:
         out.append(BiopsyReason.UNCLEAR_RESPONSE)

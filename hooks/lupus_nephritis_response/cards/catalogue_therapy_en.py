@@ -16,9 +16,7 @@ THERAPY_EN: dict[str, str] = {
     "therapy.switch-to-mmf.evidence": "EULAR 2019: switch of induction regimens or rituximab",
     "therapy.switch-to-cyc.name": "Switch to cyclophosphamide",
     "therapy.switch-to-cyc.short": "switch to cyclophosphamide",
-    "therapy.switch-to-cyc.regimen": (
-        "Intravenous cyclophosphamide by the local induction protocol (no dose in Santacruz 2023)"
-    ),
+    "therapy.switch-to-cyc.regimen": "IV cyclophosphamide by the local protocol",
     "therapy.switch-to-cyc.evidence": "EULAR 2019: switch of induction regimens or rituximab",
     "therapy.rituximab.name": "Rituximab (\u00b1 belimumab, sequential)",
     "therapy.rituximab.short": "rituximab",
@@ -40,7 +38,7 @@ THERAPY_EN: dict[str, str] = {
     ),
     "therapy.multitarget.name": "Multitarget therapy: tacrolimus + mycophenolate + glucocorticoids",
     "therapy.multitarget.short": "multitarget therapy",
-    "therapy.multitarget.regimen": "Tacrolimus added to mycophenolate mofetil and glucocorticoids",
+    "therapy.multitarget.regimen": "Tacrolimus added to the mycophenolate",
     "therapy.multitarget.evidence": "Bao 2008, induction in class V+IV: complete response 50% vs 5% at 6 months",
     "therapy.cni.name": "Calcineurin inhibitor: tacrolimus or cyclosporine",
     "therapy.cni.short": "a calcineurin inhibitor",
@@ -52,7 +50,7 @@ THERAPY_EN: dict[str, str] = {
     "therapy.voclosporin.evidence": "AURORA 1 (phase 3), as initial therapy",
     "therapy.msc.name": "Mesenchymal stem cell transplantation",
     "therapy.msc.short": "MSC transplantation",
-    "therapy.msc.regimen": "Allogeneic mesenchymal stem cells, in an expert centre",
+    "therapy.msc.regimen": "Allogeneic cells",
     "therapy.msc.evidence": "pilot (n=15) and multicentre (n=40) studies in refractory SLE",
     "therapy.extracorporeal.name": "Extracorporeal therapy: immunoadsorption (preferred) or plasmapheresis",
     "therapy.extracorporeal.short": "immunoadsorption",
@@ -63,19 +61,19 @@ THERAPY_EN: dict[str, str] = {
     "therapy.ivig.regimen": "400 mg/kg for 5 days, 1\u20136 cycles; prolonged cycles raise costs steeply",
     "therapy.ivig.evidence": "7 patients after cyclophosphamide failure",
     # --- why this option for this patient ---------------------------------------------------------------------
-    "why.switch-after-cyc": "refractory on cyclophosphamide: Santacruz 2023 switch to mycophenolate (or vice versa)",
-    "why.switch-after-mmf": "refractory on mycophenolate: Santacruz 2023 switch to cyclophosphamide (or vice versa)",
+    "why.switch-after-cyc": "no response to cyclophosphamide: switch (Santacruz 2023)",
+    "why.switch-after-mmf": "no response to mycophenolate: switch (Santacruz 2023)",
     "why.rituximab-class-iii": "class III recorded: response to rituximab is best in class III",
-    "why.rituximab": "one of the first alternatives when mycophenolate or cyclophosphamide fail",
+    "why.rituximab": "a first alternative when mycophenolate or cyclophosphamide fail",
     "why.belimumab-early-relapse": (
         "no response within 12 months of rituximab: BAFF rises after rituximab and goes with early relapse"
     ),
     "why.belimumab": "rituximab already given: BAFF inhibition after B-cell depletion may act in synergy",
     "why.anti-cd20": "refractory after rituximab; whether other anti-CD20 agents do better is unknown",
-    "why.cni-class-iv-v": "class IV/V recorded: calcineurin inhibitors respond better in classes IV, V and IV+V",
+    "why.cni-class-iv-v": "class IV/V recorded: better response in classes IV, V and IV+V",
     "why.cni": "an alternative after cyclophosphamide or mycophenolate fail",
     "why.voclosporin": "a newer calcineurin inhibitor named by the guideline in use, tested as initial therapy",
-    "why.msc": "promising and safe in small studies, but needs an expert centre",
+    "why.msc": "promising and safe in small studies; expert centre only",
     "why.extracorporeal-pregnancy": "pregnancy recorded: Santacruz 2023 name it for pregnant women with active disease",
     "why.extracorporeal-infection": (
         "active infection recorded: for patients who cannot have more immunosuppression, such as in severe infection"
@@ -86,7 +84,7 @@ THERAPY_EN: dict[str, str] = {
     "evidence.guideline": "guideline recommendation",
     "evidence.meta-analysis": "meta-analysis of open-label studies",
     "evidence.rct-other-setting": "randomised trial outside refractory LN",
-    "evidence.cohort": "prospective cohort and small open-label series",
+    "evidence.cohort": "cohort and small open-label series",
     "evidence.uncontrolled": "uncontrolled studies (weak)",
     "evidence.observational": "observational studies (weak)",
     "evidence.case-series": "case series (weak)",
@@ -97,10 +95,10 @@ THERAPY_EN: dict[str, str] = {
         "Refractory lupus nephritis \u2014 no further option in the table: consider an expert centre"
     ),
     "therapy.head": (
-        "**Next-line options** for lupus nephritis refractory to {agents} (not offered again), in the order the "
-        "evidence supports for this patient:"
+        "**Next-line options** for lupus nephritis refractory to {agents} (not offered again), in evidence order:"
     ),
-    "therapy.line": "{n}. **{name}** \u2014 {why}. {regimen}. _Evidence: {level}; {detail}._",
+    # The study behind each option is in the card's links; the line names only the evidence level (length budget).
+    "therapy.line": "{n}. **{name}** \u2014 {why}. {regimen}. _Evidence: {level}._",
     "therapy.none": (
         "No option in the table fits beyond those already given: EULAR 2025 advises referral to experts for "
         "persistently active disease."
@@ -141,9 +139,8 @@ THERAPY_EN: dict[str, str] = {
         "watch for nephrotoxicity and thrombotic microangiopathy (haemolytic uraemic syndrome)."
     ),
     "caution.cni-options": (
-        "**Calcineurin inhibitors ({options}):** monitor drug levels, creatinine, blood pressure and "
-        "glucose; risks include nephrotoxicity, hypertension, hyperglycaemia and thrombotic microangiopathy; their "
-        "non-immune antiproteinuric effect can mimic a response, so judge it with creatinine and sediment."
+        "**Calcineurin inhibitors ({options}):** monitor levels, creatinine, blood pressure and glucose "
+        "(nephrotoxicity, thrombotic microangiopathy); their antiproteinuric effect can mimic a response."
     ),
     "caution.cni-egfr-low": (
         "**eGFR {egfr} on {day}**, at or below {limit}: calcineurin inhibitors can cause acute kidney injury or "

@@ -38,6 +38,18 @@ def render(a: Assessment, ctx: RuleContext) -> list[Card]:
     return cards
 
 
+# Length budget of each card's detail, in characters of Markdown (issue 10 section 6: in the CDS Hooks Sandbox a
+# refractory patient's two cards were about 2.5 screens tall; the pair measured 1439 + 2148 characters before issue
+# 10 and 1065 + 1468 after it). Checked on every golden fixture by tests/hooks/lupus_nephritis_response/cards/
+# test_render.py; numbers stated in this package's README.
+DETAIL_BUDGET_CHARS = {
+    "ln-pregnancy-safety": 500,
+    "ln-refractory": 1500,  # also the status and cannot-assess cards
+    "ln-next-line-therapy": 2100,
+    "ln-supportive-care": 600,
+}
+
+
 # The longest realistic values each summary template is filled with, for the startup length check (STYLE #6).
 LONGEST_MONTHS = 120  # ten years on one line
 LONGEST_UNCODED = 999  # medication orders not identified, for the "cannot assess" summary

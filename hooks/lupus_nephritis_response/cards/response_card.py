@@ -16,6 +16,7 @@ from hooks.lupus_nephritis_response.cards.phrases import (
     figures,
     fit,
     line_agents,
+    link_label,
     months_phrase,
     response_phrase,
     unassessed_phrase,
@@ -41,7 +42,7 @@ def source(cs: CriteriaSet, words: Words) -> Source:
 def links(cs: CriteriaSet) -> tuple[Link, ...]:
     """Returns absolute links to the seed review and the set's guidelines, without repeats."""
     ids = dict.fromkeys((SEED_CITATION_ID, *cs.citation_ids))
-    return tuple(Link(label=CITATIONS[i].label, url=CITATIONS[i].url) for i in ids)
+    return tuple(Link(label=link_label(CITATIONS[i].label), url=CITATIONS[i].url) for i in ids)
 
 
 def _headline(a: Assessment, status: CheckpointStatus) -> Checkpoint:

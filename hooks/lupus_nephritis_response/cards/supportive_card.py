@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response.cards.override_reasons import SUPPORTIVE_REASONS, override_reasons
-from hooks.lupus_nephritis_response.cards.phrases import fit, reading_value
+from hooks.lupus_nephritis_response.cards.phrases import fit, link_label, reading_value
 from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, fmt_amount, fmt_date, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
@@ -67,7 +67,7 @@ def supportive_card(g: SupportiveGaps, cs: CriteriaSet, ctx: RuleContext, words:
         source=Source(label=words.t("source.supportive", set=words.criteria_set(cs)), url=seed.url),
         detail=supportive_detail(g, cs, words),
         override_reasons=override_reasons(words, SUPPORTIVE_REASONS),
-        links=(Link(label=seed.label, url=seed.url),),
+        links=(Link(label=link_label(seed.label), url=seed.url),),
         rule_id=RULE_SUPPORTIVE,
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from hooks.cards import Card, Indicator, Source
 from hooks.lupus_nephritis_response.cards.override_reasons import SAFETY_REASONS, override_reasons
 from hooks.lupus_nephritis_response.cards.phrases import fit
-from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, cap
 from hooks.lupus_nephritis_response.knowledge.therapy_table import TERATOGENIC_AGENTS
 from hooks.lupus_nephritis_response.rules.safety import PregnancyDrugRisk
 from hooks.spec import RuleContext
@@ -28,7 +28,7 @@ def safety_detail(r: PregnancyDrugRisk, words: Words) -> str:
     """Returns one bullet per drug class at risk, then the one action line."""
     lines = []
     if r.teratogens:
-        lines.append(words.t("safety.teratogen", agents=words.join([words.agent(a) for a in r.teratogens])))
+        lines.append(words.t("safety.teratogen", agents=cap(words.join([words.agent(a) for a in r.teratogens]))))
     if r.raas_blocker:
         lines.append(words.t("safety.raas"))
     return "\n".join([*lines, "", words.t("safety.action")])

@@ -170,7 +170,7 @@ def test_teratogen_card_names_the_agent_is_critical_and_leads() -> None:
     assert first.rule_id == "ln-pregnancy-safety"
     assert first.indicator is Indicator.CRITICAL
     assert "mycophenolate mofetil" in first.summary
-    assert "- **mycophenolate mofetil** is active while pregnancy is recorded" in (first.detail or "")
+    assert "- **Mycophenolate mofetil** is active while pregnancy is recorded" in (first.detail or "")
     (card,) = [c for c in rest if c.rule_id == "ln-refractory"]
     detail = card.detail or ""
     assert "**Flagged:** Pregnancy recorded" in detail

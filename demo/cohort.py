@@ -62,6 +62,9 @@ COHORT: tuple[str, ...] = (
     "therapy-low-egfr-on-tacrolimus",
     "therapy-supportive-missing",
     "therapy-supportive-present",
+    # Issue 10, H-safety: safety and kidney function whatever the response status
+    "safety-pregnant-responder-mmf",  # pregnant responder still on mycophenolate: critical safety card first
+    "kidney-adolescent-complete-responder",  # 15-year-old complete responder: no adult eGFR equation
 )
 
 # HL7 v3 ActReason HTEST, "test health data": marks every resource as synthetic wherever it ends up.

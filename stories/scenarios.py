@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fhir_maps import codes
 from stories.records_scenarios import RECORDS_SCENARIOS
+from stories.safety_scenarios import SAFETY_SCENARIOS
 from stories.story import APS, CLASS_IV, CYC, HCQ, LN, MMF, SLE, Scenario, Story, ln_on_mmf
 from stories.therapy_scenarios import THERAPY_SCENARIOS
 
@@ -354,4 +355,5 @@ SCENARIOS: list[Scenario] = [
     ),
     *THERAPY_SCENARIOS,
     *RECORDS_SCENARIOS,
+    *SAFETY_SCENARIOS,
 ]

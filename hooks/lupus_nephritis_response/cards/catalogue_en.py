@@ -130,7 +130,7 @@ EN: dict[str, str] = {
     "detail.needs": "{target} needs {requirements}.",
     "detail.figures": "{measure}: {baseline} on {baseline_day} → {current} on {current_day} ({change}).",
     "detail.figures.no-change": "{measure}: {baseline} on {baseline_day} → {current} on {current_day}.",
-    "detail.also": "Other criteria met: {criteria}.",
+    "detail.also": "Also missed: {criteria}.",
     "detail.line": "Current line since {t0}: {agents}.",
     "detail.failed": "Earlier agents without a partial response: {agents}.",
     "detail.class": "ISN/RPS class: {ln_class}.",
@@ -185,14 +185,15 @@ EN: dict[str, str] = {
     "state.flagged": "- **Flagged:** {text}",
     "state.not-recorded": "- **Not recorded:** {text}",
     "state.check": "- Check: {text}",
+    "state.checks": "Also check: {items}.",
     "check.adherence-gap": "Possible interruption of {agent}: no active order from {start} to {end}; check adherence",
     "check.adherence-interrupted": "An order for {agent} was stopped or put on hold during the course; check adherence",
-    "check.adherence": "Adherence and interruptions (true resistance is rare; non-adherence is common)",
+    "check.adherence": "adherence (true resistance is rare)",
     "check.dose-below-target": (
         "Dose below target: {agent} {dose} mg/day, under {target} mg/day (MMF target 2\u20133 g/day)"
     ),
     "check.dose-not-recorded": "Dose of {agent} not recorded",
-    "check.dose": "Dose and duration of the induction agents",
+    "check.dose": "dose and duration",
     "check.chronic-damage-low-egfr": (
         "eGFR {egfr} on {day}: proteinuria may reflect chronic damage; consider repeat biopsy"
     ),
@@ -200,36 +201,28 @@ EN: dict[str, str] = {
         "Kidney function {change}, beyond the {tolerance} tolerance, with an inactive sediment: proteinuria may "
         "reflect chronic damage; consider repeat biopsy"
     ),
-    "check.chronic-damage": "Chronic damage: consider repeat biopsy if the result would change therapy",
+    "check.chronic-damage": "chronic damage",
     "check.tma": "Thrombotic microangiopathy recorded: needs different treatment; exclude before judging response",
-    "check.tma-check": "Thrombotic microangiopathy (TTP, complement-mediated, antiphospholipid nephropathy)",
+    "check.tma-check": "thrombotic microangiopathy",
     "check.aps": "Antiphospholipid syndrome recorded: consider APS nephropathy, which needs different treatment",
-    "check.aps-check": "Antiphospholipid syndrome nephropathy",
-    "check.pregnancy": "Pregnancy recorded: mycophenolate and cyclophosphamide are teratogenic",
-    "check.pregnancy-check": "Pregnancy",
-    "check.teratogen-in-pregnancy": (
-        "Teratogenic agent active in pregnancy: {agent}; no dose advice is given; review with obstetric and "
-        "nephrology care"
-    ),
+    "check.aps-check": "antiphospholipid nephropathy",
+    "check.pregnancy": "Pregnancy recorded: mycophenolate and cyclophosphamide are teratogenic and not offered",
+    "check.pregnancy-check": "pregnancy",
     "check.infection": "Active infection recorded",
-    "check.infection-check": "Active serious infection (of infections, only sepsis codes are read)",
+    "check.infection-check": "serious infection",
     "check.class-v": (
         "Class {ln_class}: persistent proteinuria may reflect membranous disease; calcineurin inhibitors are "
         "favoured in classes IV/V"
     ),
-    "check.class-v-check": "Transition to membranous (class V) disease",
+    "check.class-v-check": "transition to class V",
     "check.matched-by-name": "The {agent} order was recognised by its name only, not by a code: check the order",
     "check.no-raas": "No RAAS blocker active while proteinuric ({value} {unit} on {day})",
     "check.raas-held-in-pregnancy": (
         "No RAAS blocker active while proteinuric ({value} {unit} on {day}): not suggested while pregnancy is "
         "recorded (ACE inhibitors and ARBs are avoided in pregnancy); review with obstetric and nephrology care"
     ),
-    "check.raas-in-pregnancy": (
-        "A RAAS blocker (ACE inhibitor or ARB) is active while pregnancy is recorded: ACE inhibitors and ARBs are "
-        "avoided in pregnancy; review with obstetric and nephrology care"
-    ),
     "check.no-hcq": "No hydroxychloroquine active",
-    "check.supportive": "Blood pressure, sodium and protein intake, lipids (supportive care in all patients)",
+    "check.supportive": "blood pressure, salt, protein and lipids",
     # --- notes on the data ---------------------------------------------------------------------------------------
     "note.preliminary": "- Preliminary result of {day} not used.",
     "note.unit-skipped": "- Some proteinuria results were skipped: their unit could not be converted.",
@@ -239,6 +232,14 @@ EN: dict[str, str] = {
     ),
     "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
     "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
+    "note.under-18": (
+        "- Under 18: the adult eGFR equation (CKD-EPI 2021) and adult creatinine limits are not used; creatinine is "
+        "compared with its baseline unless the laboratory flags it normal."
+    ),
+    "note.creatinine-normal": (
+        "- Creatinine {value} mg/dL on {day} is within the adult upper limit for sex ({limit} mg/dL, Pottel 2008): "
+        "kidney function counts as normal whatever its change."
+    ),
     "note.unresolved-medications": (
         "- {count} medication order(s) could not be identified (no RxNorm code and no known ingredient name): "
         "the treatment line above may be incomplete."

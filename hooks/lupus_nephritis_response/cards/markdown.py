@@ -12,7 +12,7 @@ from hooks.lupus_nephritis_response.cards.phrases import (
 from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date, fmt_pct, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
-from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem
+from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, ItemState
 from hooks.lupus_nephritis_response.rules.measures import (
     CURRENT_AGE_NOTE_DAYS,
     KidneyFunction,
@@ -138,11 +138,22 @@ def table(a: Assessment, words: Words) -> str:
 
 
 def checklist(items: tuple[ChecklistItem, ...], words: Words) -> str:
-    """Returns the "Before calling it refractory" list, flagged items first."""
+    """Returns the "Before calling it refractory" list: flagged and unrecorded items as bullets, then the checks the
+    record cannot show collapsed into one line."""
     lines = [words.t("detail.checklist"), ""]
+    checks = []
     for item in items:
         values = {name: format_param(value, words) for name, value in item.params}
-        lines.append(words.checklist_line(item.state, words.check(item.key, **values)))
+        if item.state is ItemState.CHECK:  # the record cannot show it: collapsed into one line after the flags
+            checks.append(words.check(item.key, **values))
+        else:
+            lines.append(words.checklist_line(item.state, words.check(item.key, **values)))
+    if checks:
+        lines += (
+            ["", words.t("state.checks", items="; ".join(checks))]
+            if len(lines) > 2
+            else [words.t("state.checks", items="; ".join(checks))]
+        )
     return "\n".join(lines)
 
 
@@ -158,8 +169,20 @@ def notes(a: Assessment, words: Words) -> str:
         out.append(words.t("note.mixed"))
     if m and m.kidney.method is KidneyMethod.EGFR_COMPUTED:
         out.append(words.t("note.egfr-computed"))
-    if m and m.kidney.method is KidneyMethod.CREATININE and m.kidney.state is not KidneyState.NORMAL:
+    if m and m.kidney.under_18:
+        out.append(words.t("note.under-18"))
+    elif m and m.kidney.method is KidneyMethod.CREATININE and m.kidney.state is not KidneyState.NORMAL:
         out.append(words.t("note.creatinine-direct"))
+    if m and m.kidney.normal_creatinine is not None and m.kidney.normal_limit is not None:
+        c = m.kidney.normal_creatinine
+        out.append(
+            words.t(
+                "note.creatinine-normal",
+                value=fmt_amount(c.value, 2),
+                day=fmt_date(c.day),
+                limit=fmt_amount(m.kidney.normal_limit, 2),
+            )
+        )
     if a.class_not_applicable:
         out.append(words.t("note.class-not-applicable", ln_class="+".join(a.classes)))
     out.extend(current_value_notes(a, words))

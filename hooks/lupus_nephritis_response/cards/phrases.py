@@ -24,6 +24,18 @@ _KIDNEY_CONCEPTS = frozenset({LabConcept.EGFR, LabConcept.CREATININE})
 _SEDIMENT_CONCEPTS = frozenset({LabConcept.URINE_RBC, LabConcept.CELLULAR_CASTS, LabConcept.CASTS_UNTYPED})
 
 
+# Issue 10 section 6: a link label that wraps in a 560-px card is hard to scan; about 60 characters fit one line.
+LINK_LABEL_MAX_CHARS = 60
+
+
+def link_label(text: str) -> str:
+    """Returns `text` cut at a word boundary to at most LINK_LABEL_MAX_CHARS, with an ellipsis when cut."""
+    if len(text) <= LINK_LABEL_MAX_CHARS:
+        return text
+    cut = text[: LINK_LABEL_MAX_CHARS - 1].rsplit(" ", 1)[0].rstrip(",:;")
+    return cut + "\u2026"
+
+
 def fit(*candidates: str) -> str:
     """Returns the first candidate under the summary limit (the last one, cut, if none fits)."""
     for candidate in candidates:

@@ -16,11 +16,12 @@ from hooks.lupus_nephritis_response.cards.phrases import (
     figures,
     fit,
     line_agents,
+    link_label,
     months_phrase,
     response_phrase,
     unassessed_phrase,
 )
-from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount
+from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
@@ -41,7 +42,7 @@ def source(cs: CriteriaSet, words: Words) -> Source:
 def links(cs: CriteriaSet) -> tuple[Link, ...]:
     """Returns absolute links to the seed review and the set's guidelines, without repeats."""
     ids = dict.fromkeys((SEED_CITATION_ID, *cs.citation_ids))
-    return tuple(Link(label=CITATIONS[i].label, url=CITATIONS[i].url) for i in ids)
+    return tuple(Link(label=link_label(CITATIONS[i].label), url=CITATIONS[i].url) for i in ids)
 
 
 def _headline(a: Assessment, status: CheckpointStatus) -> Checkpoint:
@@ -220,7 +221,7 @@ def cannot_assess_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, wo
     head = words.t(
         "detail.cannot.head",
         agents=line_agents(line, words),
-        t0=line.t0.isoformat(),
+        t0=fmt_date(line.t0),
         months=months_phrase(a, words),
     )
     return _blocks(

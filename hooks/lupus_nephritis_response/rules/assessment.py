@@ -36,6 +36,7 @@ from hooks.lupus_nephritis_response.rules.measures import (
     sediment,
 )
 from hooks.lupus_nephritis_response.rules.next_line import TherapyPlan, plan_therapy
+from hooks.lupus_nephritis_response.rules.safety import PregnancyDrugRisk, pregnancy_drug_risk
 from hooks.lupus_nephritis_response.rules.supportive_care import SupportiveGaps, supportive_gaps
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine, current_line
 from hooks.spec import RuleContext
@@ -81,6 +82,8 @@ class Assessment:
     checklist: tuple[ChecklistItem, ...] = ()
     therapy: TherapyPlan | None = None  # next-line options: only for a refractory verdict
     supportive: SupportiveGaps | None = None  # supportive care the record lacks (None: nothing missing)
+    # teratogen or RAAS blocker active while pregnancy is recorded: shown whatever the verdict, ahead of every card
+    pregnancy_risk: PregnancyDrugRisk | None = None
 
     def with_status(self, status: CheckpointStatus) -> tuple[Checkpoint, ...]:
         """Returns the due checkpoints with `status`, in time order."""
@@ -155,6 +158,7 @@ def assess(data: PatientData, ctx: RuleContext) -> Assessment:
     classes = ln_classes(data)
     line = current_line(data, cs, ctx.today)
     gaps = supportive_gaps(data, cs, ctx.today)
+    risk = pregnancy_drug_risk(data, ctx.today)
     if line is None:
         no_line = Assessment(
             in_scope=True,
@@ -163,11 +167,12 @@ def assess(data: PatientData, ctx: RuleContext) -> Assessment:
             classes=classes,
             unresolved_medications=unresolved,
             supportive=gaps,
+            pregnancy_risk=risk,
         )
         if unresolved:
             return replace(no_line, verdict=Verdict.CANNOT_ASSESS, missing=(Missing.TREATMENT_LINE,))
         return no_line
-    a = replace(_assess_line(data, ctx.today, cs, classes, line), supportive=gaps)
+    a = replace(_assess_line(data, ctx.today, cs, classes, line), supportive=gaps, pregnancy_risk=risk)
     if a.verdict is Verdict.REFRACTORY and a.measurements is not None:
         a = replace(a, therapy=plan_therapy(data, cs, line, a.measurements, classes, a.checklist, ctx.today))
     return a

@@ -27,8 +27,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from fhir_maps.domain import Interpretation, LabConcept, LabResult, PatientData
-from fhir_maps.egfr import ckd_epi_2021
+from fhir_maps.domain import Demographics, Interpretation, LabConcept, LabResult, PatientData, Sex
+from fhir_maps.egfr import ADULT_AGE_YEARS, ckd_epi_2021
 
 BASELINE_DAYS_BEFORE_T0 = 90  # response-model.md section 3: baseline within [T0 - 90 days, T0 + 14 days]
 BASELINE_DAYS_AFTER_T0 = 14  # response-model.md section 3
@@ -42,6 +42,19 @@ PROTEINURIA_CONCEPTS = (LabConcept.UPCR, LabConcept.PROTEIN_24H)
 # KDIGO CKD category G1 ("normal or high"): an eGFR reported as "> 90" or above is normal kidney function. Used only
 # when baseline and current eGFR are both censored above (the lab's reporting ceiling), where no fall can be measured.
 EGFR_NORMAL_AT_OR_ABOVE = Decimal(90)
+# "Normal OR stable creatinine" (Santacruz 2023, complete and partial response; response-model.md section 4: "Normal
+# creatinine counts as normal regardless of baseline"). Upper reference limits of serum creatinine for adults, IDMS-
+# traceable enzymatic method: Pottel H et al., Establishing age/sex related serum creatinine reference intervals from
+# hospital laboratory data based on different statistical methods, Clin Chim Acta 2008;396:49-55, PMID 18621041
+# (abstract read via a PubMed mirror, 2026-12): constant between 20 and 70 years, men 0.63-1.16 mg/dL, women
+# 0.48-0.93 mg/dL; above 70 creatinine "starts to slowly increase", so these limits are the conservative ones there.
+# Used from 18 years (the age CKD-EPI 2021 starts); 18-19 year-old men sit a little lower (conservative only for
+# women). Only the upper limit matters: a low creatinine is not impaired function. A lab's own "normal" flag
+# (Observation.interpretation N) also counts, at any age: it carries the lab's own age and sex norms.
+CREATININE_UPPER_NORMAL_MG_DL = {Sex.FEMALE: Decimal("0.93"), Sex.MALE: Decimal("1.16")}
+# Under 18: no paediatric creatinine interval was verified for this service (CALIPER and Ceriotti 2008 tables not
+# read), so an adolescent's creatinine counts as normal only when the lab flags it normal; else it is compared with
+# the baseline (stable or not), and the card says that the adult equation and limits were not used.
 # A strict comparator's bound is excluded ("< 0.5" is below 0.5): tests read it this far beyond the bound, far below
 # any reported precision, so "< 0.5 g/g" meets "below 0.5 g/g" while "<= 0.5 g/g" does not decide it.
 STRICT_BOUND_OFFSET = Decimal("1e-9")
@@ -269,7 +282,7 @@ class KidneyMethod(StrEnum):
 
 
 class KidneyState(StrEnum):
-    NORMAL = "normal"  # the lab flagged the current creatinine normal: counts as normal regardless of baseline
+    NORMAL = "normal"  # current creatinine flagged normal or within the reference limit: normal regardless of baseline
     STABLE = "stable"
     WORSE = "worse"  # fell (eGFR) or rose (creatinine) beyond the set's tolerance
     UNKNOWN = "unknown"
@@ -284,6 +297,9 @@ class KidneyFunction:
     current: Reading | None = None
     latest_egfr: Reading | None = None  # the latest eGFR (reported, else computed) in the window, baseline or not
     unreadable_after: date | None = None  # a newer eGFR or creatinine could not be read: its date (card says so)
+    normal_creatinine: Reading | None = None  # the current creatinine that made the state NORMAL
+    normal_limit: Decimal | None = None  # the adult upper reference limit it was within (None: the lab's flag)
+    under_18: bool = False  # CKD-EPI 2021 and the adult limits not used (the card says so)
 
     @property
     def change(self) -> Decimal | None:
@@ -353,6 +369,35 @@ def _state(method: KidneyMethod, baseline: Reading, current: Reading, tolerance:
     }[decision]
 
 
+def age_on(demographics: Demographics, day: date) -> int | None:
+    """Returns the age in whole years on `day`, or None without a birth date."""
+    birth = demographics.birth_date
+    if birth is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def creatinine_upper_limit(demographics: Demographics, day: date) -> Decimal | None:
+    """Returns the adult upper reference limit (mg/dL) for the patient on `day`; None under 18 or without age or sex."""
+    age = age_on(demographics, day)
+    if age is None or age < ADULT_AGE_YEARS:
+        return None
+    return CREATININE_UPPER_NORMAL_MG_DL.get(demographics.sex)
+
+
+def _normal_creatinine(data: PatientData, current: LabResult | None) -> tuple[Reading, Decimal | None] | None:
+    """Returns the current creatinine and the limit it is within (None: flagged normal by the lab), or None."""
+    if current is None:
+        return None
+    if current.interpretation is Interpretation.NORMAL:
+        return _reading(current), None
+    limit = creatinine_upper_limit(data.demographics, current.when.date())
+    reading = _reading(current)
+    if limit is not None and surely_at_most(reading, limit):  # "< 1.0" is within 1.16; "> 0.9" is not known to be
+        return reading, limit
+    return None
+
+
 def kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal) -> KidneyFunction:
     """Returns kidney function (`_kidney_function`), with the date of a newer result that could not be read."""
     k = _kidney_function(data, t0, as_of, tolerance)
@@ -364,12 +409,16 @@ def kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal
 def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal) -> KidneyFunction:
     """Returns kidney function at `as_of` against the line's baseline, by the first method that has both values.
 
-    Methods in order: reported eGFR, eGFR computed from creatinine, creatinine itself. A current creatinine the
-    lab flagged normal makes the state NORMAL whatever the baseline.
+    Methods in order: reported eGFR, eGFR computed from creatinine (adults only), creatinine itself. A current
+    creatinine within the normal range (the lab's flag, or the adult upper reference limit for sex) makes the state
+    NORMAL whatever the baseline and whatever an eGFR change says ("normal or stable"), provided it is not older
+    than the value it overrides.
     """
     creatinine = [r for r in data.series(LabConcept.CREATININE).results if r.when.date() <= as_of]
     current_creatinine = pick_current(creatinine, as_of)
-    flagged_normal = bool(current_creatinine and current_creatinine.interpretation is Interpretation.NORMAL)
+    normal = _normal_creatinine(data, current_creatinine)
+    age = age_on(data.demographics, as_of)
+    under_18 = age is not None and age < ADULT_AGE_YEARS
     computed = [e for r in creatinine if (e := _computed_egfr(data, r)) is not None]
     reported = [r for r in data.series(LabConcept.EGFR).results if r.when.date() <= as_of]
     latest = pick_current(reported, as_of) or pick_current(computed, as_of)
@@ -384,18 +433,38 @@ def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decima
         if pair is None:
             continue
         baseline, current = _reading(pair[0]), _reading(pair[1])
-        state = KidneyState.NORMAL if flagged_normal else _state(method, baseline, current, tolerance)
+        if normal is not None and normal[0].day >= current.day:
+            state = KidneyState.NORMAL
+            return KidneyFunction(
+                state,
+                method,
+                baseline,
+                current,
+                latest_egfr,
+                normal_creatinine=normal[0],
+                normal_limit=normal[1],
+                under_18=under_18,
+            )
+        state = _state(method, baseline, current, tolerance)
         if state is KidneyState.CENSORED:
             # "> 60" at both ends is no measured change: the exact creatinine (as eGFR, else itself) decides
-            undecided = undecided or KidneyFunction(state, method, baseline, current, latest_egfr)
+            undecided = undecided or KidneyFunction(state, method, baseline, current, latest_egfr, under_18=under_18)
             continue
-        return KidneyFunction(state, method, baseline, current, latest_egfr)
+        return KidneyFunction(state, method, baseline, current, latest_egfr, under_18=under_18)
+    if normal is not None:
+        return KidneyFunction(
+            KidneyState.NORMAL,
+            KidneyMethod.CREATININE,
+            None,
+            normal[0],
+            latest_egfr,
+            normal_creatinine=normal[0],
+            normal_limit=normal[1],
+            under_18=under_18,
+        )
     if undecided is not None:
         return undecided
-    if flagged_normal and current_creatinine is not None:
-        current = _reading(current_creatinine)
-        return KidneyFunction(KidneyState.NORMAL, KidneyMethod.CREATININE, None, current, latest_egfr)
-    return KidneyFunction(KidneyState.UNKNOWN, latest_egfr=latest_egfr)
+    return KidneyFunction(KidneyState.UNKNOWN, latest_egfr=latest_egfr, under_18=under_18)
 
 
 class SedimentState(StrEnum):

@@ -244,6 +244,40 @@ EN: dict[str, str] = {
         "the treatment line above may be incomplete."
     ),
     "note.class-not-applicable": "- Class {ln_class}: the refractory criteria apply to classes III, IV and V.",
+    # --- treatment lines as they are recorded (issue 10 section 2: T0, pulse courses, relapse, order dates) -----
+    "agents.course-ended": "{agents} (course ended {day})",
+    "line.t0.intensified": (
+        "{agents} was given from {first}, before lupus nephritis was diagnosed on {diagnosed}: the induction line "
+        "starts at its dose increase on {t0}."
+    ),
+    "line.t0.diagnosis": (
+        "{agents} was given from {first}, before lupus nephritis was diagnosed: with no dose increase recorded, the "
+        "induction line starts at the diagnosis on {t0}."
+    ),
+    "line.course-ended": (
+        "The course ended with its last dose on {day}; it is judged as the current line until another line agent "
+        "is started."
+    ),
+    "line.planned-maintenance": "{agents} followed the {induction} course as planned maintenance: one line, one clock.",
+    "line.relapse": (
+        "Relapse: {level} reached on {reached}, lost on {lost}. A relapse is not refractoriness; this line is judged "
+        "from the re-induction on {t0}."
+    ),
+    "summary.relapse": "Lupus nephritis relapse after {level} ({figures}) — no re-induction recorded",
+    "summary.relapse.short": "Lupus nephritis relapse after {level} — no re-induction recorded",
+    "detail.relapse.head": (
+        "**Relapse**: {level} on {agents} was reached on {reached} and lost on {lost}. A relapse is not "
+        "refractoriness: the response is judged again from a re-induction, and none is recorded since."
+    ),
+    "missing-short.order-dates": "an order without usable dates",
+    "summary.cannot-assess.order-dates": (
+        "Lupus nephritis response: cannot assess — {agents} order without usable dates"
+    ),
+    "detail.cannot.order-dates": (
+        "The response to treatment cannot be assessed: the dates of the {agents} order are not known (no start "
+        "date, or stopped on an unrecorded date), so the treatment line and its start cannot be placed."
+    ),
+    "detail.cannot.order-dates.action": "Record the start and stop dates of the {agents} order.",
     # --- cards ---------------------------------------------------------------------------------------------------
     "source.label": "Response criteria: {set}",
     "override.specialist-review": "Already under specialist review",

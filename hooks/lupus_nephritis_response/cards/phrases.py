@@ -34,6 +34,8 @@ def fit(*candidates: str) -> str:
 
 def line_agents(line: TreatmentLine, words: Words) -> str:
     """Returns the line's agents; "A then B" when earlier agents of the same line have stopped (maintenance)."""
+    if not line.current_agents and line.course_ended is not None:  # a pulse course judged after its end
+        return words.t("agents.course-ended", agents=words.combination(line.agents), day=fmt_date(line.course_ended))
     earlier = [a for a in line.agents if a not in line.current_agents]
     current = words.combination(line.current_agents)
     if not earlier:

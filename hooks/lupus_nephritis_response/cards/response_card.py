@@ -20,7 +20,7 @@ from hooks.lupus_nephritis_response.cards.phrases import (
     response_phrase,
     unassessed_phrase,
 )
-from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount
+from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
@@ -31,6 +31,7 @@ from hooks.spec import RuleContext
 RULE_REFRACTORY = "ln-refractory"
 RULE_STATUS = "ln-status"
 RULE_CANNOT_ASSESS = "ln-cannot-assess"
+RULE_RELAPSE = "ln-relapse"  # a response reached, then lost, and no re-induction recorded (issue 10)
 
 
 def source(cs: CriteriaSet, words: Words) -> Source:
@@ -135,6 +136,64 @@ def unknown_line_detail(a: Assessment, cs: CriteriaSet, words: Words) -> str:
         words.t("detail.cannot.line", orders=orders_phrase(a.unresolved_medications, words)),
         words.t("detail.cannot.line.action"),
         words.t("detail.criteria", set=words.criteria_set(cs)),
+    )
+
+
+def order_dates_summary(a: Assessment, words: Words) -> str:
+    agents = words.agent_list(a.undatable)
+    return fit(
+        words.t("summary.cannot-assess.order-dates", agents=agents),
+        words.t("summary.cannot-assess", what=words.t("missing-short.order-dates")),
+    )
+
+
+def order_dates_detail(a: Assessment, cs: CriteriaSet, words: Words) -> str:
+    """Returns why the line cannot be placed: a line agent's order has no usable dates (named)."""
+    agents = words.agent_list(a.undatable)
+    return _blocks(
+        words.t("detail.cannot.order-dates", agents=agents),
+        words.t("detail.cannot.order-dates.action", agents=agents),
+        words.t("detail.criteria", set=words.criteria_set(cs)),
+    )
+
+
+def relapse_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
+    relapse = line.relapse
+    level = words.level(relapse.level if relapse else Level.PARTIAL)
+    figs = figures(a.proteinuria, words) if a.proteinuria and a.response else ""
+    candidates = [words.t("summary.relapse", level=level, figures=figs)] if figs else []
+    return fit(*candidates, words.t("summary.relapse.short", level=level))
+
+
+def relapse_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: Words) -> str:
+    relapse = line.relapse
+    if relapse is None:
+        return ""
+    head = words.t(
+        "detail.relapse.head",
+        level=words.level(relapse.level),
+        agents=line_agents(line, words),
+        reached=fmt_date(relapse.reached_on),
+        lost=fmt_date(relapse.lost_on),
+    )
+    return _blocks(
+        head,
+        markdown.figures_sentence(a.proteinuria, words) if a.proteinuria else "",
+        markdown.line_block(a, line, words),
+        markdown.table(a, words),
+        words.t("detail.criteria", set=words.criteria_set(cs)),
+        markdown.notes(a, words),
+    )
+
+
+def line_summary_samples(words: Words, agents: str) -> tuple[str, ...]:
+    """Returns the relapse and order-dates summaries filled with their longest values, for the startup check."""
+    level = max((words.level(lv) for lv in (Level.PARTIAL, Level.COMPLETE)), key=len)
+    figs = "UPCR 12.34 → 12.34 g/g (+999%)"
+    return (
+        words.t("summary.relapse", level=level, figures=figs),
+        words.t("summary.relapse.short", level=level),
+        words.t("summary.cannot-assess.order-dates", agents=agents),
     )
 
 
@@ -252,6 +311,9 @@ def response_cards(a: Assessment, ctx: RuleContext, words: Words) -> list[Card]:
     cs, line = a.criteria, a.line
     if not a.in_scope or cs is None or a.verdict is None:
         return []
+    if a.verdict is Verdict.CANNOT_ASSESS and Missing.ORDER_DATES in a.missing:
+        summary, text = order_dates_summary(a, words), order_dates_detail(a, cs, words)
+        return [_card(ctx, words, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
     if line is None:
         if a.verdict is not Verdict.CANNOT_ASSESS or Missing.TREATMENT_LINE not in a.missing:
             return []
@@ -263,6 +325,9 @@ def response_cards(a: Assessment, ctx: RuleContext, words: Words) -> list[Card]:
     if a.verdict is Verdict.CANNOT_ASSESS:
         summary, text = cannot_assess_summary(a, words), cannot_assess_detail(a, cs, line, words)
         return [_card(ctx, words, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
+    if line.relapse is not None and line.relapse.reinduction is None:
+        summary, text = relapse_summary(a, line, words), relapse_detail(a, cs, line, words)
+        return [_card(ctx, words, cs, RULE_RELAPSE, Indicator.WARNING, summary, text)]
     if a.verdict is Verdict.WATCH:
         summary = watch_summary(a, cs, line, words)
     elif ctx.config.show_status_card:

@@ -14,6 +14,7 @@ joined this way are one course (one episode); `covered_until` says until when th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 
 from fhir_maps.domain import Agent, MatchedBy, MedicationOrder, OrderStatus, TherapyEpisode
@@ -36,6 +37,7 @@ def build_episodes(orders: Iterable[MedicationOrder]) -> tuple[TherapyEpisode, .
     for order in orders:
         if order.route_systemic:
             by_agent.setdefault(order.agent, []).append(order)
+    by_agent = {agent: _superseded(group) for agent, group in by_agent.items()}
     episodes = [
         _episode(group)
         for agent_orders in by_agent.values()
@@ -49,6 +51,19 @@ def covered_until(order: MedicationOrder) -> date | None:
     if order.end is None:
         return None
     return order.end + timedelta(days=PLANNED_PULSE_SPACING_DAYS.get(order.agent, 0))
+
+
+def _superseded(orders: list[MedicationOrder]) -> list[MedicationOrder]:
+    """A `stopped` order with no end date that a later order of the same agent follows was replaced by it (EHRs
+    stop the old order when a dose is changed or a prescription renewed): it runs until the next one starts."""
+    ordered = sorted(orders, key=lambda o: (o.start, o.end or date.max))
+    out = []
+    for i, order in enumerate(ordered):
+        later = [o.start for o in ordered[i + 1 :] if o.start > order.start]
+        if not order.end_known and later:
+            order = replace(order, end=min(later), end_known=True)
+        out.append(order)
+    return out
 
 
 def _merge(orders: list[MedicationOrder]) -> list[list[MedicationOrder]]:

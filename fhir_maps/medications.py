@@ -186,7 +186,7 @@ def order_from_request(resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -
     start = as_date(bounds.start if bounds else None) or as_date(request.authoredOn)
     if start is None:
         return Excluded(ExclusionReason.UNDATED, agent, status)
-    end = _end(request, status, start, bounds) or _series_end(dosage, start)
+    end = _recorded_end(request, bounds) or _series_end(dosage, start) or _end(request, status, start, bounds)
     return MedicationOrder(
         agent=agent,
         start=start,

@@ -246,6 +246,8 @@ EN: dict[str, str] = {
     "note.class-not-applicable": "- Class {ln_class}: the refractory criteria apply to classes III, IV and V.",
     # --- treatment lines as they are recorded (issue 10 section 2: T0, pulse courses, relapse, order dates) -----
     "agents.course-ended": "{agents} (course ended {day})",
+    "agents.with-course": "{current} + a {earlier} course",
+    "summary.relapse.reinduced": "Lupus nephritis relapse, re-induced: {response} after {months} of {agents}",
     "line.t0.intensified": (
         "{agents} was given from {first}, before lupus nephritis was diagnosed on {diagnosed}: the induction line "
         "starts at its dose increase on {t0}."
@@ -263,7 +265,7 @@ EN: dict[str, str] = {
         "Relapse: {level} reached on {reached}, lost on {lost}. A relapse is not refractoriness; this line is judged "
         "from the re-induction on {t0}."
     ),
-    "summary.relapse": "Lupus nephritis relapse after {level} ({figures}) — no re-induction recorded",
+    "summary.relapse": "Lupus nephritis relapse: {level} of {reached} lost by {lost} — no re-induction recorded",
     "summary.relapse.short": "Lupus nephritis relapse after {level} — no re-induction recorded",
     "detail.relapse.head": (
         "**Relapse**: {level} on {agents} was reached on {reached} and lost on {lost}. A relapse is not "

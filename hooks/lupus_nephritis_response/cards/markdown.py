@@ -76,7 +76,7 @@ def line_history(line: TreatmentLine, words: Words) -> list[str]:
     """Returns how the line's T0 was found and what it went through: the date used and why (issue 10 section 2)."""
     out = []
     first = fmt_date(line.first_given) if line.first_given else ""
-    agents = words.combination(line.agents[:1])
+    agents = cap(words.combination(line.agents[:1]))
     if line.t0_reason is T0Reason.INTENSIFIED:
         diagnosed = fmt_date(line.diagnosed) if line.diagnosed else ""
         out.append(

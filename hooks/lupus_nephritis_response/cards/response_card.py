@@ -159,10 +159,25 @@ def order_dates_detail(a: Assessment, cs: CriteriaSet, words: Words) -> str:
 
 def relapse_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
     relapse = line.relapse
-    level = words.level(relapse.level if relapse else Level.PARTIAL)
-    figs = figures(a.proteinuria, words) if a.proteinuria and a.response else ""
-    candidates = [words.t("summary.relapse", level=level, figures=figs)] if figs else []
-    return fit(*candidates, words.t("summary.relapse.short", level=level))
+    if relapse is None:
+        return ""
+    level = words.level(relapse.level)
+    reached, lost = fmt_date(relapse.reached_on), fmt_date(relapse.lost_on)
+    return fit(
+        words.t("summary.relapse", level=level, reached=reached, lost=lost),
+        words.t("summary.relapse.short", level=level),
+    )
+
+
+def relapse_status_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
+    """Returns the status summary of a line judged from its re-induction after a relapse: it says relapse."""
+    response, months = status_response(a, words), months_phrase(a, words)
+    return fit(
+        *(
+            words.t("summary.relapse.reinduced", response=response, months=months, agents=agents)
+            for agents in _agents_variants(line, words)
+        )
+    )
 
 
 def relapse_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: Words) -> str:
@@ -189,11 +204,11 @@ def relapse_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: W
 def line_summary_samples(words: Words, agents: str) -> tuple[str, ...]:
     """Returns the relapse and order-dates summaries filled with their longest values, for the startup check."""
     level = max((words.level(lv) for lv in (Level.PARTIAL, Level.COMPLETE)), key=len)
-    figs = "UPCR 12.34 → 12.34 g/g (+999%)"
     return (
-        words.t("summary.relapse", level=level, figures=figs),
+        words.t("summary.relapse", level=level, reached="2026-12-31", lost="2026-12-31"),
         words.t("summary.relapse.short", level=level),
         words.t("summary.cannot-assess.order-dates", agents=agents),
+        words.t("summary.relapse.reinduced", response=level, months="120 months", agents=agents),
     )
 
 
@@ -331,7 +346,7 @@ def response_cards(a: Assessment, ctx: RuleContext, words: Words) -> list[Card]:
     if a.verdict is Verdict.WATCH:
         summary = watch_summary(a, cs, line, words)
     elif ctx.config.show_status_card:
-        summary = status_summary(a, line, words)
+        summary = relapse_status_summary(a, line, words) if line.relapse else status_summary(a, line, words)
     else:
         return []
     return [_card(ctx, words, cs, RULE_STATUS, Indicator.INFO, summary, status_detail(a, cs, line, words))]

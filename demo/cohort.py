@@ -63,7 +63,7 @@ COHORT: tuple[str, ...] = (
     "therapy-supportive-missing",
     "therapy-supportive-present",
     # Treatment lines as they are recorded (issue 10 section 2): stories/lines_scenarios.py.
-    "lines-cyc-nih-administrations-only",  # pulse cyclophosphamide recorded only as MedicationAdministration, no response
+    "lines-cyc-nih-administrations-only",  # pulse cyclophosphamide only as MedicationAdministration, no response
     "lines-euro-lupus-then-azathioprine",  # low-dose cyclophosphamide then azathioprine maintenance, no response
     "lines-relapse-after-cr-no-reinduction",  # relapse after complete response
 )

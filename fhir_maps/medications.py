@@ -187,6 +187,7 @@ def order_from_request(resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -
     if start is None:
         return Excluded(ExclusionReason.UNDATED, agent, status)
     end = _recorded_end(request, bounds) or _series_end(dosage, start) or _end(request, status, start, bounds)
+    end = None if end is None else max(end, start)  # an end before the start is read as a one-day order
     return MedicationOrder(
         agent=agent,
         start=start,

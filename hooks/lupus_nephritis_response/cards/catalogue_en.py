@@ -272,6 +272,7 @@ EN: dict[str, str] = {
         "refractoriness: the response is judged again from a re-induction, and none is recorded since."
     ),
     "missing-short.order-dates": "an order without usable dates",
+    "missing.order-dates": "the dates of a treatment order are not recorded",
     "summary.cannot-assess.order-dates": (
         "Lupus nephritis response: cannot assess — {agents} order without usable dates"
     ),

@@ -55,13 +55,14 @@ def covered_until(order: MedicationOrder) -> date | None:
 
 def _superseded(orders: list[MedicationOrder]) -> list[MedicationOrder]:
     """A `stopped` order with no end date that a later order of the same agent follows was replaced by it (EHRs
-    stop the old order when a dose is changed or a prescription renewed): it runs until the next one starts."""
+    stop the old order when a dose is changed or a prescription renewed): it runs until the next one starts, and
+    counts as completed, not as an interruption (no stop date says the drug was ever paused)."""
     ordered = sorted(orders, key=lambda o: (o.start, o.end or date.max))
     out = []
     for i, order in enumerate(ordered):
         later = [o.start for o in ordered[i + 1 :] if o.start > order.start]
         if not order.end_known and later:
-            order = replace(order, end=min(later), end_known=True)
+            order = replace(order, end=min(later), end_known=True, status=OrderStatus.COMPLETED)
         out.append(order)
     return out
 

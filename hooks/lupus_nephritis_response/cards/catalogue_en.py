@@ -248,6 +248,7 @@ EN: dict[str, str] = {
     "agents.course-ended": "{agents} (course ended {day})",
     "agents.with-course": "{current} + a {earlier} course",
     "summary.relapse.reinduced": "Lupus nephritis relapse, re-induced: {response} after {months} of {agents}",
+    "summary.refractory.reinduced": "Lupus nephritis relapse: {criterion} after {months} of re-induction — review",
     "line.t0.intensified": (
         "{agents} was given from {first}, before lupus nephritis was diagnosed on {diagnosed}: the induction line "
         "starts at its dose increase on {t0}."

@@ -61,6 +61,8 @@ def _agents_variants(line: TreatmentLine, words: Words) -> tuple[str, str]:
 def refractory_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
     criterion = words.criterion(_headline(a, CheckpointStatus.MISSED))
     months = months_phrase(a, words)
+    if line.relapse is not None:  # judged from a re-induction: the response missed is this episode's, not the first
+        return fit(words.t("summary.refractory.reinduced", criterion=criterion, months=months))
     return fit(
         *(
             words.t("summary.refractory", criterion=criterion, months=months, agents=agents)
@@ -209,6 +211,7 @@ def line_summary_samples(words: Words, agents: str) -> tuple[str, ...]:
         words.t("summary.relapse.short", level=level),
         words.t("summary.cannot-assess.order-dates", agents=agents),
         words.t("summary.relapse.reinduced", response=level, months="120 months", agents=agents),
+        words.t("summary.refractory.reinduced", criterion="complete response not reached", months="120 months"),
     )
 
 

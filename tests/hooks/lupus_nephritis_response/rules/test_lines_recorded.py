@@ -288,3 +288,28 @@ def test_orders_without_usable_dates_give_cannot_assess_naming_them(
         assert a.missing == (Missing.ORDER_DATES,)
         (card,) = [c for c in cards(data) if c.rule_id == "ln-cannot-assess"]
         assert "mycophenolate" in card.summary or "cyclophosphamide" in card.summary
+
+
+def test_a_re_induction_that_fails_says_relapse_and_re_induction() -> None:
+    t0 = ago(900)
+    orders = [order(MMF, t0, ago(250), "2000"), order(MMF, ago(250), None, "3000")]  # raised at the flare
+    upcrs = [(t0 - timedelta(days=3), "4.0"), (ago(500), "0.3"), (ago(240), "3.0"), (ago(5), "2.8")]
+    data = with_orders(orders, upcrs)
+    a = assess(data)
+    assert a.line is not None
+    assert a.line.relapse is not None
+    assert a.line.relapse.level is Level.COMPLETE
+    assert (a.line.t0, a.line.t0_reason) == (ago(250), T0Reason.REINDUCTION)
+    assert a.verdict is Verdict.REFRACTORY  # judged from its own re-induction: no partial response at 8 months
+    summary = cards(data)[0].summary
+    assert summary.startswith("Lupus nephritis relapse:")
+    assert "re-induction" in summary
+
+
+def test_a_stopped_order_replaced_by_a_new_one_is_no_interruption() -> None:
+    orders = [
+        order(MMF, ago(215), ago(215), "2000", status=OrderStatus.STOPPED, end_known=False),
+        order(MMF, ago(150), None, "3000"),
+    ]
+    (course,) = build_episodes(orders)
+    assert (course.start, course.end, course.interrupted, course.gaps_over_30_days) == (ago(215), None, False, ())

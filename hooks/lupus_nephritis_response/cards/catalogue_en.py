@@ -21,8 +21,8 @@ EN: dict[str, str] = {
         "with the next-line therapy options in evidence order; notes missing supportive care."
     ),
     "service.usage": (
-        "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations and "
-        "MedicationRequests; the criteria set is a site setting."
+        "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations, "
+        "MedicationRequests and MedicationAdministrations; the criteria set is a site setting."
     ),
     # --- criteria sets -------------------------------------------------------------------------------------------
     "set.seed-eular-era-edta-2012": "EULAR/ERA-EDTA 2012 as quoted in Santacruz 2023",

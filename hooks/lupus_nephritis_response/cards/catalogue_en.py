@@ -266,12 +266,15 @@ EN: dict[str, str] = {
         "Relapse: {level} reached on {reached}, lost on {lost}. A relapse is not refractoriness; this line is judged "
         "from the re-induction on {t0}."
     ),
-    "summary.relapse": "Lupus nephritis relapse: {level} of {reached} lost by {lost} — no re-induction recorded",
+    "summary.relapse": (
+        "Lupus nephritis relapse: {level} (last seen {reached}) lost on {lost} — no re-induction recorded"
+    ),
     "summary.relapse.short": "Lupus nephritis relapse after {level} — no re-induction recorded",
     "detail.relapse.head": (
-        "**Relapse**: {level} on {agents} was reached on {reached} and lost on {lost}. A relapse is not "
+        "**Relapse**: {level} on {agents}, last seen on {reached}, was lost on {lost}. A relapse is not "
         "refractoriness: the response is judged again from a re-induction, and none is recorded since."
     ),
+    "detail.relapse.figures": "Proteinuria at the response: {reached}; at the relapse: {lost}.",
     "missing-short.order-dates": "an order without usable dates",
     "missing.order-dates": "the dates of a treatment order are not recorded",
     "summary.cannot-assess.order-dates": (

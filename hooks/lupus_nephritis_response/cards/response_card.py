@@ -17,14 +17,16 @@ from hooks.lupus_nephritis_response.cards.phrases import (
     fit,
     line_agents,
     months_phrase,
+    reading_value,
     response_phrase,
     unassessed_phrase,
 )
-from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date
+from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
 from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus
+from hooks.lupus_nephritis_response.rules.measures import Reading
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 from hooks.spec import RuleContext
 
@@ -171,6 +173,11 @@ def relapse_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
     )
 
 
+def _reading_on(r: Reading, words: Words) -> str:
+    unit = words.unit(proteinuria_kind(r.concept))
+    return f"{words.measure(proteinuria_kind(r.concept))} {reading_value(r)} {unit} ({fmt_date(r.day)})"
+
+
 def relapse_status_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
     """Returns the status summary of a line judged from its re-induction after a relapse: it says relapse."""
     response, months = status_response(a, words), months_phrase(a, words)
@@ -193,9 +200,16 @@ def relapse_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: W
         reached=fmt_date(relapse.reached_on),
         lost=fmt_date(relapse.lost_on),
     )
+    figs = ""
+    if relapse.reached_value is not None and relapse.lost_value is not None:
+        figs = words.t(
+            "detail.relapse.figures",
+            reached=_reading_on(relapse.reached_value, words),
+            lost=_reading_on(relapse.lost_value, words),
+        )
     return _blocks(
         head,
-        markdown.figures_sentence(a.proteinuria, words) if a.proteinuria else "",
+        figs,
         markdown.line_block(a, line, words),
         markdown.table(a, words),
         words.t("detail.criteria", set=words.criteria_set(cs)),

@@ -48,7 +48,13 @@ from hooks.lupus_nephritis_response.knowledge.treatment_lines import (
     REINDUCTION_LOOKBACK_DAYS,
 )
 from hooks.lupus_nephritis_response.rules.clinical_response import Measurements, Response, classify, months_between
-from hooks.lupus_nephritis_response.rules.measures import PROTEINURIA_CONCEPTS, kidney_function, proteinuria, sediment
+from hooks.lupus_nephritis_response.rules.measures import (
+    PROTEINURIA_CONCEPTS,
+    Reading,
+    kidney_function,
+    proteinuria,
+    sediment,
+)
 
 # Not in response-model.md (judgement call): an agent added within 30 days of a line's start is part of the initial
 # combination (KDIGO 2024 and EULAR 2023 start MMF with belimumab or a CNI), not a change for non-response.
@@ -97,6 +103,8 @@ class Relapse:
     level: Level  # the response reached then (partial or complete)
     lost_on: date  # the first later result without one
     reinduction: date | None = None  # the re-induction the new episode is judged from; None: none recorded
+    reached_value: Reading | None = None  # the proteinuria showing the response, and the one that lost it
+    lost_value: Reading | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +259,13 @@ def relapse_between(data: PatientData, cs: CriteriaSet, t0: date, day: date) -> 
             lost = d
     if reached is None or lost is None:
         return None
-    return Relapse(reached_on=reached[0], level=reached[1], lost_on=lost)
+    return Relapse(
+        reached_on=reached[0],
+        level=reached[1],
+        lost_on=lost,
+        reached_value=proteinuria(data, t0, reached[0]).current,
+        lost_value=proteinuria(data, t0, lost).current,
+    )
 
 
 def _completed_induction(before: Sequence[TherapyEpisode], day: date) -> bool:

@@ -224,7 +224,10 @@ def order_from_administration(
     `not-done` and `entered-in-error` were never given and are left out. No daily dose is computed: an infusion
     is a pulse, never a mg/day (fhir_maps.dosing.PULSE_AGENTS).
     """
-    given = validate(MedicationAdministration, resource)
+    undated = "effectiveDateTime" not in resource and "effectivePeriod" not in resource
+    # effective[x] is required in R4, so an undated administration fails validation; it is validated with a
+    # placeholder time only to name its drug, then reported as undated (never silently dropped as invalid).
+    given = validate(MedicationAdministration, {**resource, "effectiveDateTime": "1900-01-01"} if undated else resource)
     if given is None:
         return Excluded(ExclusionReason.INVALID)
     status = _ADMIN_STATUS.get(given.status or "")
@@ -236,7 +239,7 @@ def order_from_administration(
         return Uncoded(unresolved=drug is None or not _has_rxnorm_code(drug), open=status in _OPEN)
     agent, matched_by, product = recognised
     period = given.effectivePeriod
-    start = as_date(given.effectiveDateTime) or as_date(period.start if period else None)
+    start = None if undated else as_date(given.effectiveDateTime) or as_date(period.start if period else None)
     if start is None:
         return Excluded(ExclusionReason.UNDATED, agent, status)
     end = as_date(period.end if period else None) or start

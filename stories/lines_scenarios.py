@@ -243,6 +243,13 @@ def undated_order() -> Story:
     return s.supportive(7)
 
 
+def undated_administration() -> Story:
+    """Cyclophosphamide pulses as administrations, one charted with no effective time at all."""
+    s = nih_cyc("ln-lines-undated-admin", how="administrations")
+    del s.data["administrations"][2]["effectiveDateTime"]
+    return s
+
+
 def stopped_no_end(reordered: bool) -> Story:
     """MMF ordered 7 months ago, now `stopped` with no end date; `reordered`: a new MMF order 5 months ago."""
     pid = "ln-lines-stopped-reordered" if reordered else "ln-lines-stopped-no-end"
@@ -435,6 +442,12 @@ LINES_SCENARIOS: list[Scenario] = [
         "A mycophenolate order with neither a timing start nor authoredOn.",
         "Cannot assess, naming mycophenolate mofetil: its order has no usable dates.",
         undated_order,
+    ),
+    _sc(
+        "lines-administration-undated",
+        "Cyclophosphamide pulses as MedicationAdministration; one has no effective time (effective[x] missing).",
+        "Cannot assess, naming cyclophosphamide: a dose that cannot be placed in time is never dropped silently.",
+        undated_administration,
     ),
     _sc(
         "lines-order-stopped-no-end-date",

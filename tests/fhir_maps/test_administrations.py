@@ -161,3 +161,13 @@ def test_undated_orders_of_known_agents_are_kept_by_name() -> None:
     data = map_patient_data([undated])
     assert data.undated_orders == (UndatedOrder(Agent.CYCLOPHOSPHAMIDE, OrderStatus.ACTIVE),)
     assert data.report.medication_requests_undated == 1
+
+
+def test_an_undated_administration_is_named_not_dropped_as_invalid() -> None:
+    resource = given()
+    del resource["effectiveDateTime"]
+    assert order_from_administration(resource, {}) == Excluded(
+        ExclusionReason.UNDATED, Agent.CYCLOPHOSPHAMIDE, OrderStatus.COMPLETED
+    )
+    data = map_patient_data([resource])
+    assert data.undated_orders == (UndatedOrder(Agent.CYCLOPHOSPHAMIDE, OrderStatus.COMPLETED, administered=True),)

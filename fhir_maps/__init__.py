@@ -20,10 +20,19 @@ from fhir_maps.domain import (
     MappingReport,
     MedicationOrder,
     PatientData,
+    UndatedOrder,
 )
 from fhir_maps.episodes import build_episodes
 from fhir_maps.labs import build_lab_series, map_observation
-from fhir_maps.medications import Drug, Excluded, ExclusionReason, Uncoded, drug_of_medication, order_from_request
+from fhir_maps.medications import (
+    Drug,
+    Excluded,
+    ExclusionReason,
+    Uncoded,
+    drug_of_medication,
+    order_from_administration,
+    order_from_request,
+)
 from fhir_maps.parse import Skip, SkipReason
 from fhir_maps.patient import map_patient
 
@@ -38,6 +47,7 @@ class _Mapped:
     diagnoses: list[Diagnosis] = field(default_factory=list)
     results: list[LabResult] = field(default_factory=list)
     orders: list[MedicationOrder] = field(default_factory=list)
+    undated: list[UndatedOrder] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     unknown_unit_concepts: set[LabConcept] = field(default_factory=set)
     unreadable: list[tuple[LabConcept, datetime]] = field(default_factory=list)
@@ -124,7 +134,9 @@ def _count_observation_skip(mapped: _Mapped, skip: Skip) -> None:
 
 
 def _add_request(mapped: _Mapped, resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -> None:
-    order = order_from_request(resource, drugs)
+    """Maps a MedicationRequest or a MedicationAdministration (read like an order: one given dose)."""
+    given = resource.get("resourceType") == "MedicationAdministration"
+    order = order_from_administration(resource, drugs) if given else order_from_request(resource, drugs)
     if isinstance(order, Excluded) and order.reason is ExclusionReason.INVALID:
         mapped.count("resources_invalid")
         return
@@ -137,6 +149,8 @@ def _add_request(mapped: _Mapped, resource: Mapping[str, Any], drugs: Mapping[st
             mapped.count("medication_requests_unresolved")
     else:
         mapped.count(_REQUEST_EXCLUDED_COUNT[order.reason])
+        if order.agent is not None and order.status is not None:
+            mapped.undated.append(UndatedOrder(order.agent, order.status, administered=given))
 
 
 def _drugs(mapped: _Mapped, resources: list[Mapping[str, Any]]) -> dict[str, Drug]:
@@ -156,7 +170,8 @@ def _drugs(mapped: _Mapped, resources: list[Mapping[str, Any]]) -> dict[str, Dru
 def map_patient_data(resources: Iterable[Mapping[str, Any]]) -> PatientData:
     """Returns everything the rules need from a patient's resources, with counts of what was left out.
 
-    Patient, Condition, Observation, MedicationRequest and Medication are read; other resource types are ignored.
+    Patient, Condition, Observation, MedicationRequest, MedicationAdministration and Medication are read; other
+    resource types are ignored.
     """
     items = list(flatten(resources))
     mapped = _Mapped()
@@ -169,7 +184,7 @@ def map_patient_data(resources: Iterable[Mapping[str, Any]]) -> PatientData:
             _add_condition(mapped, resource)
         elif kind == "Observation":
             _add_observation(mapped, resource)
-        elif kind == "MedicationRequest":
+        elif kind in ("MedicationRequest", "MedicationAdministration"):
             _add_request(mapped, resource, drugs)
     return PatientData(
         demographics=mapped.demographics,
@@ -178,6 +193,7 @@ def map_patient_data(resources: Iterable[Mapping[str, Any]]) -> PatientData:
         orders=tuple(sorted(mapped.orders, key=lambda o: (o.start, o.agent.value))),
         episodes=build_episodes(mapped.orders),
         report=mapped.report(),
+        undated_orders=tuple(mapped.undated),
     )
 
 

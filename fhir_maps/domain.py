@@ -173,6 +173,19 @@ class MedicationOrder:
     matched_by: MatchedBy
     daily_dose_mg: Decimal | None = None  # None when it cannot be computed from the request
     route_systemic: bool = True  # False for ophthalmic/topical products (never counted as immunosuppression)
+    # False for a stopped order with no end date: `end` is then its start (no exposure assumed), but when it stopped
+    # is not known (knowledge/THERAPY.md, "Treatment lines as they are recorded").
+    end_known: bool = True
+    administered: bool = False  # read from a MedicationAdministration (a given dose), not a MedicationRequest
+
+
+@dataclass(frozen=True, slots=True)
+class UndatedOrder:
+    """An order or administration of a known agent that cannot be placed in time (no date at all)."""
+
+    agent: Agent
+    status: OrderStatus
+    administered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +200,10 @@ class TherapyEpisode:
     gaps_over_30_days: tuple[tuple[date, date], ...] = ()  # (from, to) spans with no order covering them
     interrupted: bool = False  # an order in the episode was stopped/on-hold before the episode's end
     matched_by_name: bool = False  # any order of the episode was recognised by name only
+    # Pulse agents: the day the planned next pulse was due after the last one (`end` + the regimen's spacing); the
+    # course is in force until then. None for other agents and for an open-ended episode.
+    covered_until: date | None = None
+    end_known: bool = True  # False when the episode's last order was stopped on an unknown date
 
     def active_on(self, day: date) -> bool:
         """Returns True when the episode covers `day`."""
@@ -240,6 +257,7 @@ class PatientData:
     orders: tuple[MedicationOrder, ...] = ()
     episodes: tuple[TherapyEpisode, ...] = ()
     report: MappingReport = field(default_factory=MappingReport)
+    undated_orders: tuple[UndatedOrder, ...] = ()  # known agents whose orders give no date: cannot be placed
 
     def series(self, concept: LabConcept) -> LabSeries:
         """Returns the series for `concept` (empty when there is none)."""

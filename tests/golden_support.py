@@ -104,6 +104,7 @@ FALLBACK_EXCLUDED: dict[str, str] = {
     "lupus-nephritis-response/fhir-server-timeout": "already the fallback path: the server's timeout is the story",
     "lupus-nephritis-response/null-prefetch": "null means 'no data, do not fetch': the prefetch is the story",
     "lupus-nephritis-response/omitted-prefetch-fhir-fallback": "already the fallback path (fhir.json)",
+    "lupus-nephritis-response/lines-cyc-nih-administrations-fallback": "already the fallback path (fhir.json)",
     "lupus-nephritis-response/omitted-prefetch-no-fhir-server": "no fhirServer: the 412 is the story",
     "lupus-nephritis-response/operation-outcome-in-prefetch": "the OperationOutcome in prefetch is the story",
 }

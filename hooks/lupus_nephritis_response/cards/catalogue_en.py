@@ -21,8 +21,8 @@ EN: dict[str, str] = {
         "with the next-line therapy options in evidence order; notes missing supportive care."
     ),
     "service.usage": (
-        "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations and "
-        "MedicationRequests; the criteria set is a site setting."
+        "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations, "
+        "MedicationRequests and MedicationAdministrations; the criteria set is a site setting."
     ),
     # --- criteria sets -------------------------------------------------------------------------------------------
     "set.seed-eular-era-edta-2012": "EULAR/ERA-EDTA 2012 as quoted in Santacruz 2023",
@@ -260,6 +260,47 @@ EN: dict[str, str] = {
         "- The latest urine sediment count, on {day}, could not be read (no number in the result)."
     ),
     "missing.unreadable": "the latest result, on {day}, could not be read (no number in the result)",
+    # --- treatment lines as they are recorded (issue 10 section 2: T0, pulse courses, relapse, order dates) -----
+    "agents.course-ended": "{agents} (course ended {day})",
+    "agents.with-course": "{current} + a {earlier} course",
+    "summary.relapse.reinduced": "Lupus nephritis relapse, re-induced: {response} after {months} of {agents}",
+    "summary.refractory.reinduced": "Lupus nephritis relapse: {criterion} after {months} of re-induction — review",
+    "line.t0.intensified": (
+        "{agents} was given from {first}, before lupus nephritis was diagnosed on {diagnosed}: the induction line "
+        "starts at its dose increase on {t0}."
+    ),
+    "line.t0.diagnosis": (
+        "{agents} was given from {first}, before lupus nephritis was diagnosed: with no dose increase recorded, the "
+        "induction line starts at the diagnosis on {t0}."
+    ),
+    "line.course-ended": (
+        "The course ended with its last dose on {day}; it is judged as the current line until another line agent "
+        "is started."
+    ),
+    "line.planned-maintenance": "{agents} followed the {induction} course as planned maintenance: one line, one clock.",
+    "line.relapse": (
+        "Relapse: {level} reached on {reached}, lost on {lost}. A relapse is not refractoriness; this line is judged "
+        "from the re-induction on {t0}."
+    ),
+    "summary.relapse": (
+        "Lupus nephritis relapse: {level} (last seen {reached}) lost on {lost} — no re-induction recorded"
+    ),
+    "summary.relapse.short": "Lupus nephritis relapse after {level} — no re-induction recorded",
+    "detail.relapse.head": (
+        "**Relapse**: {level} on {agents}, last seen on {reached}, was lost on {lost}. A relapse is not "
+        "refractoriness: the response is judged again from a re-induction, and none is recorded since."
+    ),
+    "detail.relapse.figures": "Proteinuria at the response: {reached}; at the relapse: {lost}.",
+    "missing-short.order-dates": "an order without usable dates",
+    "missing.order-dates": "the dates of a treatment order are not recorded",
+    "summary.cannot-assess.order-dates": (
+        "Lupus nephritis response: cannot assess — {agents} order without usable dates"
+    ),
+    "detail.cannot.order-dates": (
+        "The response to treatment cannot be assessed: the dates of the {agents} order are not known (no start "
+        "date, or stopped on an unrecorded date), so the treatment line and its start cannot be placed."
+    ),
+    "detail.cannot.order-dates.action": "Record the start and stop dates of the {agents} order.",
     # --- cards ---------------------------------------------------------------------------------------------------
     "source.label": "Response criteria: {set}",
     "override.specialist-review": "Already under specialist review",

@@ -22,7 +22,7 @@ from hooks.lupus_nephritis_response.rules.measures import (
     Reading,
     Sediment,
 )
-from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
+from hooks.lupus_nephritis_response.rules.treatment_line import ChangeKind, T0Reason, TreatmentLine
 
 
 def window(c: Checkpoint, words: Words) -> str:
@@ -63,7 +63,7 @@ def _with_unit(r: Reading, words: Words) -> str:
 
 def line_block(a: Assessment, line: TreatmentLine, words: Words) -> str:
     """Returns the line, earlier failed agents and the class, one sentence each."""
-    out = [words.t("detail.line", t0=fmt_date(line.t0), agents=line_agents(line, words))]
+    out = [words.t("detail.line", t0=fmt_date(line.t0), agents=line_agents(line, words)), *line_history(line, words)]
     if line.failed_agents:
         out.append(words.t("detail.failed", agents=words.combination(line.failed_agents)))
     if a.classes:
@@ -71,6 +71,44 @@ def line_block(a: Assessment, line: TreatmentLine, words: Words) -> str:
     else:
         out.append(words.t("detail.class-not-recorded"))
     return " ".join(out)
+
+
+def line_history(line: TreatmentLine, words: Words) -> list[str]:
+    """Returns how the line's T0 was found and what it went through: the date used and why (issue 10 section 2)."""
+    out = []
+    first = fmt_date(line.first_given) if line.first_given else ""
+    agents = cap(words.combination(line.agents[:1]))
+    if line.t0_reason is T0Reason.INTENSIFIED:
+        diagnosed = fmt_date(line.diagnosed) if line.diagnosed else ""
+        out.append(
+            words.t("line.t0.intensified", agents=agents, first=first, diagnosed=diagnosed, t0=fmt_date(line.t0))
+        )
+    elif line.t0_reason is T0Reason.DIAGNOSIS:
+        out.append(words.t("line.t0.diagnosis", agents=agents, first=first, t0=fmt_date(line.t0)))
+    planned = [c for c in line.changes if c.kind is ChangeKind.PLANNED_MAINTENANCE and c.day >= line.t0]
+    if planned:
+        induction = [a for a in line.agents if a not in {x for c in planned for x in c.agents}]
+        out.append(
+            words.t(
+                "line.planned-maintenance",
+                agents=cap(words.combination([a for c in planned for a in c.agents])),
+                induction=words.combination(induction),
+            )
+        )
+    if line.course_ended is not None and not line.current_agents:
+        out.append(words.t("line.course-ended", day=fmt_date(line.course_ended)))
+    relapse = line.relapse
+    if relapse is not None and relapse.reinduction is not None:
+        out.append(
+            words.t(
+                "line.relapse",
+                level=words.level(relapse.level),
+                reached=fmt_date(relapse.reached_on),
+                lost=fmt_date(relapse.lost_on),
+                t0=fmt_date(line.t0),
+            )
+        )
+    return out
 
 
 def _cell(r: Reading | None, words: Words) -> str:

@@ -46,10 +46,17 @@ def fit(*candidates: str) -> str:
 
 def line_agents(line: TreatmentLine, words: Words) -> str:
     """Returns the line's agents; "A then B" when earlier agents of the same line have stopped (maintenance)."""
+    if not line.current_agents and line.course_ended is not None:  # a pulse course judged after its end
+        return words.t("agents.course-ended", agents=words.combination(line.agents), day=fmt_date(line.course_ended))
     earlier = [a for a in line.agents if a not in line.current_agents]
     current = words.combination(line.current_agents)
     if not earlier:
         return current
+    starts = {e.agent: e.start for e in sorted(line.episodes, key=lambda e: e.start, reverse=True)}
+    first_current = min((starts[a] for a in line.current_agents if a in starts), default=None)
+    if first_current is not None and all(starts.get(a, first_current) > first_current for a in earlier):
+        # an add-on course (rituximab) that ended while the first agent runs on: not "rituximab then MMF"
+        return words.t("agents.with-course", current=current, earlier=words.combination(earlier))
     return words.t("agents.sequence", earlier=words.combination(earlier), current=current)
 
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hooks.cards import Card
-from hooks.lupus_nephritis_response.cards.response_card import orders_phrase, response_cards, review_months
+from hooks.lupus_nephritis_response.cards.response_card import (
+    line_summary_samples,
+    orders_phrase,
+    response_cards,
+    review_months,
+)
 from hooks.lupus_nephritis_response.cards.safety_card import safety_card
 from hooks.lupus_nephritis_response.cards.safety_card import summary_samples as safety_summary_samples
 from hooks.lupus_nephritis_response.cards.supportive_card import summary_samples as supportive_summary_samples
@@ -88,6 +93,7 @@ def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
             "summary.cannot-assess",
             what=words.t("unrecognised-short", orders=orders_phrase(LONGEST_UNCODED, words)),
         ),
+        *line_summary_samples(words, agents),
         *therapy_summary_samples(words),
         *supportive_summary_samples(words),
         *safety_summary_samples(words),

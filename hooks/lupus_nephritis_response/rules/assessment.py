@@ -14,8 +14,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from fhir_maps.domain import ConditionKind, LnClass, PatientData
+from fhir_maps.domain import Agent, ConditionKind, LnClass, PatientData
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, get_criteria_set
+from hooks.lupus_nephritis_response.knowledge.treatment_lines import LINE_AGENTS
 from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, review_checklist
 from hooks.lupus_nephritis_response.rules.clinical_response import (
     CheckpointResult,
@@ -57,6 +58,7 @@ class Missing(StrEnum):
     CURRENT = "current"  # no decisive proteinuria in the last 90 days
     SINCE_BASELINE = "since-baseline"  # the only recent value is the baseline itself, and a checkpoint is due
     TREATMENT_LINE = "treatment-line"  # no line agent recognised today, but some open medication orders not identified
+    ORDER_DATES = "order-dates"  # a line agent's order cannot be placed in time (no date, or stopped on an unknown day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class Assessment:
     supportive: SupportiveGaps | None = None  # supportive care the record lacks (None: nothing missing)
     # teratogen or RAAS blocker active while pregnancy is recorded: shown whatever the verdict, ahead of every card
     pregnancy_risk: PregnancyDrugRisk | None = None
+    undatable: tuple[Agent, ...] = ()  # line agents whose orders cannot be placed in time (Missing.ORDER_DATES)
 
     def with_status(self, status: CheckpointStatus) -> tuple[Checkpoint, ...]:
         """Returns the due checkpoints with `status`, in time order."""
@@ -159,6 +162,22 @@ def assess(data: PatientData, ctx: RuleContext) -> Assessment:
     line = current_line(data, cs, ctx.today)
     gaps = supportive_gaps(data, cs, ctx.today)
     risk = pregnancy_drug_risk(data, ctx.today)
+    undatable = undatable_agents(data, ctx.today)
+    if undatable:  # issue 10: an order whose dates cannot be known gives "cannot assess" naming it, never silence
+        return Assessment(
+            in_scope=True,
+            criteria=cs,
+            today=ctx.today,
+            classes=classes,
+            line=line,
+            months=months_between((ctx.today - line.t0).days) if line else Decimal(0),
+            verdict=Verdict.CANNOT_ASSESS,
+            missing=(Missing.ORDER_DATES,),
+            unresolved_medications=unresolved,
+            supportive=gaps,
+            undatable=undatable,
+            pregnancy_risk=risk,  # the safety card shows whatever the verdict
+        )
     if line is None:
         no_line = Assessment(
             in_scope=True,
@@ -173,9 +192,26 @@ def assess(data: PatientData, ctx: RuleContext) -> Assessment:
             return replace(no_line, verdict=Verdict.CANNOT_ASSESS, missing=(Missing.TREATMENT_LINE,))
         return no_line
     a = replace(_assess_line(data, ctx.today, cs, classes, line), supportive=gaps, pregnancy_risk=risk)
+    if line.relapse is not None and line.relapse.reinduction is None and a.verdict is not Verdict.CANNOT_ASSESS:
+        # A relapse is not refractoriness: no time point is judged until a re-induction is recorded (issue 10).
+        a = replace(a, verdict=Verdict.STATUS, checkpoints=(), next_checkpoint=None)
     if a.verdict is Verdict.REFRACTORY and a.measurements is not None:
         a = replace(a, therapy=plan_therapy(data, cs, line, a.measurements, classes, a.checklist, ctx.today))
     return a
+
+
+def undatable_agents(data: PatientData, today: date) -> tuple[Agent, ...]:
+    """Returns the line agents whose orders cannot be placed in time (knowledge/THERAPY.md rules table):
+    - an order or administration with no date at all (it may be the current line, or before or after T0);
+    - the latest course of a line agent (no line agent started after it) ended by a `stopped` order with no end
+      date: whether it still runs, and so which line is current, cannot be known.
+    """
+    agents = [u.agent for u in data.undated_orders if u.agent in LINE_AGENTS]
+    line = [e for e in data.episodes if e.agent in LINE_AGENTS and e.start <= today]
+    if line:
+        latest = max(e.start for e in line)
+        agents += [e.agent for e in line if not e.end_known and e.start == latest]
+    return tuple(dict.fromkeys(agents))
 
 
 def _assess_line(

@@ -62,6 +62,13 @@ COHORT: tuple[str, ...] = (
     "therapy-low-egfr-on-tacrolimus",
     "therapy-supportive-missing",
     "therapy-supportive-present",
+    # Issue 10, H-safety: safety and kidney function whatever the response status
+    "safety-pregnant-responder-mmf",  # pregnant responder still on mycophenolate: critical safety card first
+    "kidney-adolescent-complete-responder",  # 15-year-old complete responder: no adult eGFR equation
+    # Treatment lines as they are recorded (issue 10 section 2): stories/lines_scenarios.py.
+    "lines-cyc-nih-administrations-only",  # pulse cyclophosphamide only as MedicationAdministration, no response
+    "lines-euro-lupus-then-azathioprine",  # low-dose cyclophosphamide then azathioprine maintenance, no response
+    "lines-relapse-after-cr-no-reinduction",  # relapse after complete response
 )
 
 # HL7 v3 ActReason HTEST, "test health data": marks every resource as synthetic wherever it ends up.

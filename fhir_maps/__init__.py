@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fhir_maps.conditions import map_condition_or_skip
@@ -19,10 +20,19 @@ from fhir_maps.domain import (
     MappingReport,
     MedicationOrder,
     PatientData,
+    UndatedOrder,
 )
 from fhir_maps.episodes import build_episodes
 from fhir_maps.labs import build_lab_series, map_observation
-from fhir_maps.medications import Drug, Excluded, ExclusionReason, Uncoded, drug_of_medication, order_from_request
+from fhir_maps.medications import (
+    Drug,
+    Excluded,
+    ExclusionReason,
+    Uncoded,
+    drug_of_medication,
+    order_from_administration,
+    order_from_request,
+)
 from fhir_maps.parse import Skip, SkipReason
 from fhir_maps.patient import map_patient
 
@@ -37,8 +47,10 @@ class _Mapped:
     diagnoses: list[Diagnosis] = field(default_factory=list)
     results: list[LabResult] = field(default_factory=list)
     orders: list[MedicationOrder] = field(default_factory=list)
+    undated: list[UndatedOrder] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     unknown_unit_concepts: set[LabConcept] = field(default_factory=set)
+    unreadable: list[tuple[LabConcept, datetime]] = field(default_factory=list)
 
     def count(self, name: str) -> None:
         """Adds one to the MappingReport field `name`."""
@@ -56,6 +68,7 @@ _OBSERVATION_SKIP_COUNT = {
     SkipReason.NO_TIME: "observations_no_time",
     SkipReason.NO_VALUE: "observations_no_value",
     SkipReason.UNKNOWN_UNIT: "observations_unknown_unit",
+    SkipReason.UNREADABLE: "observations_unreadable",
 }
 _REQUEST_EXCLUDED_COUNT = {
     ExclusionReason.INVALID: "resources_invalid",
@@ -116,10 +129,14 @@ def _count_observation_skip(mapped: _Mapped, skip: Skip) -> None:
     mapped.count(_OBSERVATION_SKIP_COUNT[skip.reason])
     if skip.reason is SkipReason.UNKNOWN_UNIT and skip.concept is not None:
         mapped.unknown_unit_concepts.add(skip.concept)
+    if skip.reason is SkipReason.UNREADABLE and skip.concept is not None and skip.when is not None:
+        mapped.unreadable.append((skip.concept, skip.when))
 
 
 def _add_request(mapped: _Mapped, resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -> None:
-    order = order_from_request(resource, drugs)
+    """Maps a MedicationRequest or a MedicationAdministration (read like an order: one given dose)."""
+    given = resource.get("resourceType") == "MedicationAdministration"
+    order = order_from_administration(resource, drugs) if given else order_from_request(resource, drugs)
     if isinstance(order, Excluded) and order.reason is ExclusionReason.INVALID:
         mapped.count("resources_invalid")
         return
@@ -132,6 +149,8 @@ def _add_request(mapped: _Mapped, resource: Mapping[str, Any], drugs: Mapping[st
             mapped.count("medication_requests_unresolved")
     else:
         mapped.count(_REQUEST_EXCLUDED_COUNT[order.reason])
+        if order.agent is not None and order.status is not None:
+            mapped.undated.append(UndatedOrder(order.agent, order.status, administered=given))
 
 
 def _drugs(mapped: _Mapped, resources: list[Mapping[str, Any]]) -> dict[str, Drug]:
@@ -151,7 +170,8 @@ def _drugs(mapped: _Mapped, resources: list[Mapping[str, Any]]) -> dict[str, Dru
 def map_patient_data(resources: Iterable[Mapping[str, Any]]) -> PatientData:
     """Returns everything the rules need from a patient's resources, with counts of what was left out.
 
-    Patient, Condition, Observation, MedicationRequest and Medication are read; other resource types are ignored.
+    Patient, Condition, Observation, MedicationRequest, MedicationAdministration and Medication are read; other
+    resource types are ignored.
     """
     items = list(flatten(resources))
     mapped = _Mapped()
@@ -164,15 +184,16 @@ def map_patient_data(resources: Iterable[Mapping[str, Any]]) -> PatientData:
             _add_condition(mapped, resource)
         elif kind == "Observation":
             _add_observation(mapped, resource)
-        elif kind == "MedicationRequest":
+        elif kind in ("MedicationRequest", "MedicationAdministration"):
             _add_request(mapped, resource, drugs)
     return PatientData(
         demographics=mapped.demographics,
         diagnoses=tuple(mapped.diagnoses),
-        labs=build_lab_series(mapped.results),
+        labs=build_lab_series(mapped.results, mapped.unreadable),
         orders=tuple(sorted(mapped.orders, key=lambda o: (o.start, o.agent.value))),
         episodes=build_episodes(mapped.orders),
         report=mapped.report(),
+        undated_orders=tuple(mapped.undated),
     )
 
 

@@ -198,20 +198,53 @@ PREGNANCY: ValueSet = {
     ),
 }
 
-# Active serious infection: the seed's "severe infection at the same time as the renal flare" (extracorporeal therapy
-# section). Only sepsis is coded here: a small set, each code verified after the terminology review (issue #4) --
+# Active serious infection: Santacruz 2023's "severe infection at the same time as the renal flare" (extracorporeal
+# therapy section). Each code verified in one of these sources (issue 10 section 5; FHIR matches exact codes, so the
+# common specific codes EHRs send are listed beside their parents):
 #   OHDSI-SEPSIS = OHDSI/PhenotypeLibrary @40106e4e : inst/cohorts/411.json ("[P] Sepsis or Septic Shock", concept
 #                  set "Sepsis"; 91302008 also in 1073.json "Serious Infections")
+#   OHDSI-SI     = OHDSI/PhenotypeLibrary @40106e4e : inst/cohorts/1073.json, concept sets 12 "Serious Infections",
+#                  13 "Opportunistic Infections with tuberculosis" and 14 "Other infections of interest"
+#   OHDSI-CMV    = OHDSI/PhenotypeLibrary @40106e4e : inst/cohorts/1072.json, concept set "CMV Diagnosis"
 #   VSAC-SEPSIS  = cqframework/ecqm-content-qicore-2024 @9ebd48ff : input/vocabulary/valueset/external/
 #                  valueset-2.16.840.1.113762.1.4.1029.237.json ("Sepsis", v20240210)
-# Any other infection is not read: the review card still lists infection as a check for the clinician. A site may
-# extend this set with verified codes; each must be cited here.
+#   VSAC-SMM     = same repository, valueset-2.16.840.1.113762.1.4.1029.255.json ("Severe Maternal Morbidity
+#                  Diagnoses", v20220127): the A40/A41 sepsis codes
+#   VSAC-RESP    = same repository, valueset-2.16.840.1.113883.3.464.1003.102.12.1017.json ("Competing Conditions
+#                  for Respiratory Conditions", v20210220): pneumonia, Pneumocystis pneumonia, CMV disease
+#   VSAC-TB      = same repository, valueset-2.16.840.1.113762.1.4.1151.56.json ("Active Tuberculosis for Urology
+#                  Care", v20180406)
+# Not included because no authoritative source was read for them: the ICD-10-CM codes for CMV disease (B25.-),
+# pneumocystosis (B59), aspergillosis (B44.-) and bacteraemia (R78.81). Their SNOMED codes are included.
 SEPSIS_DISORDER = "91302008"  # Sepsis (OHDSI-SEPSIS)
+PNEUMONIA_DISORDER = "233604007"  # Pneumonia (OHDSI-SI)
 ACTIVE_INFECTION: ValueSet = {
     SNOMED: frozenset(
         {
             SEPSIS_DISORDER,
             "76571007",  # Septic shock (OHDSI-SEPSIS)
+            "5758002",  # Bacteremia (OHDSI-SI)
+            PNEUMONIA_DISORDER,
+            "53084003",  # Bacterial pneumonia (OHDSI-SI)
+            "312342009",  # Infective pneumonia (OHDSI-SI)
+            "233607000",  # Pneumococcal pneumonia (OHDSI-SI)
+            "415125002",  # Pneumocystosis jirovecii pneumonia (VSAC-RESP)
+            "56717001",  # Tuberculosis (OHDSI-SI)
+            "154283005",  # Pulmonary tuberculosis (OHDSI-SI)
+            "47604008",  # Miliary tuberculosis (OHDSI-SI)
+            "28944009",  # Cytomegalovirus infection (OHDSI-CMV)
+            "235749000",  # Cytomegaloviral colitis (VSAC-RESP)
+            "65553006",  # Aspergillosis (OHDSI-SI)
+            "3214003",  # Invasive pulmonary aspergillosis (OHDSI-SI)
+            "70572005",  # Invasive candidiasis (OHDSI-SI)
+            "42386007",  # Cryptococcosis (OHDSI-SI)
+            "14232007",  # Cryptococcal meningitis (OHDSI-SI)
+            "95883001",  # Bacterial meningitis (OHDSI-SI)
+            "56819008",  # Endocarditis (OHDSI-SI)
+            "233850007",  # Infective endocarditis (OHDSI-SI)
+            "45816000",  # Pyelonephritis (OHDSI-SI)
+            "36689008",  # Acute pyelonephritis (OHDSI-SI)
+            "60168000",  # Osteomyelitis (OHDSI-SI)
         }
     ),
     ICD10CM: frozenset(
@@ -219,6 +252,19 @@ ACTIVE_INFECTION: ValueSet = {
             "A41.9",  # Sepsis, unspecified organism (VSAC-SEPSIS)
             "R65.20",  # Severe sepsis without septic shock (VSAC-SEPSIS)
             "R65.21",  # Severe sepsis with septic shock (VSAC-SEPSIS)
+            "A40.9",  # Streptococcal sepsis, unspecified (VSAC-SMM)
+            "A41.01",  # Sepsis due to Methicillin susceptible Staphylococcus aureus (VSAC-SMM)
+            "A41.02",  # Sepsis due to Methicillin resistant Staphylococcus aureus (VSAC-SMM)
+            "A41.50",  # Gram-negative sepsis, unspecified (VSAC-SMM)
+            "A41.51",  # Sepsis due to Escherichia coli [E. coli] (VSAC-SMM)
+            "A41.89",  # Other specified sepsis (VSAC-SMM)
+            "J13",  # Pneumonia due to Streptococcus pneumoniae (VSAC-RESP)
+            "J15.9",  # Unspecified bacterial pneumonia (VSAC-RESP)
+            "J18.0",  # Bronchopneumonia, unspecified organism (VSAC-RESP)
+            "J18.1",  # Lobar pneumonia, unspecified organism (VSAC-RESP)
+            "J18.9",  # Pneumonia, unspecified organism (VSAC-RESP)
+            "A15.0",  # Tuberculosis of lung (VSAC-TB)
+            "A15.9",  # Respiratory tuberculosis unspecified (VSAC-TB)
         }
     ),
 }

@@ -56,6 +56,12 @@ class LabResult:
     # valueQuantity.comparator of a censored result ("<", "<=", ">", ">="): the true value lies on that side of
     # `value` ("< 0.10 g/g" is at most 0.10). None: `value` is the measured value itself.
     comparator: str | None = None
+    # A range as labs report sediment counts ("10-20 /HPF"): the true value lies in [low, value]. `value` is the
+    # upper bound with comparator "<="; `low` is the lower bound (in the canonical unit). None: not a range.
+    low: Decimal | None = None
+    issued: datetime | None = None  # Observation.issued: when this version was released (latest wins, see labs)
+    corrected: bool = False  # status corrected/amended: supersedes the final result of the same specimen or time
+    specimen: str | None = None  # Observation.specimen reference: results of one specimen supersede each other
 
     @property
     def decides(self) -> bool:
@@ -65,10 +71,15 @@ class LabResult:
 
 @dataclass(frozen=True, slots=True)
 class LabSeries:
-    """All usable results of one concept, oldest first."""
+    """All usable results of one concept, oldest first, after corrections and same-day duplicates are resolved.
+
+    `unreadable` holds the effective times of results of this concept whose value could not be read (a
+    valueString such as "see comment" or "TNTC"): the card says so when one is newer than the value used.
+    """
 
     concept: LabConcept
     results: tuple[LabResult, ...] = ()
+    unreadable: tuple[datetime, ...] = ()
 
     def __post_init__(self) -> None:
         if any(r.concept is not self.concept for r in self.results):
@@ -162,6 +173,19 @@ class MedicationOrder:
     matched_by: MatchedBy
     daily_dose_mg: Decimal | None = None  # None when it cannot be computed from the request
     route_systemic: bool = True  # False for ophthalmic/topical products (never counted as immunosuppression)
+    # False for a stopped order with no end date: `end` is then its start (no exposure assumed), but when it stopped
+    # is not known (knowledge/THERAPY.md, "Treatment lines as they are recorded").
+    end_known: bool = True
+    administered: bool = False  # read from a MedicationAdministration (a given dose), not a MedicationRequest
+
+
+@dataclass(frozen=True, slots=True)
+class UndatedOrder:
+    """An order or administration of a known agent that cannot be placed in time (no date at all)."""
+
+    agent: Agent
+    status: OrderStatus
+    administered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +200,10 @@ class TherapyEpisode:
     gaps_over_30_days: tuple[tuple[date, date], ...] = ()  # (from, to) spans with no order covering them
     interrupted: bool = False  # an order in the episode was stopped/on-hold before the episode's end
     matched_by_name: bool = False  # any order of the episode was recognised by name only
+    # Pulse agents: the day the planned next pulse was due after the last one (`end` + the regimen's spacing); the
+    # course is in force until then. None for other agents and for an open-ended episode.
+    covered_until: date | None = None
+    end_known: bool = True  # False when the episode's last order was stopped on an unknown date
 
     def active_on(self, day: date) -> bool:
         """Returns True when the episode covers `day`."""
@@ -196,7 +224,7 @@ class Demographics:
     sex: Sex = Sex.UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)  # keyword-only: a new count can never shift another
 class MappingReport:
     """What mapping left out, by category, for the log line and the 'cannot assess' card. Counts only, no content."""
 
@@ -205,6 +233,9 @@ class MappingReport:
     observations_excluded_status: int = 0  # entered-in-error / cancelled
     observations_unknown_unit: int = 0  # skipped, never silently converted
     observations_no_value: int = 0
+    # A valueString from which no number, bound or range could be read ("see comment", "TNTC"): skipped, and the
+    # card says so when it is the latest result (LabSeries.unreadable).
+    observations_unreadable: int = 0
     unknown_unit_concepts: tuple[LabConcept, ...] = ()  # which concepts had a result skipped for its unit
     medication_requests_uncoded: int = 0  # drug not one of our agents, or not identified at all (log counter)
     medication_requests_excluded_status: int = 0
@@ -226,6 +257,7 @@ class PatientData:
     orders: tuple[MedicationOrder, ...] = ()
     episodes: tuple[TherapyEpisode, ...] = ()
     report: MappingReport = field(default_factory=MappingReport)
+    undated_orders: tuple[UndatedOrder, ...] = ()  # known agents whose orders give no date: cannot be placed
 
     def series(self, concept: LabConcept) -> LabSeries:
         """Returns the series for `concept` (empty when there is none)."""

@@ -36,6 +36,10 @@ class LabConceptSpec:
     canonical_unit: str  # UCUM
     factors: Mapping[str, Decimal]
     plausible_range: tuple[Decimal, Decimal]
+    # The unit a valueString with no unit is read in ("0-2" for RBC per HPF, "> 60" for eGFR): only where the
+    # code leaves one unit possible. None: a unitless string is skipped as an unknown unit (UPCR could be g/g,
+    # mg/g or mg/mmol; creatinine mg/dL or umol/L), never guessed.
+    implied_unit: str | None = None
 
     def __post_init__(self) -> None:
         # A read-only copy: the row is frozen, so its unit table must not change under it either.
@@ -91,6 +95,7 @@ LAB_CONCEPT_ROWS: tuple[LabConceptSpec, ...] = (
         "mL/min/{1.73_m2}",
         dict.fromkeys(("ml/min/{1.73_m2}", "ml/min/1.73m2", "ml/min/1.73_m2", "ml/min/1.73m²"), ONE),
         (Decimal(0), Decimal(250)),  # mL/min/1.73 m2; plausibility bound, not a clinical threshold
+        "mL/min/{1.73_m2}",  # the eGFR LOINC codes are all per 1.73 m2 (codes.EGFR): no other unit exists
     ),
     LabConceptSpec(
         LabConcept.URINE_RBC,
@@ -98,6 +103,7 @@ LAB_CONCEPT_ROWS: tuple[LabConceptSpec, ...] = (
         "/[HPF]",
         _PER_HPF,
         (Decimal(0), Decimal(10000)),  # /HPF; plausibility bound, not a clinical threshold
+        "/[HPF]",  # the codes (codes.URINE_RBC) are counts per high-power field by name
     ),
     LabConceptSpec(
         LabConcept.CELLULAR_CASTS,
@@ -105,6 +111,7 @@ LAB_CONCEPT_ROWS: tuple[LabConceptSpec, ...] = (
         "/[LPF]",
         _PER_LPF,
         (Decimal(0), Decimal(10000)),  # /LPF; plausibility bound, not a clinical threshold
+        "/[LPF]",  # the codes are counts per low-power field by name
     ),
     LabConceptSpec(
         LabConcept.CASTS_UNTYPED,
@@ -112,6 +119,7 @@ LAB_CONCEPT_ROWS: tuple[LabConceptSpec, ...] = (
         "/[LPF]",
         _PER_LPF,
         (Decimal(0), Decimal(10000)),  # /LPF; plausibility bound, not a clinical threshold
+        "/[LPF]",  # the codes are counts per low-power field by name
     ),
 )
 

@@ -7,9 +7,11 @@ caller can count it; no resource content is ever logged or kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fhir.resources.R4B.observation import Observation
@@ -19,7 +21,15 @@ from fhir_maps.domain import Interpretation, LabConcept, LabResult, LabSeries, R
 from fhir_maps.lab_concepts import LAB_CONCEPT_ROWS, LAB_CONCEPTS
 from fhir_maps.parse import Coding, Skip, SkipReason, any_in, as_instant, model_codings, raw_codings, validate
 
-__all__ = ["COMPARATORS", "Skip", "SkipReason", "build_lab_series", "lab_concept", "map_observation"]
+__all__ = [
+    "COMPARATORS",
+    "Skip",
+    "SkipReason",
+    "build_lab_series",
+    "lab_concept",
+    "map_observation",
+    "read_value_string",
+]
 
 # Quantity.comparator (FHIR R4 QuantityComparator): a censored result, e.g. "< 0.10 g/g" below the lab's reporting
 # limit or "> 90 mL/min/1.73 m2" above it. Any other code is left out as invalid: it gives no bound to judge.
@@ -34,6 +44,64 @@ _STATUS: dict[str, ResultStatus] = {
     "preliminary": ResultStatus.PRELIMINARY,
     "registered": ResultStatus.PRELIMINARY,
 }
+
+
+# Corrections (FHIR R4 ObservationStatus): "amended" and its specialisation "corrected" replace an earlier final
+# result of the same specimen or time.
+_CORRECTED = frozenset({"amended", "corrected"})
+# How much a result outranks another of the same specimen or time: a correction over the final result, a final
+# over a preliminary one. Within a rank the latest `issued` wins.
+_RANK = {"corrected": 2, "amended": 2, "final": 1}
+
+# valueString as laboratories send it: an optional comparator, a number, an optional "-" range end, an optional
+# unit: "<0.20", "> 60", "< 0.2 g/g", "0-2", "10-20 /HPF", ">50". Unicode comparators and dashes are read too. A
+# decimal comma is not read ("1,200" is a thousand separator in one lab and a decimal in another): unreadable.
+_VALUE_STRING = re.compile(
+    r"^\s*(?P<cmp><=|>=|<|>|\u2264|\u2265)?\s*(?P<num>\d+(?:\.\d+)?|\.\d+)"
+    r"(?:\s*(?:-|\u2013|\u2014|to)\s*(?P<high>\d+(?:\.\d+)?))?\s*(?P<unit>[A-Za-z/%#{\[\u00b5\u03bc].*?)?\s*$"
+)
+_UNICODE_COMPARATOR = {"\u2264": "<=", "\u2265": ">="}
+# "Too numerous to count" in a microscopy count: the category above the top countable one. Many laboratories report
+# urine RBC per HPF on the semi-quantitative scale 0-2, 3-5, 6-10, 11-20, 21-50, >50, TNTC, so TNTC is read as
+# "> 50" per field (a lower bound: every test against 5/HPF or 0 casts is decided by it). Only for per-field
+# counts (an implied /[HPF] or /[LPF] unit); elsewhere it is unreadable. Debatable where a lab's scale stops lower.
+TNTC_AT_LEAST_PER_FIELD = Decimal(50)
+_TNTC = re.compile(r"^\s*(?:tntc|too\s+numerous(?:\s+to\s+count)?)\s*\.?\s*$", re.IGNORECASE)
+_PER_FIELD_UNITS = frozenset({"/[HPF]", "/[LPF]"})
+
+
+@dataclass(frozen=True, slots=True)
+class StringValue:
+    """A valueString read as a number, a bound (comparator) or a range (low-high), with the unit it names."""
+
+    value: Decimal  # the number, the bound, or the range's upper end
+    comparator: str | None = None  # "<=" for a range
+    low: Decimal | None = None  # the range's lower end
+    unit: str | None = None
+
+
+def read_value_string(text: str) -> StringValue | None:
+    """Returns the valueString as a number, bound or range; None when it holds none (a comment, "TNTC").
+
+    A range must run low to high ("20-10" is unreadable); a comparator on a range is not a form labs use.
+    """
+    match = _VALUE_STRING.match(text)
+    if match is None:
+        return None
+    try:
+        number = Decimal(match["num"])
+        high = Decimal(match["high"]) if match["high"] else None
+    except InvalidOperation:  # pragma: no cover -- the pattern admits only decimal digits
+        return None
+    comparator = _UNICODE_COMPARATOR.get(match["cmp"] or "", match["cmp"])
+    unit = match["unit"] or None
+    if high is None:
+        return StringValue(number, comparator, None, unit)
+    if comparator is not None or high < number:
+        return None
+    if high == number:
+        return StringValue(number, None, None, unit)
+    return StringValue(high, "<=", number, unit)
 
 
 def lab_concept(codings: Iterable[Coding]) -> LabConcept | None:
@@ -59,16 +127,10 @@ def map_observation(resource: Mapping[str, Any]) -> LabResult | Skip:
     when = _effective_time(obs)
     if when is None:
         return Skip(SkipReason.NO_TIME, concept)
-    quantity = obs.valueQuantity
-    if quantity is None or quantity.value is None:
-        return Skip(SkipReason.NO_VALUE, concept)
-    converted = _canonical_value(concept, quantity)
-    if converted is None:
-        return Skip(SkipReason.UNKNOWN_UNIT, concept)
-    value, source_unit = converted
-    comparator = quantity.comparator
-    if comparator is not None and comparator not in COMPARATORS:
-        return Skip(SkipReason.INVALID, concept)  # e.g. R5's "ad" (sufficient to achieve): no bound to judge
+    read = _read_value(concept, obs, when)
+    if isinstance(read, Skip):
+        return read
+    value, source_unit, comparator, low = read
     return LabResult(
         concept=concept,
         when=when,
@@ -79,7 +141,42 @@ def map_observation(resource: Mapping[str, Any]) -> LabResult | Skip:
         interpretation=_interpretation(obs),
         from_24h_collection=any_in(codes.UPCR_24H_SAMPLE, model_codings(obs.code)),
         comparator=comparator,
+        low=low,
+        issued=as_instant(obs.issued),
+        corrected=obs.status in _CORRECTED,
+        specimen=obs.specimen.reference if obs.specimen is not None else None,
     )
+
+
+_Read = tuple[Decimal, str, str | None, Decimal | None]  # canonical value, source unit, comparator, range low
+
+
+def _read_value(concept: LabConcept, obs: Any, when: datetime) -> _Read | Skip:
+    """Returns the value in the canonical unit from valueQuantity, else from valueString, or the Skip."""
+    quantity = obs.valueQuantity
+    if quantity is not None and quantity.value is not None:
+        converted = _canonical_value(concept, quantity)
+        if converted is None:
+            return Skip(SkipReason.UNKNOWN_UNIT, concept)
+        comparator = quantity.comparator
+        if comparator is not None and comparator not in COMPARATORS:
+            return Skip(SkipReason.INVALID, concept)  # e.g. R5's "ad" (sufficient to achieve): no bound to judge
+        return converted[0], converted[1], comparator, None
+    if obs.valueString is None:
+        return Skip(SkipReason.NO_VALUE, concept)
+    text = read_value_string(obs.valueString)
+    if text is None and _TNTC.match(obs.valueString) and LAB_CONCEPTS[concept].implied_unit in _PER_FIELD_UNITS:
+        text = StringValue(TNTC_AT_LEAST_PER_FIELD, ">")
+    if text is None:
+        return Skip(SkipReason.UNREADABLE, concept, when)
+    unit = text.unit or LAB_CONCEPTS[concept].implied_unit
+    if unit is None:
+        return Skip(SkipReason.UNKNOWN_UNIT, concept)  # "2.1" as UPCR: g/g, mg/g or mg/mmol? never guessed
+    value = units.to_canonical(concept, text.value, unit)
+    low = units.to_canonical(concept, text.low, unit) if text.low is not None else None
+    if value is None or (text.low is not None and low is None):
+        return Skip(SkipReason.UNKNOWN_UNIT, concept)
+    return value, unit, text.comparator, low
 
 
 def _effective_time(obs: Any) -> datetime | None:
@@ -119,12 +216,56 @@ def _interpretation(obs: Any) -> Interpretation:
     return Interpretation.UNKNOWN
 
 
-def build_lab_series(results: Iterable[LabResult]) -> dict[LabConcept, LabSeries]:
-    """Returns one LabSeries per concept present in `results`, each sorted by time (oldest first)."""
-    grouped: dict[LabConcept, list[LabResult]] = {}
+def _same_measurement(result: LabResult) -> tuple[object, ...]:
+    """Returns what makes two results versions of one measurement: the specimen when the lab names it, else the
+    effective calendar day (a correction keeps the original's time; an interface re-send duplicates it)."""
+    return (result.concept, "specimen", result.specimen) if result.specimen else (result.concept, result.when.date())
+
+
+def _version_rank(result: LabResult) -> tuple[int, datetime, datetime]:
+    status = 2 if result.corrected else (1 if result.decides else 0)
+    issued = result.issued or result.when
+    return status, issued, result.when
+
+
+def resolve_versions(results: Iterable[LabResult]) -> list[LabResult]:
+    """Returns one result per measurement: corrections supersede the original, duplicates collapse.
+
+    Results of one specimen, or (with no specimen named) of one concept on one calendar day, are versions of one
+    measurement. The one kept: a corrected/amended result over a final one, a final over a preliminary one (FHIR R4
+    ObservationStatus), then the latest `issued`, then the latest effective time. Two same-day results of one
+    concept are taken as one measurement even when their times differ: the response model reads one value per day
+    (baseline nearest T0, latest current), and a re-sent or corrected result must never count twice. A result of
+    one specimen and a result naming no specimen on the same day are still collapsed by day, below.
+    """
+    by_specimen: dict[tuple[object, ...], LabResult] = {}
     for result in results:
+        key = _same_measurement(result)
+        kept = by_specimen.get(key)
+        if kept is None or _version_rank(result) > _version_rank(kept):
+            by_specimen[key] = result
+    by_day: dict[tuple[object, ...], LabResult] = {}
+    for result in by_specimen.values():
+        key = (result.concept, result.when.date())
+        kept = by_day.get(key)
+        if kept is None or _version_rank(result) > _version_rank(kept):
+            by_day[key] = result
+    return list(by_day.values())
+
+
+def build_lab_series(
+    results: Iterable[LabResult], unreadable: Iterable[tuple[LabConcept, datetime]] = ()
+) -> dict[LabConcept, LabSeries]:
+    """Returns one LabSeries per concept present in `results` (or in `unreadable`), each sorted by time (oldest
+    first), corrections and duplicates resolved (`resolve_versions`)."""
+    grouped: dict[LabConcept, list[LabResult]] = {}
+    for result in resolve_versions(results):
         grouped.setdefault(result.concept, []).append(result)
+    unread: dict[LabConcept, list[datetime]] = {}
+    for concept, when in unreadable:
+        unread.setdefault(concept, []).append(when)
+        grouped.setdefault(concept, [])
     return {
-        concept: LabSeries(concept, tuple(sorted(items, key=lambda r: r.when)))
+        concept: LabSeries(concept, tuple(sorted(items, key=lambda r: r.when)), tuple(sorted(unread.get(concept, ()))))
         for concept, items in sorted(grouped.items(), key=lambda kv: list(LabConcept).index(kv[0]))
     }

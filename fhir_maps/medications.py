@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
 from fhir.resources.R4B.medication import Medication
+from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from fhir_maps import codes
@@ -35,6 +36,7 @@ __all__ = [
     "drug_of_medication",
     "ingredient_names",
     "map_medication_request",
+    "order_from_administration",
     "order_from_request",
     "recognise",
 ]
@@ -53,9 +55,15 @@ class ExclusionReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Excluded:
-    """A MedicationRequest left out for a reason other than an unrecognised drug."""
+    """A MedicationRequest left out for a reason other than an unrecognised drug.
+
+    `agent` and `status` are set for an UNDATED order of a recognised agent: it cannot be placed in time, and the
+    rules say so by name (never silence) when the agent defines a treatment line.
+    """
 
     reason: ExclusionReason
+    agent: Agent | None = None
+    status: OrderStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,15 +185,72 @@ def order_from_request(resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -
     bounds = _bounds(dosage)
     start = as_date(bounds.start if bounds else None) or as_date(request.authoredOn)
     if start is None:
-        return Excluded(ExclusionReason.UNDATED)
+        return Excluded(ExclusionReason.UNDATED, agent, status)
+    end = _recorded_end(request, bounds) or _series_end(dosage, start) or _end(request, status, start, bounds)
+    end = None if end is None else max(end, start)  # an end before the start is read as a one-day order
     return MedicationOrder(
         agent=agent,
         start=start,
-        end=_end(request, status, start, bounds),
+        end=end,
         status=status,
         matched_by=matched_by,
         daily_dose_mg=daily_dose_mg(dosage, agent, product.strength_mg if product else None),
-        route_systemic=product.systemic if product else not any(NON_SYSTEMIC_FORM.search(t) for t in drug.texts()),
+        route_systemic=_systemic(drug, product),
+        end_known=not (status is OrderStatus.STOPPED and _recorded_end(request, bounds) is None),
+    )
+
+
+def _systemic(drug: Drug, product: Product | None) -> bool:
+    return product.systemic if product else not any(NON_SYSTEMIC_FORM.search(t) for t in drug.texts())
+
+
+# MedicationAdministration.status (FHIR R4, medication-admin-status): not-done and entered-in-error were never given.
+_ADMIN_STATUS: dict[str, OrderStatus] = {
+    "completed": OrderStatus.COMPLETED,
+    "in-progress": OrderStatus.ACTIVE,
+    "on-hold": OrderStatus.ON_HOLD,
+    "stopped": OrderStatus.STOPPED,
+    "unknown": OrderStatus.UNKNOWN,
+}
+
+
+def order_from_administration(
+    resource: Mapping[str, Any], drugs: Mapping[str, Drug]
+) -> MedicationOrder | Uncoded | Excluded:
+    """Returns a MedicationAdministration (one given dose, e.g. one cyclophosphamide pulse) as a MedicationOrder.
+
+    It is read like an order: its drug as `medication[x]`, its dates from `effectiveDateTime` or `effectivePeriod`
+    (a dose given on one day starts and ends that day), status completed / in-progress / on-hold / stopped / unknown.
+    `not-done` and `entered-in-error` were never given and are left out. No daily dose is computed: an infusion
+    is a pulse, never a mg/day (fhir_maps.dosing.PULSE_AGENTS).
+    """
+    undated = "effectiveDateTime" not in resource and "effectivePeriod" not in resource
+    # effective[x] is required in R4, so an undated administration fails validation; it is validated with a
+    # placeholder time only to name its drug, then reported as undated (never silently dropped as invalid).
+    given = validate(MedicationAdministration, {**resource, "effectiveDateTime": "1900-01-01"} if undated else resource)
+    if given is None:
+        return Excluded(ExclusionReason.INVALID)
+    status = _ADMIN_STATUS.get(given.status or "")
+    if status is None:
+        return Excluded(ExclusionReason.STATUS)
+    drug = _drug_of_request(given, drugs)
+    recognised = recognise(drug) if drug is not None else None
+    if drug is None or recognised is None:
+        return Uncoded(unresolved=drug is None or not _has_rxnorm_code(drug), open=status in _OPEN)
+    agent, matched_by, product = recognised
+    period = given.effectivePeriod
+    start = None if undated else as_date(given.effectiveDateTime) or as_date(period.start if period else None)
+    if start is None:
+        return Excluded(ExclusionReason.UNDATED, agent, status)
+    end = as_date(period.end if period else None) or start
+    return MedicationOrder(
+        agent=agent,
+        start=start,
+        end=max(end, start),
+        status=status,
+        matched_by=matched_by,
+        route_systemic=_systemic(drug, product),
+        administered=True,
     )
 
 
@@ -214,6 +279,26 @@ def _drug_of_request(request: Any, drugs: Mapping[str, Drug]) -> Drug | None:
 def _bounds(dosage: Any) -> Any:
     timing = dosage.timing if dosage is not None else None
     return timing.repeat.boundsPeriod if timing is not None and timing.repeat is not None else None
+
+
+def _recorded_end(request: Any, bounds: Any) -> date | None:
+    validity = request.dispenseRequest.validityPeriod if request.dispenseRequest else None
+    return as_date(validity.end if validity else None) or as_date(bounds.end if bounds else None)
+
+
+# A series ordered as a count of doses ("every 4 weeks, 6 doses") with no end date ends at its last planned dose.
+_SERIES_UNIT_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.4375}  # the response model's mean month (clinical_response)
+
+
+def _series_end(dosage: Any, start: date) -> date | None:
+    """Returns the day of the last planned dose of a counted series (timing.repeat.count with a period), else None."""
+    repeat = dosage.timing.repeat if dosage is not None and dosage.timing is not None else None
+    if repeat is None or not repeat.count or repeat.count < 1 or repeat.periodUnit not in _SERIES_UNIT_DAYS:
+        return None
+    if repeat.period is None or repeat.period <= 0:
+        return None
+    per_dose = float(repeat.period) / float(repeat.frequency or 1) * _SERIES_UNIT_DAYS[repeat.periodUnit]
+    return start + timedelta(days=round(per_dose * (repeat.count - 1)))
 
 
 def _end(request: Any, status: OrderStatus, start: date, bounds: Any) -> date | None:

@@ -28,6 +28,7 @@ class SkipReason(StrEnum):
     EXCLUDED_STATUS = "excluded-status"  # entered-in-error, cancelled, unknown ...
     NO_TIME = "no-time"
     NO_VALUE = "no-value"
+    UNREADABLE = "unreadable"  # a value was sent (valueString) but no number, bound or range can be read from it
     UNKNOWN_UNIT = "unknown-unit"
 
 
@@ -37,6 +38,7 @@ class Skip:
 
     reason: SkipReason
     concept: LabConcept | None = None
+    when: datetime | None = None  # UNREADABLE only: the result's time, so a card can say the latest was unreadable
 
 
 Coding = tuple[str | None, str | None]  # (system, code)

@@ -34,3 +34,6 @@ PROTEINURIA_OBSERVATIONS = observation_query(codes.UPCR, codes.PROTEIN_24H)
 KIDNEY_FUNCTION_OBSERVATIONS = observation_query(codes.CREATININE, codes.EGFR)
 SEDIMENT_OBSERVATIONS = observation_query(codes.URINE_RBC, codes.CELLULAR_CASTS, codes.CASTS_UNTYPED)
 MEDICATION_REQUESTS = f"MedicationRequest?patient={PATIENT_TOKEN}&_count=200"
+# Pulse regimens (intravenous cyclophosphamide, rituximab) are often recorded only as the doses given, one
+# MedicationAdministration per infusion; `patient` is a search parameter of MedicationAdministration in FHIR R4.
+MEDICATION_ADMINISTRATIONS = f"MedicationAdministration?patient={PATIENT_TOKEN}&_count=200"

@@ -15,6 +15,15 @@ type). When a fhirServer is given, the targets nobody supplied are read (`<Type>
 MAX_REFERENCE_READS, in parallel, under the same guard, bearer and time budget) and added to the key, so the
 mapper can resolve them. A read that fails leaves the reference unresolved (for medications: counted as
 uncoded): it is never a reason to refuse the call.
+
+Only this patient's data (issue 10 §1): every gathered resource is checked against `context.patientId`
+(`fhir_maps.ownership`) on both paths, because an EHR may prefetch from the wrong chart and a FHIR server may
+ignore the `patient` search parameter. Another patient's resources, and patient data that names no patient, are
+dropped and counted (counts only, for the log line). A prefetched key whose resources were ALL another patient's
+(or unattributed) says nothing about this patient: it is treated like an omitted key (fetched from fhirServer,
+else 412 when required), never as "this patient has no data". A fetched search whose results were all foreign is
+this patient's empty result: the server was asked for this patient and read to the end. A foreign Patient resource
+is dropped (no age or sex: the rules already say what that leaves unassessed).
 """
 
 from __future__ import annotations
@@ -26,6 +35,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from fhir_maps import flatten
+from fhir_maps.ownership import Ownership, ownership
 from hooks.spec import CdsServiceSpec
 from service.cds_models import HookRequest
 from service.errors import FhirTransientError, FhirUnavailable, PrefetchUnavailable
@@ -45,6 +56,30 @@ class Gathered:
     unavailable: list[str] = field(default_factory=list)  # optional keys nobody could supply
     prefetch_partial: list[str] = field(default_factory=list)  # prefetched Bundle with pages left unread
     references_read: int = 0  # followed references read from fhirServer (the mapper resolves them)
+    other_patient: int = 0  # resources of another patient dropped (counts only, never content)
+    unattributed: int = 0  # patient data naming no readable patient (no subject, contained reference): dropped
+    prefetch_other_patient: list[str] = field(default_factory=list)  # prefetched keys holding only others' data
+
+    def count_dropped(self, dropped: tuple[int, int]) -> None:
+        """Adds one `_own` call's (other patient, unattributed) counts."""
+        self.other_patient += dropped[0]
+        self.unattributed += dropped[1]
+
+
+def _own(resources: Iterable[Resource], patient_id: str) -> tuple[list[Resource], tuple[int, int]]:
+    """Returns the resources that may be used for `patient_id`, and how many were another patient's or
+    unattributed (Bundles are opened first: an entry of a nested Bundle is judged on its own)."""
+    kept: list[Resource] = []
+    foreign = unattributed = 0
+    for resource in flatten(resources):
+        owner = ownership(resource, patient_id)
+        if owner is Ownership.FOREIGN:
+            foreign += 1
+        elif owner is Ownership.UNATTRIBUTED:
+            unattributed += 1
+        else:
+            kept.append(dict(resource))
+    return kept, (foreign, unattributed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,29 +174,39 @@ def gather(
     out = got.resources
     tasks: dict[str, Callable[[], list[Resource]]] = {}
     to_fetch: list[str] = []
+    patient_id = request.patient_id
     for key in keys:
         given = _from_prefetch(request.prefetch, key)
+        own, dropped = _own(given.resources, patient_id) if given is not None else ([], (0, 0))
+        if given is not None and given.resources and not own:
+            got.prefetch_other_patient.append(key)  # says nothing about this patient: as if omitted
+            got.count_dropped(dropped)
+            given = None
         if given is None:
             got.prefetch_missing.append(key)
             to_fetch.append(key)
             continue
         got.prefetch_used.append(key)
-        out[key] = given.resources
+        out[key] = own
         if given.bundle is not None and next_link(given.bundle) is not None:
             if fhir is not None:
-                tasks[key] = partial(fhir.rest_of, given.bundle, 1)
-            elif key in spec.required_keys:
+                tasks[key] = partial(fhir.rest_of, given.bundle, 1)  # page 1 is judged again with the rest
+                continue
+            if key in spec.required_keys:
                 # Refused like the fetch path's page cap: a card built from part of the record could misstate it
                 # (with `_sort=-date` the unread pages hold the oldest results, the baseline).
                 raise PrefetchUnavailable(f"prefetch key {key!r} is required but its Bundle has unread pages")
             else:
                 got.prefetch_partial.append(key)  # optional: page 1 is used, and the log line says so
+        got.count_dropped(dropped)
     plan = _plan_fetches(spec, request, fhir is not None, to_fetch, got)
     if fhir is not None:
         for key, query in plan.items():
             tasks[key] = partial(fhir.fetch, query)
             got.fetched.append(key)
-    out.update(_run_parallel(tasks, workers, None if fhir is None else fhir.deadline))
+    for key, found in _run_parallel(tasks, workers, None if fhir is None else fhir.deadline).items():
+        out[key], dropped = _own(found, patient_id)  # a prefetched Bundle's rest_of includes its first page
+        got.count_dropped(dropped)
     for key in got.unavailable:
         out[key] = []
     if fhir is not None:

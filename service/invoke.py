@@ -169,6 +169,9 @@ class Invoker:
             prefetch_partial=got.prefetch_partial,
             fetched=got.fetched,
             unavailable=got.unavailable,
+            other_patient=got.other_patient,
+            unattributed=got.unattributed,
+            prefetch_other_patient=got.prefetch_other_patient,
         )
         return [resource for key in keys for resource in got.resources[key]], trace
 

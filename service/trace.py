@@ -25,6 +25,11 @@ class CallTrace:
     prefetch_partial: tuple[str, ...] = ()  # prefetched Bundle with pages left unread
     fetched: tuple[str, ...] = ()  # fetched from fhirServer
     unavailable: tuple[str, ...] = ()  # optional keys nobody could supply
+    # Issue 10 §1: resources of another patient, and patient data naming no readable patient, dropped (counts
+    # only); prefetched keys that held only such resources (treated as omitted).
+    resources_other_patient: int = 0
+    resources_unattributed: int = 0
+    prefetch_other_patient: tuple[str, ...] = ()
     fhir_calls: int = 0
     fhir_ms: float = 0.0
     fhir_pages_truncated: int = 0
@@ -44,6 +49,9 @@ class CallTrace:
         prefetch_partial: list[str],
         fetched: list[str],
         unavailable: list[str],
+        other_patient: int = 0,
+        unattributed: int = 0,
+        prefetch_other_patient: tuple[str, ...] | list[str] = (),
     ) -> Self:
         """Returns this trace with one gather step's key lists appended."""
         return replace(
@@ -53,6 +61,9 @@ class CallTrace:
             prefetch_partial=(*self.prefetch_partial, *prefetch_partial),
             fetched=(*self.fetched, *fetched),
             unavailable=(*self.unavailable, *unavailable),
+            resources_other_patient=self.resources_other_patient + other_patient,
+            resources_unattributed=self.resources_unattributed + unattributed,
+            prefetch_other_patient=(*self.prefetch_other_patient, *prefetch_other_patient),
         )
 
     def fields(self) -> dict[str, Any]:
@@ -67,6 +78,9 @@ class CallTrace:
             "prefetch_partial": list(self.prefetch_partial),
             "fetched": list(self.fetched),
             "unavailable": list(self.unavailable),
+            "resources_other_patient": self.resources_other_patient,
+            "resources_unattributed": self.resources_unattributed,
+            "prefetch_other_patient": list(self.prefetch_other_patient),
             "fhir_calls": self.fhir_calls,
             "fhir_ms": round(self.fhir_ms, 1),
             "fhir_pages_truncated": self.fhir_pages_truncated,

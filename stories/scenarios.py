@@ -10,6 +10,9 @@ baseline that is inactive now, MMF 3 g/day, lisinopril and hydroxychloroquine.
 from __future__ import annotations
 
 from fhir_maps import codes
+from stories.lines_scenarios import LINES_SCENARIOS
+from stories.records_scenarios import RECORDS_SCENARIOS
+from stories.safety_scenarios import SAFETY_SCENARIOS
 from stories.story import APS, CLASS_IV, CYC, HCQ, LN, MMF, SLE, Scenario, Story, ln_on_mmf
 from stories.therapy_scenarios import THERAPY_SCENARIOS
 
@@ -352,4 +355,7 @@ SCENARIOS: list[Scenario] = [
         fhir_failure="timeout",
     ),
     *THERAPY_SCENARIOS,
+    *RECORDS_SCENARIOS,
+    *SAFETY_SCENARIOS,
+    *LINES_SCENARIOS,
 ]

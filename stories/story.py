@@ -18,7 +18,7 @@ from fhir_maps.domain import LnClass
 from stories.fhir import Resource, condition, medication_request, months_before, observation, patient
 
 REFERENCE_TODAY = date(2026, 6, 15)
-KEYS = ("patient", "conditions", "proteinuria", "kidneyFunction", "sediment", "medications")
+KEYS = ("patient", "conditions", "proteinuria", "kidneyFunction", "sediment", "medications", "administrations")
 
 # The condition codes the stories are written with, each a member of a fhir_maps.codes value set.
 SLE, LN = codes.SLE_DISORDER, codes.LN_DISORDER

@@ -39,9 +39,13 @@ def one_agent(pid: str, drug: tuple[str, str], klass: str, upcr: tuple[float, fl
 
 
 def post_rituximab() -> Story:
-    """CYC, then MMF, then rituximab added 10 months ago: a partial response at 6 months, relapse now."""
+    """CYC, then MMF, then rituximab added 10 months ago: an improvement at 6 months (no partial response), 3.2 now.
+
+    Issue 10: with a partial response at 6 months (it was 1.4 g/g) this would be a relapse, not refractoriness (see
+    stories/lines_scenarios.py); the story is about no response within 12 months of rituximab, as its card says.
+    """
     s = _base("ln-tx-rtx-relapse", CLASS_III, months_since_class=30.5)
-    s.upcr(4.0, 30.3).upcr(3.7, 24.6).upcr(3.5, 10.2).upcr(1.4, 6).upcr(3.2, 0.2)
+    s.upcr(4.0, 30.3).upcr(3.7, 24.6).upcr(3.5, 10.2).upcr(2.4, 6).upcr(3.2, 0.2)
     s.egfr(86, 30.3).egfr(85, 24.6).egfr(84, 10.2).egfr(83, 0.2)
     s.rbc(30, 30.3).rbc(15, 24.6).rbc(14, 10.2).rbc(3, 6).rbc(25, 0.2)
     s.med(CYC, 30, 24.5, dose=(1000, "mg"), per_day=1)
@@ -115,8 +119,8 @@ THERAPY_SCENARIOS: list[Scenario] = [
     Scenario(
         "therapy-post-rituximab-early-relapse",
         "Class III LN. Cyclophosphamide, then mycophenolate, failed; rituximab 1000 mg days 1 and 15 was added 10 "
-        "months ago. UPCR fell to 1.4 g/g at 6 months, but is 3.2 g/g now with an active sediment: no response "
-        "within 12 months of rituximab (early relapse).",
+        "months ago. UPCR fell to 2.4 g/g at 6 months (no partial response) and is 3.2 g/g now with an active "
+        "sediment: no response within 12 months of rituximab (early relapse in the review's sense).",
         "next-line options 1. belimumab after rituximab (early relapse), 2. obinutuzumab or ofatumumab, "
         "3. multitarget therapy, 4. a calcineurin inhibitor, 5. MSC transplantation, 6. IV immunoglobulin; "
         "rituximab itself is not offered again.",

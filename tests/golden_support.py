@@ -95,3 +95,64 @@ def run_folder(folder: Path, registry: Sequence[CdsServiceSpec[Any]] = REGISTRY)
         register_fhir(rsps, folder, request, registry)
         reply = client.post(f"/cds-services/{folder.parent.name}", json=request)
     return {"status": reply.status_code, "body": normalise_uuids(reply.get_json())}
+
+
+# Golden scenarios NOT replayed on the FHIR-fallback path, each with its reason: they are about prefetch semantics
+# themselves (or already are the fallback path), so "the same data without prefetch" is not the same story.
+FALLBACK_EXCLUDED: dict[str, str] = {
+    "lupus-nephritis-response/fhir-server-500": "already the fallback path: the server's failure is the story",
+    "lupus-nephritis-response/fhir-server-timeout": "already the fallback path: the server's timeout is the story",
+    "lupus-nephritis-response/null-prefetch": "null means 'no data, do not fetch': the prefetch is the story",
+    "lupus-nephritis-response/omitted-prefetch-fhir-fallback": "already the fallback path (fhir.json)",
+    "lupus-nephritis-response/lines-cyc-nih-administrations-fallback": "already the fallback path (fhir.json)",
+    "lupus-nephritis-response/omitted-prefetch-no-fhir-server": "no fhirServer: the 412 is the story",
+    "lupus-nephritis-response/operation-outcome-in-prefetch": "the OperationOutcome in prefetch is the story",
+}
+
+
+def has_full_prefetch(request: dict[str, Any], spec: CdsServiceSpec[Any]) -> bool:
+    """Returns True when every prefetch key of `spec` is given as data (no null, no OperationOutcome) and the
+    request names a fhirServer, so the same data can be served from canned FHIR replies instead."""
+    prefetch = request.get("prefetch")
+    if not isinstance(prefetch, dict) or "fhirServer" not in request:
+        return False
+    for key in spec.prefetch:
+        value = prefetch.get(key)
+        if not isinstance(value, dict) or value.get("resourceType") == "OperationOutcome":
+            return False
+    return True
+
+
+FALLBACK_FOLDERS = [
+    folder
+    for folder in FOLDERS
+    if folder_id(folder) not in FALLBACK_EXCLUDED
+    and folder.parent.name in SPECS
+    and has_full_prefetch(load_json(folder / "request.json"), SPECS[folder.parent.name])
+]
+
+
+def run_folder_via_fallback(folder: Path) -> dict[str, Any]:
+    """Returns {status, body} of the folder's request with its prefetch stripped, the same resources served by the
+    FHIR server (one canned reply per prefetch key, matched on the query the service must send, with the patient
+    filter, the bearer and Accept), uuids normalised. Nothing else may be asked for; the gate keys must always be
+    asked for, and every key whenever cards come back (out of scope, the other keys are rightly never fetched)."""
+    request = load_json(folder / "request.json")
+    settings = load_json(folder / "settings.json") if (folder / "settings.json").exists() else {}
+    spec = SPECS[folder.parent.name]
+    prefetch = request.pop("prefetch")
+    token = request["fhirAuthorization"]["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"}
+    client = make_app(**settings).test_client()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        replies = {}
+        for key, template in spec.prefetch.items():
+            url, params = fhir_url(request["fhirServer"], template, request["context"]["patientId"])
+            match = [matchers.query_param_matcher(params), matchers.header_matcher(headers)]
+            replies[key] = rsps.get(url, json=prefetch[key], status=200, match=match)
+        reply = client.post(f"/cds-services/{folder.parent.name}", json=request)
+    must_fire = spec.prefetch if (reply.get_json() or {}).get("cards") else spec.gate_keys
+    unfired = [key for key in must_fire if replies[key].call_count != 1]
+    if unfired:
+        raise AssertionError(f"expected FHIR calls not made exactly once: {unfired}")
+    return {"status": reply.status_code, "body": normalise_uuids(reply.get_json())}

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from tests.contract import check_discovery, check_operation_outcome, check_response
-from tests.golden_support import FOLDERS, ROOT, folder_id
+from tests.golden_support import FALLBACK_EXCLUDED, FALLBACK_FOLDERS, FOLDERS, ROOT, folder_id
 from tests.golden_support import load_json as _load
 from tests.golden_support import run_folder as _run
+from tests.golden_support import run_folder_via_fallback as _run_via_fallback
 from tests.support import make_app
 
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -59,3 +60,19 @@ def test_discovery_matches_its_snapshot() -> None:
         snapshot.write_text(json.dumps(body, indent=2) + "\n")
     assert check_discovery(body) == []
     assert body == _load(snapshot)
+
+
+@pytest.mark.parametrize("fallback_folder", FALLBACK_FOLDERS, ids=[folder_id(p) for p in FALLBACK_FOLDERS])
+def test_golden_response_is_the_same_on_the_fhir_fallback_path(fallback_folder: Path) -> None:
+    """Every golden story with full prefetch gives the same answer when the service must fetch the same data."""
+    expected = _load(fallback_folder / "expected.json")
+    assert _run_via_fallback(fallback_folder) == expected
+
+
+def test_every_golden_story_runs_on_both_paths_or_says_why_not() -> None:
+    """A scenario left out of the fallback replay must be listed, with its reason, in FALLBACK_EXCLUDED."""
+    replayed = {folder_id(p) for p in FALLBACK_FOLDERS}
+    unstated = [folder_id(p) for p in FOLDERS if folder_id(p) not in replayed | set(FALLBACK_EXCLUDED)]
+    assert unstated == []
+    assert set(FALLBACK_EXCLUDED) <= {folder_id(p) for p in FOLDERS}  # no stale exclusion
+    assert len(FALLBACK_FOLDERS) >= 30

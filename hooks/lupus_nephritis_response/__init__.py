@@ -27,16 +27,21 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
         "kidneyFunction": prefetch.KIDNEY_FUNCTION_OBSERVATIONS,
         "sediment": prefetch.SEDIMENT_OBSERVATIONS,
         "medications": prefetch.MEDICATION_REQUESTS,
+        "administrations": prefetch.MEDICATION_ADMINISTRATIONS,
     },
     evaluate=assess,
     render=render,
     in_scope=in_scope,
     gate_keys=("conditions",),
-    required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications"),
+    # administrations: a pulse course recorded only as given doses must never go unseen (a false silence).
+    required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications", "administrations"),
     usage_requirements=ENGLISH.t("service.usage"),
     static_texts=summary_samples(),
     config_from_env=LupusNephritisConfig.from_env,
-    follow_references={"medications": {"medicationReference": "Medication"}},
+    follow_references={
+        "medications": {"medicationReference": "Medication"},
+        "administrations": {"medicationReference": "Medication"},
+    },
 )
 
 # The spec's step names: `evaluate` is the rules' `assess`, `render` the cards' `render`.

@@ -131,7 +131,6 @@ def test_naive_datetime_is_read_as_utc_by_the_time_helper() -> None:
 @pytest.mark.parametrize(
     "resource",
     [
-        pytest.param(observation(codes.CELLULAR_CASTS, value=None, valueString="few RBC casts"), id="casts-as-string"),
         pytest.param(
             observation(codes.CASTS_UNTYPED, value=None, valueCodeableConcept=concept(text="RBC casts")),
             id="casts-as-codeable-concept",
@@ -144,6 +143,14 @@ def test_result_without_a_numeric_quantity_is_skipped_as_no_value(resource: dict
     result = map_observation(resource)
     assert isinstance(result, Skip)
     assert result.reason is SkipReason.NO_VALUE
+
+
+def test_a_string_with_no_number_is_skipped_as_unreadable_with_its_time() -> None:
+    # Was "skipped as no value" before issue 10 §4: a value was sent, it just cannot be read; the card says so.
+    result = map_observation(observation(codes.CELLULAR_CASTS, value=None, valueString="few RBC casts"))
+    assert isinstance(result, Skip)
+    assert (result.reason, result.concept) == (SkipReason.UNREADABLE, LabConcept.CELLULAR_CASTS)
+    assert result.when is not None
 
 
 def test_unknown_unit_is_skipped_with_its_concept() -> None:

@@ -52,7 +52,8 @@ def chart() -> list[dict[str, Any]]:
         observation(value=3.5, when="2024-01-01", status="preliminary"),
         observation(value=1.0, status="entered-in-error"),
         observation(codes.CREATININE, value=1.0, ucum="mmol/L"),  # unknown unit: counted
-        observation(codes.CELLULAR_CASTS, value=None, valueString="few"),  # no value: counted
+        observation(codes.CELLULAR_CASTS, value=None, valueString="few"),  # unreadable string: counted (issue 10)
+        observation(codes.URINE_RBC, value=None),  # no value: counted
         observation(when=None),  # no time: counted
         observation(code=(codes.LOINC, "0000-0")),  # not ours: ignored, not counted
         medication_request(product(MMF), dosage_instruction=dosage(2, "tablet"), authored="2023-03-10"),
@@ -83,11 +84,12 @@ def test_chart_is_mapped_into_every_part_of_patient_data() -> None:
 
 def test_report_counts_what_was_left_out_and_nothing_else() -> None:
     assert map_patient_data(chart()).report == MappingReport(
-        resources_parsed=13,
+        resources_parsed=14,
         resources_invalid=2,
         observations_excluded_status=1,
         observations_unknown_unit=1,
         observations_no_value=1,
+        observations_unreadable=1,
         observations_no_time=1,
         unknown_unit_concepts=(LabConcept.CREATININE,),
         medication_requests_uncoded=1,

@@ -197,7 +197,10 @@ def test_invalid_request_is_excluded_as_invalid_not_raised() -> None:
 
 def test_request_with_no_date_is_excluded_as_undated() -> None:
     resource = medication_request(product(MMF_500_TABLET), authored=None)
-    assert map_medication_request(resource, {}) == Excluded(ExclusionReason.UNDATED)
+    # The agent and status travel with it: an undated order of a line agent is named, never silent (issue 10).
+    assert map_medication_request(resource, {}) == Excluded(
+        ExclusionReason.UNDATED, Agent.MYCOPHENOLATE_MOFETIL, OrderStatus.ACTIVE
+    )
 
 
 def test_start_is_the_timing_bounds_start_else_authored_on() -> None:

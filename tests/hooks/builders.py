@@ -136,7 +136,7 @@ def patient(
 
 
 def ln_dx(ln_class: LnClass | None = LnClass.IV, recorded: date | None = None) -> Diagnosis:
-    return dx(ConditionKind.LUPUS_NEPHRITIS, recorded or ago(800), ln_class)
+    return dx(ConditionKind.LUPUS_NEPHRITIS, recorded or ago(1200), ln_class)  # before every story's first line
 
 
 def story(
@@ -176,7 +176,10 @@ def story(
     eps = list(episodes) if episodes is not None else [episode(agent, t0, dose=dose)]
     if supportive:
         eps += [episode(Agent.RAAS_BLOCKER, ago(900)), episode(Agent.HYDROXYCHLOROQUINE, ago(900))]
-    dxs = [ln_dx(c) for c in classes] or [ln_dx(None)]
+    # Diagnosed no later than the first treatment: an agent given before the diagnosis would be for non-renal lupus
+    # and move T0 to the diagnosis (issue 10); stories about that pass their own LN diagnosis.
+    diagnosed = min([ago(1200), *(e.start for e in eps)])
+    dxs = [ln_dx(c, diagnosed) for c in classes] or [ln_dx(None, diagnosed)]
     return patient(diagnoses=[*dxs, *diagnoses], labs=results, episodes=eps, **kw)  # type: ignore[arg-type]
 
 

@@ -91,6 +91,15 @@ def test_status_search(fhir_base: str, http: requests.Session) -> None:
     assert _ids(not_final) == _ids(eie)
 
 
+def test_medication_administration_search_by_patient(fhir_base: str, http: requests.Session) -> None:
+    """The LN service's administrations key (issue 10): pulses charted only as given doses are found by patient."""
+    _, given = _get(http, f"{fhir_base}/MedicationAdministration", patient="ln-lines-cyc-nih-admin", _count="200")
+    _, nobody = _get(http, f"{fhir_base}/MedicationAdministration", patient=DEMO)
+    assert given["total"] == 6
+    assert {e["resource"]["status"] for e in given["entry"]} == {"completed"}
+    assert nobody["total"] == 0
+
+
 def test_sort_by_date_descending_and_date_prefixes(fhir_base: str, http: requests.Session) -> None:
     _, newest_first = _get(http, f"{fhir_base}/Observation", patient=DEMO, _sort="-date")
     dates = [e["resource"]["effectiveDateTime"] for e in newest_first["entry"]]

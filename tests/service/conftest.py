@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from responses import matchers
 
 from fhir_maps.domain import MappingReport, PatientData
+from fhir_maps.ownership import PATIENT_DATA_TYPES
 from hooks import prefetch
 from hooks.cards import Card, Indicator, Source
 from hooks.lupus_nephritis_response.config import LupusNephritisConfig
@@ -68,9 +69,13 @@ PREFETCH = {
 }
 
 
-def resource(kind: str, ident: str) -> dict[str, Any]:
-    """Returns a minimal resource; the spy mapper only records what it is given."""
-    return {"resourceType": kind, "id": ident}
+def resource(kind: str, ident: str, patient_id: str = PATIENT_ID) -> dict[str, Any]:
+    """Returns a minimal resource of `patient_id` (patient data names its subject, as the service requires); the
+    spy mapper only records what it is given."""
+    out: dict[str, Any] = {"resourceType": kind, "id": ident}
+    if kind in PATIENT_DATA_TYPES:
+        out["subject"] = {"reference": f"Patient/{patient_id}"}
+    return out
 
 
 def bundle(*resources: dict[str, Any], next_url: str | None = None) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from service.gather import MAX_REFERENCE_READS as MAX_MEDICATION_READS
 from tests.service.conftest import (
     FHIR_BASE,
     FHIR_HEADERS,
+    PATIENT_ID,
     SERVICE_ID,
     AppFactory,
     SpyMapper,
@@ -43,6 +44,7 @@ def _request_for(medication: str, ident: str = "mr1") -> dict[str, Any]:
         "status": "active",
         "intent": "order",
         "medicationReference": {"reference": medication},
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},  # only this patient's requests are read (issue 10 §1)
     }
 
 

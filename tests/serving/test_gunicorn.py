@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from service.store.engine import open_engine, upgrade
+
 ROOT = Path(__file__).resolve().parents[2]
 READ_SECONDS = 1.0
 SLACK = 5.0
@@ -54,11 +56,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _migrated_store(tmp: Path, port: int) -> str:
+    """Returns the URL of a throwaway migrated SQLite store (the service refuses an unmigrated one)."""
+    url = f"sqlite:///{tmp / f'store-{port}.sqlite3'}"
+    engine = open_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
 def _start(tmp: Path, **env: str) -> Server:
     port = _free_port()
     log = tmp / f"gunicorn-{port}.log"
     environ = {
         **os.environ,
+        "CDS_DATABASE_URL": _migrated_store(tmp, port),
         "CDS_AUTH": "open",
         "CDS_HOST": "127.0.0.1",
         "CDS_PORT": str(port),

@@ -21,8 +21,8 @@ EN: dict[str, str] = {
         "with the next-line therapy options in evidence order; notes missing supportive care."
     ),
     "service.usage": (
-        "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations and "
-        "MedicationRequests; the criteria set is a site setting."
+        "Needs the patient's Conditions, proteinuria, creatinine/eGFR and urinary sediment Observations, "
+        "MedicationRequests and MedicationAdministrations; the criteria set is a site setting."
     ),
     # --- criteria sets -------------------------------------------------------------------------------------------
     "set.seed-eular-era-edta-2012": "EULAR/ERA-EDTA 2012 as quoted in Santacruz 2023",
@@ -130,7 +130,7 @@ EN: dict[str, str] = {
     "detail.needs": "{target} needs {requirements}.",
     "detail.figures": "{measure}: {baseline} on {baseline_day} → {current} on {current_day} ({change}).",
     "detail.figures.no-change": "{measure}: {baseline} on {baseline_day} → {current} on {current_day}.",
-    "detail.also": "Other criteria met: {criteria}.",
+    "detail.also": "Also missed: {criteria}.",
     "detail.line": "Current line since {t0}: {agents}.",
     "detail.failed": "Earlier agents without a partial response: {agents}.",
     "detail.class": "ISN/RPS class: {ln_class}.",
@@ -185,14 +185,15 @@ EN: dict[str, str] = {
     "state.flagged": "- **Flagged:** {text}",
     "state.not-recorded": "- **Not recorded:** {text}",
     "state.check": "- Check: {text}",
+    "state.checks": "Also check: {items}.",
     "check.adherence-gap": "Possible interruption of {agent}: no active order from {start} to {end}; check adherence",
     "check.adherence-interrupted": "An order for {agent} was stopped or put on hold during the course; check adherence",
-    "check.adherence": "Adherence and interruptions (true resistance is rare; non-adherence is common)",
+    "check.adherence": "adherence (true resistance is rare)",
     "check.dose-below-target": (
         "Dose below target: {agent} {dose} mg/day, under {target} mg/day (MMF target 2\u20133 g/day)"
     ),
     "check.dose-not-recorded": "Dose of {agent} not recorded",
-    "check.dose": "Dose and duration of the induction agents",
+    "check.dose": "dose and duration",
     "check.chronic-damage-low-egfr": (
         "eGFR {egfr} on {day}: proteinuria may reflect chronic damage; consider repeat biopsy"
     ),
@@ -200,36 +201,28 @@ EN: dict[str, str] = {
         "Kidney function {change}, beyond the {tolerance} tolerance, with an inactive sediment: proteinuria may "
         "reflect chronic damage; consider repeat biopsy"
     ),
-    "check.chronic-damage": "Chronic damage: consider repeat biopsy if the result would change therapy",
+    "check.chronic-damage": "chronic damage",
     "check.tma": "Thrombotic microangiopathy recorded: needs different treatment; exclude before judging response",
-    "check.tma-check": "Thrombotic microangiopathy (TTP, complement-mediated, antiphospholipid nephropathy)",
+    "check.tma-check": "thrombotic microangiopathy",
     "check.aps": "Antiphospholipid syndrome recorded: consider APS nephropathy, which needs different treatment",
-    "check.aps-check": "Antiphospholipid syndrome nephropathy",
-    "check.pregnancy": "Pregnancy recorded: mycophenolate and cyclophosphamide are teratogenic",
-    "check.pregnancy-check": "Pregnancy",
-    "check.teratogen-in-pregnancy": (
-        "Teratogenic agent active in pregnancy: {agent}; no dose advice is given; review with obstetric and "
-        "nephrology care"
-    ),
+    "check.aps-check": "antiphospholipid nephropathy",
+    "check.pregnancy": "Pregnancy recorded: mycophenolate and cyclophosphamide are teratogenic and not offered",
+    "check.pregnancy-check": "pregnancy",
     "check.infection": "Active infection recorded",
-    "check.infection-check": "Active serious infection (of infections, only sepsis codes are read)",
+    "check.infection-check": "serious infection",
     "check.class-v": (
         "Class {ln_class}: persistent proteinuria may reflect membranous disease; calcineurin inhibitors are "
         "favoured in classes IV/V"
     ),
-    "check.class-v-check": "Transition to membranous (class V) disease",
+    "check.class-v-check": "transition to class V",
     "check.matched-by-name": "The {agent} order was recognised by its name only, not by a code: check the order",
     "check.no-raas": "No RAAS blocker active while proteinuric ({value} {unit} on {day})",
     "check.raas-held-in-pregnancy": (
         "No RAAS blocker active while proteinuric ({value} {unit} on {day}): not suggested while pregnancy is "
         "recorded (ACE inhibitors and ARBs are avoided in pregnancy); review with obstetric and nephrology care"
     ),
-    "check.raas-in-pregnancy": (
-        "A RAAS blocker (ACE inhibitor or ARB) is active while pregnancy is recorded: ACE inhibitors and ARBs are "
-        "avoided in pregnancy; review with obstetric and nephrology care"
-    ),
     "check.no-hcq": "No hydroxychloroquine active",
-    "check.supportive": "Blood pressure, sodium and protein intake, lipids (supportive care in all patients)",
+    "check.supportive": "blood pressure, salt, protein and lipids",
     # --- notes on the data ---------------------------------------------------------------------------------------
     "note.preliminary": "- Preliminary result of {day} not used.",
     "note.unit-skipped": "- Some proteinuria results were skipped: their unit could not be converted.",
@@ -239,11 +232,75 @@ EN: dict[str, str] = {
     ),
     "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
     "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
+    "note.under-18": (
+        "- Under 18: the adult eGFR equation (CKD-EPI 2021) and adult creatinine limits are not used; creatinine is "
+        "compared with its baseline unless the laboratory flags it normal."
+    ),
+    "note.creatinine-normal": (
+        "- Creatinine {value} mg/dL on {day} is within the adult upper limit for sex ({limit} mg/dL, Pottel 2008): "
+        "kidney function counts as normal whatever its change."
+    ),
     "note.unresolved-medications": (
         "- {count} medication order(s) could not be identified (no RxNorm code and no known ingredient name): "
         "the treatment line above may be incomplete."
     ),
     "note.class-not-applicable": "- Class {ln_class}: the refractory criteria apply to classes III, IV and V.",
+    # --- notes on the data: results as laboratories send them (issue 10 §4, H-records) ------------------------------
+    "note.baseline-missing-settled": (
+        "- No baseline proteinuria between {start} and {end}: the fall from baseline is not assessed; the current "
+        "values ({measure} {current} {unit} on {day}) decide without it."
+    ),
+    "note.unreadable": "- The latest {measure}, on {day}, could not be read (no number in the result).",
+    "note.unreadable.used": " The value used is from {day}, {age} days older.",
+    "note.current-age": "- The current {measure} is {age} days old ({day}).",
+    "note.current-age.kidney": "- The current kidney function value is {age} days old ({day}).",
+    "note.current-age.sediment": "- The current sediment count is {age} days old ({day}).",
+    "note.unreadable.kidney": "- The latest eGFR or creatinine, on {day}, could not be read (no number in the result).",
+    "note.unreadable.sediment": (
+        "- The latest urine sediment count, on {day}, could not be read (no number in the result)."
+    ),
+    "missing.unreadable": "the latest result, on {day}, could not be read (no number in the result)",
+    # --- treatment lines as they are recorded (issue 10 section 2: T0, pulse courses, relapse, order dates) -----
+    "agents.course-ended": "{agents} (course ended {day})",
+    "agents.with-course": "{current} + a {earlier} course",
+    "summary.relapse.reinduced": "Lupus nephritis relapse, re-induced: {response} after {months} of {agents}",
+    "summary.refractory.reinduced": "Lupus nephritis relapse: {criterion} after {months} of re-induction — review",
+    "line.t0.intensified": (
+        "{agents} was given from {first}, before lupus nephritis was diagnosed on {diagnosed}: the induction line "
+        "starts at its dose increase on {t0}."
+    ),
+    "line.t0.diagnosis": (
+        "{agents} was given from {first}, before lupus nephritis was diagnosed: with no dose increase recorded, the "
+        "induction line starts at the diagnosis on {t0}."
+    ),
+    "line.course-ended": (
+        "The course ended with its last dose on {day}; it is judged as the current line until another line agent "
+        "is started."
+    ),
+    "line.planned-maintenance": "{agents} followed the {induction} course as planned maintenance: one line, one clock.",
+    "line.relapse": (
+        "Relapse: {level} reached on {reached}, lost on {lost}. A relapse is not refractoriness; this line is judged "
+        "from the re-induction on {t0}."
+    ),
+    "summary.relapse": (
+        "Lupus nephritis relapse: {level} (last seen {reached}) lost on {lost} — no re-induction recorded"
+    ),
+    "summary.relapse.short": "Lupus nephritis relapse after {level} — no re-induction recorded",
+    "detail.relapse.head": (
+        "**Relapse**: {level} on {agents}, last seen on {reached}, was lost on {lost}. A relapse is not "
+        "refractoriness: the response is judged again from a re-induction, and none is recorded since."
+    ),
+    "detail.relapse.figures": "Proteinuria at the response: {reached}; at the relapse: {lost}.",
+    "missing-short.order-dates": "an order without usable dates",
+    "missing.order-dates": "the dates of a treatment order are not recorded",
+    "summary.cannot-assess.order-dates": (
+        "Lupus nephritis response: cannot assess — {agents} order without usable dates"
+    ),
+    "detail.cannot.order-dates": (
+        "The response to treatment cannot be assessed: the dates of the {agents} order are not known (no start "
+        "date, or stopped on an unrecorded date), so the treatment line and its start cannot be placed."
+    ),
+    "detail.cannot.order-dates.action": "Record the start and stop dates of the {agents} order.",
     # --- cards ---------------------------------------------------------------------------------------------------
     "source.label": "Response criteria: {set}",
     "override.specialist-review": "Already under specialist review",

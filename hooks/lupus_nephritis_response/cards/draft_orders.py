@@ -64,6 +64,6 @@ def level_suggestion(agent: Agent, ctx: RuleContext, words: Words) -> Suggestion
 
 def suggestions(plan: TherapyPlan, ctx: RuleContext, words: Words) -> tuple[Suggestion, ...]:
     """Returns the biopsy suggestion (when due), then one level suggestion per active calcineurin inhibitor."""
-    out = [biopsy_suggestion(plan, ctx, words)] if plan.biopsy else []
+    out = [biopsy_suggestion(plan, ctx, words)] if plan.biopsy and plan.biopsy_order else []
     out += [level_suggestion(agent, ctx, words) for agent in plan.level_tests]
     return tuple(out)

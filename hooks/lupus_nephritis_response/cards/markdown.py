@@ -11,9 +11,10 @@ from hooks.lupus_nephritis_response.cards.phrases import (
 )
 from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date, fmt_pct, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet
-from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing
-from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem
+from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
+from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, ItemState
 from hooks.lupus_nephritis_response.rules.measures import (
+    CURRENT_AGE_NOTE_DAYS,
     KidneyFunction,
     KidneyMethod,
     KidneyState,
@@ -21,7 +22,7 @@ from hooks.lupus_nephritis_response.rules.measures import (
     Reading,
     Sediment,
 )
-from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
+from hooks.lupus_nephritis_response.rules.treatment_line import ChangeKind, T0Reason, TreatmentLine
 
 
 def window(c: Checkpoint, words: Words) -> str:
@@ -62,7 +63,7 @@ def _with_unit(r: Reading, words: Words) -> str:
 
 def line_block(a: Assessment, line: TreatmentLine, words: Words) -> str:
     """Returns the line, earlier failed agents and the class, one sentence each."""
-    out = [words.t("detail.line", t0=fmt_date(line.t0), agents=line_agents(line, words))]
+    out = [words.t("detail.line", t0=fmt_date(line.t0), agents=line_agents(line, words)), *line_history(line, words)]
     if line.failed_agents:
         out.append(words.t("detail.failed", agents=words.combination(line.failed_agents)))
     if a.classes:
@@ -70,6 +71,44 @@ def line_block(a: Assessment, line: TreatmentLine, words: Words) -> str:
     else:
         out.append(words.t("detail.class-not-recorded"))
     return " ".join(out)
+
+
+def line_history(line: TreatmentLine, words: Words) -> list[str]:
+    """Returns how the line's T0 was found and what it went through: the date used and why (issue 10 section 2)."""
+    out = []
+    first = fmt_date(line.first_given) if line.first_given else ""
+    agents = cap(words.combination(line.agents[:1]))
+    if line.t0_reason is T0Reason.INTENSIFIED:
+        diagnosed = fmt_date(line.diagnosed) if line.diagnosed else ""
+        out.append(
+            words.t("line.t0.intensified", agents=agents, first=first, diagnosed=diagnosed, t0=fmt_date(line.t0))
+        )
+    elif line.t0_reason is T0Reason.DIAGNOSIS:
+        out.append(words.t("line.t0.diagnosis", agents=agents, first=first, t0=fmt_date(line.t0)))
+    planned = [c for c in line.changes if c.kind is ChangeKind.PLANNED_MAINTENANCE and c.day >= line.t0]
+    if planned:
+        induction = [a for a in line.agents if a not in {x for c in planned for x in c.agents}]
+        out.append(
+            words.t(
+                "line.planned-maintenance",
+                agents=cap(words.combination([a for c in planned for a in c.agents])),
+                induction=words.combination(induction),
+            )
+        )
+    if line.course_ended is not None and not line.current_agents:
+        out.append(words.t("line.course-ended", day=fmt_date(line.course_ended)))
+    relapse = line.relapse
+    if relapse is not None and relapse.reinduction is not None:
+        out.append(
+            words.t(
+                "line.relapse",
+                level=words.level(relapse.level),
+                reached=fmt_date(relapse.reached_on),
+                lost=fmt_date(relapse.lost_on),
+                t0=fmt_date(line.t0),
+            )
+        )
+    return out
 
 
 def _cell(r: Reading | None, words: Words) -> str:
@@ -137,11 +176,22 @@ def table(a: Assessment, words: Words) -> str:
 
 
 def checklist(items: tuple[ChecklistItem, ...], words: Words) -> str:
-    """Returns the "Before calling it refractory" list, flagged items first."""
+    """Returns the "Before calling it refractory" list: flagged and unrecorded items as bullets, then the checks the
+    record cannot show collapsed into one line."""
     lines = [words.t("detail.checklist"), ""]
+    checks = []
     for item in items:
         values = {name: format_param(value, words) for name, value in item.params}
-        lines.append(words.checklist_line(item.state, words.check(item.key, **values)))
+        if item.state is ItemState.CHECK:  # the record cannot show it: collapsed into one line after the flags
+            checks.append(words.check(item.key, **values))
+        else:
+            lines.append(words.checklist_line(item.state, words.check(item.key, **values)))
+    if checks:
+        lines += (
+            ["", words.t("state.checks", items="; ".join(checks))]
+            if len(lines) > 2
+            else [words.t("state.checks", items="; ".join(checks))]
+        )
     return "\n".join(lines)
 
 
@@ -157,13 +207,70 @@ def notes(a: Assessment, words: Words) -> str:
         out.append(words.t("note.mixed"))
     if m and m.kidney.method is KidneyMethod.EGFR_COMPUTED:
         out.append(words.t("note.egfr-computed"))
-    if m and m.kidney.method is KidneyMethod.CREATININE and m.kidney.state is not KidneyState.NORMAL:
+    if m and m.kidney.under_18:
+        out.append(words.t("note.under-18"))
+    elif m and m.kidney.method is KidneyMethod.CREATININE and m.kidney.state is not KidneyState.NORMAL:
         out.append(words.t("note.creatinine-direct"))
+    if m and m.kidney.normal_creatinine is not None and m.kidney.normal_limit is not None:
+        c = m.kidney.normal_creatinine
+        out.append(
+            words.t(
+                "note.creatinine-normal",
+                value=fmt_amount(c.value, 2),
+                day=fmt_date(c.day),
+                limit=fmt_amount(m.kidney.normal_limit, 2),
+            )
+        )
     if a.class_not_applicable:
         out.append(words.t("note.class-not-applicable", ln_class="+".join(a.classes)))
+    out.extend(current_value_notes(a, words))
     if a.unresolved_medications:
         out.append(words.t("note.unresolved-medications", count=a.unresolved_medications))
     return "\n".join([words.t("detail.notes"), "", *out]) if out else ""
+
+
+def current_value_notes(a: Assessment, words: Words) -> list[str]:
+    """Returns the notes on how current the proteinuria is (issue 10 §4, H-records): a baseline missing where the
+    current value decided alone, a latest result that could not be read, and the age of an older current value."""
+    p, m = a.proteinuria, a.measurements
+    out = []
+    if m is not None and m.kidney.unreadable_after is not None:
+        out.append(words.t("note.unreadable.kidney", day=fmt_date(m.kidney.unreadable_after)))
+    if m is not None and m.sediment.unreadable_after is not None:
+        out.append(words.t("note.unreadable.sediment", day=fmt_date(m.sediment.unreadable_after)))
+    today = a.today
+    for key, reading, unread in (
+        ("note.current-age.kidney", m.kidney.current if m else None, m.kidney.unreadable_after if m else None),
+        ("note.current-age.sediment", m.sediment.rbc if m else None, m.sediment.unreadable_after if m else None),
+    ):
+        age = (today - reading.day).days if today and reading else None
+        if reading is not None and unread is None and age is not None and age > CURRENT_AGE_NOTE_DAYS:
+            out.append(words.t(key, age=age, day=fmt_date(reading.day)))
+    if p is None or p.current is None:
+        return out
+    key = measure_key(p)
+    measure, unit = words.measure(key), words.unit(key)
+    if Missing.BASELINE in a.missing and a.verdict is not Verdict.CANNOT_ASSESS:
+        start, end = p.baseline_window
+        out.append(
+            words.t(
+                "note.baseline-missing-settled",
+                start=fmt_date(start),
+                end=fmt_date(end),
+                measure=measure,
+                current=reading_value(p.current),
+                unit=unit,
+                day=fmt_date(p.current.day),
+            )
+        )
+    age = p.current_age_days
+    if p.unreadable_after is not None:
+        text = words.t("note.unreadable", measure=measure, day=fmt_date(p.unreadable_after))
+        older = (p.unreadable_after - p.current.day).days
+        out.append(text + words.t("note.unreadable.used", day=fmt_date(p.current.day), age=older))
+    elif age is not None and age > CURRENT_AGE_NOTE_DAYS:
+        out.append(words.t("note.current-age", measure=measure, age=age, day=fmt_date(p.current.day)))
+    return out
 
 
 def missing_list(a: Assessment, p: Proteinuria, words: Words) -> str:
@@ -177,6 +284,8 @@ def missing_list(a: Assessment, p: Proteinuria, words: Words) -> str:
             start, end = p.current_window
             last = words.t("missing.current.last", day=fmt_date(p.last_decisive.day)) if p.last_decisive else ""
             text = words.t("missing.current", start=fmt_date(start), end=fmt_date(end), last=last)
+            if p.unreadable_after is not None:
+                text += "; " + words.t("missing.unreadable", day=fmt_date(p.unreadable_after))
         else:
             day = fmt_date(p.baseline.day) if p.baseline else ""
             text = words.t("missing.since-baseline", day=day)

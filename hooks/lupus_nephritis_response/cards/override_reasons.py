@@ -21,6 +21,8 @@ OVERRIDE_CODES = (
 REVIEW_REASONS = ("specialist-review", "patient-declined", "not-refractory", "data-incomplete")
 THERAPY_REASONS = ("specialist-review", "patient-declined", "not-refractory", "contraindicated")
 SUPPORTIVE_REASONS = ("patient-declined", "contraindicated", "recorded-elsewhere")
+# the drug was already stopped, or pregnancy is no longer current: "recorded-elsewhere"; a specialist decision
+SAFETY_REASONS = ("specialist-review", "recorded-elsewhere", "data-incomplete")
 
 
 def override_reasons(words: Words, codes: tuple[str, ...] = REVIEW_REASONS) -> tuple[Coding, ...]:

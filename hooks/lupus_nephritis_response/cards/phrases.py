@@ -24,6 +24,18 @@ _KIDNEY_CONCEPTS = frozenset({LabConcept.EGFR, LabConcept.CREATININE})
 _SEDIMENT_CONCEPTS = frozenset({LabConcept.URINE_RBC, LabConcept.CELLULAR_CASTS, LabConcept.CASTS_UNTYPED})
 
 
+# Issue 10 section 6: a link label that wraps in a 560-px card is hard to scan; about 60 characters fit one line.
+LINK_LABEL_MAX_CHARS = 60
+
+
+def link_label(text: str) -> str:
+    """Returns `text` cut at a word boundary to at most LINK_LABEL_MAX_CHARS, with an ellipsis when cut."""
+    if len(text) <= LINK_LABEL_MAX_CHARS:
+        return text
+    cut = text[: LINK_LABEL_MAX_CHARS - 1].rsplit(" ", 1)[0].rstrip(",:;")
+    return cut + "\u2026"
+
+
 def fit(*candidates: str) -> str:
     """Returns the first candidate under the summary limit (the last one, cut, if none fits)."""
     for candidate in candidates:
@@ -34,10 +46,17 @@ def fit(*candidates: str) -> str:
 
 def line_agents(line: TreatmentLine, words: Words) -> str:
     """Returns the line's agents; "A then B" when earlier agents of the same line have stopped (maintenance)."""
+    if not line.current_agents and line.course_ended is not None:  # a pulse course judged after its end
+        return words.t("agents.course-ended", agents=words.combination(line.agents), day=fmt_date(line.course_ended))
     earlier = [a for a in line.agents if a not in line.current_agents]
     current = words.combination(line.current_agents)
     if not earlier:
         return current
+    starts = {e.agent: e.start for e in sorted(line.episodes, key=lambda e: e.start, reverse=True)}
+    first_current = min((starts[a] for a in line.current_agents if a in starts), default=None)
+    if first_current is not None and all(starts.get(a, first_current) > first_current for a in earlier):
+        # an add-on course (rituximab) that ended while the first agent runs on: not "rituximab then MMF"
+        return words.t("agents.with-course", current=current, earlier=words.combination(earlier))
     return words.t("agents.sequence", earlier=words.combination(earlier), current=current)
 
 
@@ -59,6 +78,8 @@ def reading_value(r: Reading) -> str:
     """Returns a result's value with the decimals its kind is shown with (eGFR and counts whole, ratios to 0.01);
     a censored result keeps its comparator ("< 0.10")."""
     value = fmt_amount(r.value, _PLACES.get(r.concept, 2))
+    if r.low is not None:  # a range as the lab sent it ("10-20 /HPF"), never shown as its upper bound alone
+        return f"{fmt_amount(r.low, _PLACES.get(r.concept, 2))}\u2013{value}"
     return f"{r.comparator} {value}" if r.comparator else value
 
 

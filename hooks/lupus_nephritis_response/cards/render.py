@@ -1,8 +1,9 @@
 """The cards of one call: `render(assessment, ctx)` (the spec's render step) and the summary samples the registry
 checks at startup (STYLE #6: every summary template, filled with its longest values, stays under 140 characters).
 
-Order: the response card (`response_card`), the next-line therapy card for a refractory line (`therapy_card`), then
-the supportive-care card (`supportive_card`) when the record lacks supportive care and the site shows it.
+Order: the pregnancy drug-safety card (`safety_card`) whatever the verdict, then the response card
+(`response_card`), the next-line therapy card for a refractory line (`therapy_card`), then the supportive-care card
+(`supportive_card`) when the record lacks supportive care and the site shows it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hooks.cards import Card
-from hooks.lupus_nephritis_response.cards.response_card import orders_phrase, response_cards, review_months
+from hooks.lupus_nephritis_response.cards.response_card import (
+    line_summary_samples,
+    orders_phrase,
+    response_cards,
+    review_months,
+)
+from hooks.lupus_nephritis_response.cards.safety_card import safety_card
+from hooks.lupus_nephritis_response.cards.safety_card import summary_samples as safety_summary_samples
 from hooks.lupus_nephritis_response.cards.supportive_card import summary_samples as supportive_summary_samples
 from hooks.lupus_nephritis_response.cards.supportive_card import supportive_card
 from hooks.lupus_nephritis_response.cards.therapy_card import summary_samples as therapy_summary_samples
@@ -27,12 +35,26 @@ def render(a: Assessment, ctx: RuleContext) -> list[Card]:
     if not a.in_scope or a.criteria is None:
         return []
     words = words_for(ctx.locale)  # the one place a render reads the locale
-    cards = response_cards(a, ctx, words)
+    # Safety first and whatever the verdict: a teratogen or RAAS blocker active in pregnancy (issue 10 section 5).
+    cards = [safety_card(a.pregnancy_risk, ctx, words)] if a.pregnancy_risk is not None else []
+    cards += response_cards(a, ctx, words)
     if a.therapy is not None:
         cards.append(therapy_card(a.therapy, a.criteria, ctx, words))
     if a.supportive is not None and ctx.config.show_supportive_card:
         cards.append(supportive_card(a.supportive, a.criteria, ctx, words))
     return [replace(card, criteria_set=a.criteria.id) for card in cards]  # for the store, not the wire
+
+
+# Length budget of each card's detail, in characters of Markdown (issue 10 section 6: in the CDS Hooks Sandbox a
+# refractory patient's two cards were about 2.5 screens tall; the pair measured 1439 + 2148 characters before issue
+# 10 and 1065 + 1468 after it). Checked on every golden fixture by tests/hooks/lupus_nephritis_response/cards/
+# test_render.py; numbers stated in this package's README.
+DETAIL_BUDGET_CHARS = {
+    "ln-pregnancy-safety": 500,
+    "ln-refractory": 1500,  # also the status and cannot-assess cards
+    "ln-next-line-therapy": 2100,
+    "ln-supportive-care": 600,
+}
 
 
 # The longest realistic values each summary template is filled with, for the startup length check (STYLE #6).
@@ -71,6 +93,8 @@ def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
             "summary.cannot-assess",
             what=words.t("unrecognised-short", orders=orders_phrase(LONGEST_UNCODED, words)),
         ),
+        *line_summary_samples(words, agents),
         *therapy_summary_samples(words),
         *supportive_summary_samples(words),
+        *safety_summary_samples(words),
     )

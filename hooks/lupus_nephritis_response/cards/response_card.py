@@ -16,21 +16,25 @@ from hooks.lupus_nephritis_response.cards.phrases import (
     figures,
     fit,
     line_agents,
+    link_label,
     months_phrase,
+    reading_value,
     response_phrase,
     unassessed_phrase,
 )
-from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount
+from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
 from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus
+from hooks.lupus_nephritis_response.rules.measures import Reading
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 from hooks.spec import RuleContext
 
 RULE_REFRACTORY = "ln-refractory"
 RULE_STATUS = "ln-status"
 RULE_CANNOT_ASSESS = "ln-cannot-assess"
+RULE_RELAPSE = "ln-relapse"  # a response reached, then lost, and no re-induction recorded (issue 10)
 
 
 def source(cs: CriteriaSet, words: Words) -> Source:
@@ -41,7 +45,7 @@ def source(cs: CriteriaSet, words: Words) -> Source:
 def links(cs: CriteriaSet) -> tuple[Link, ...]:
     """Returns absolute links to the seed review and the set's guidelines, without repeats."""
     ids = dict.fromkeys((SEED_CITATION_ID, *cs.citation_ids))
-    return tuple(Link(label=CITATIONS[i].label, url=CITATIONS[i].url) for i in ids)
+    return tuple(Link(label=link_label(CITATIONS[i].label), url=CITATIONS[i].url) for i in ids)
 
 
 def _headline(a: Assessment, status: CheckpointStatus) -> Checkpoint:
@@ -60,6 +64,8 @@ def _agents_variants(line: TreatmentLine, words: Words) -> tuple[str, str]:
 def refractory_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
     criterion = words.criterion(_headline(a, CheckpointStatus.MISSED))
     months = months_phrase(a, words)
+    if line.relapse is not None:  # judged from a re-induction: the response missed is this episode's, not the first
+        return fit(words.t("summary.refractory.reinduced", criterion=criterion, months=months))
     return fit(
         *(
             words.t("summary.refractory", criterion=criterion, months=months, agents=agents)
@@ -135,6 +141,92 @@ def unknown_line_detail(a: Assessment, cs: CriteriaSet, words: Words) -> str:
         words.t("detail.cannot.line", orders=orders_phrase(a.unresolved_medications, words)),
         words.t("detail.cannot.line.action"),
         words.t("detail.criteria", set=words.criteria_set(cs)),
+    )
+
+
+def order_dates_summary(a: Assessment, words: Words) -> str:
+    agents = words.agent_list(a.undatable)
+    return fit(
+        words.t("summary.cannot-assess.order-dates", agents=agents),
+        words.t("summary.cannot-assess", what=words.t("missing-short.order-dates")),
+    )
+
+
+def order_dates_detail(a: Assessment, cs: CriteriaSet, words: Words) -> str:
+    """Returns why the line cannot be placed: a line agent's order has no usable dates (named)."""
+    agents = words.agent_list(a.undatable)
+    return _blocks(
+        words.t("detail.cannot.order-dates", agents=agents),
+        words.t("detail.cannot.order-dates.action", agents=agents),
+        words.t("detail.criteria", set=words.criteria_set(cs)),
+    )
+
+
+def relapse_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
+    relapse = line.relapse
+    if relapse is None:
+        return ""
+    level = words.level(relapse.level)
+    reached, lost = fmt_date(relapse.reached_on), fmt_date(relapse.lost_on)
+    return fit(
+        words.t("summary.relapse", level=level, reached=reached, lost=lost),
+        words.t("summary.relapse.short", level=level),
+    )
+
+
+def _reading_on(r: Reading, words: Words) -> str:
+    unit = words.unit(proteinuria_kind(r.concept))
+    return f"{words.measure(proteinuria_kind(r.concept))} {reading_value(r)} {unit} ({fmt_date(r.day)})"
+
+
+def relapse_status_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
+    """Returns the status summary of a line judged from its re-induction after a relapse: it says relapse."""
+    response, months = status_response(a, words), months_phrase(a, words)
+    return fit(
+        *(
+            words.t("summary.relapse.reinduced", response=response, months=months, agents=agents)
+            for agents in _agents_variants(line, words)
+        )
+    )
+
+
+def relapse_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: Words) -> str:
+    relapse = line.relapse
+    if relapse is None:
+        return ""
+    head = words.t(
+        "detail.relapse.head",
+        level=words.level(relapse.level),
+        agents=line_agents(line, words),
+        reached=fmt_date(relapse.reached_on),
+        lost=fmt_date(relapse.lost_on),
+    )
+    figs = ""
+    if relapse.reached_value is not None and relapse.lost_value is not None:
+        figs = words.t(
+            "detail.relapse.figures",
+            reached=_reading_on(relapse.reached_value, words),
+            lost=_reading_on(relapse.lost_value, words),
+        )
+    return _blocks(
+        head,
+        figs,
+        markdown.line_block(a, line, words),
+        markdown.table(a, words),
+        words.t("detail.criteria", set=words.criteria_set(cs)),
+        markdown.notes(a, words),
+    )
+
+
+def line_summary_samples(words: Words, agents: str) -> tuple[str, ...]:
+    """Returns the relapse and order-dates summaries filled with their longest values, for the startup check."""
+    level = max((words.level(lv) for lv in (Level.PARTIAL, Level.COMPLETE)), key=len)
+    return (
+        words.t("summary.relapse", level=level, reached="2026-12-31", lost="2026-12-31"),
+        words.t("summary.relapse.short", level=level),
+        words.t("summary.cannot-assess.order-dates", agents=agents),
+        words.t("summary.relapse.reinduced", response=level, months="120 months", agents=agents),
+        words.t("summary.refractory.reinduced", criterion="complete response not reached", months="120 months"),
     )
 
 
@@ -220,7 +312,7 @@ def cannot_assess_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, wo
     head = words.t(
         "detail.cannot.head",
         agents=line_agents(line, words),
-        t0=line.t0.isoformat(),
+        t0=fmt_date(line.t0),
         months=months_phrase(a, words),
     )
     return _blocks(
@@ -252,6 +344,9 @@ def response_cards(a: Assessment, ctx: RuleContext, words: Words) -> list[Card]:
     cs, line = a.criteria, a.line
     if not a.in_scope or cs is None or a.verdict is None:
         return []
+    if a.verdict is Verdict.CANNOT_ASSESS and Missing.ORDER_DATES in a.missing:
+        summary, text = order_dates_summary(a, words), order_dates_detail(a, cs, words)
+        return [_card(ctx, words, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
     if line is None:
         if a.verdict is not Verdict.CANNOT_ASSESS or Missing.TREATMENT_LINE not in a.missing:
             return []
@@ -263,10 +358,13 @@ def response_cards(a: Assessment, ctx: RuleContext, words: Words) -> list[Card]:
     if a.verdict is Verdict.CANNOT_ASSESS:
         summary, text = cannot_assess_summary(a, words), cannot_assess_detail(a, cs, line, words)
         return [_card(ctx, words, cs, RULE_CANNOT_ASSESS, Indicator.INFO, summary, text)]
+    if line.relapse is not None and line.relapse.reinduction is None:
+        summary, text = relapse_summary(a, line, words), relapse_detail(a, cs, line, words)
+        return [_card(ctx, words, cs, RULE_RELAPSE, Indicator.WARNING, summary, text)]
     if a.verdict is Verdict.WATCH:
         summary = watch_summary(a, cs, line, words)
     elif ctx.config.show_status_card:
-        summary = status_summary(a, line, words)
+        summary = relapse_status_summary(a, line, words) if line.relapse else status_summary(a, line, words)
     else:
         return []
     return [_card(ctx, words, cs, RULE_STATUS, Indicator.INFO, summary, status_detail(a, cs, line, words))]

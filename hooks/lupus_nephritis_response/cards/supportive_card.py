@@ -1,4 +1,4 @@
-"""The supportive-care card (info; a warning when a RAAS blocker is active in pregnancy), from an Assessment's
+"""The supportive-care card (info), from an Assessment's
 `supportive` gaps: what the record lacks, with the checks it cannot show. It names the criteria set whose ceiling
 defines "proteinuric" and never names the patient.
 """
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response.cards.override_reasons import SUPPORTIVE_REASONS, override_reasons
-from hooks.lupus_nephritis_response.cards.phrases import fit, reading_value
+from hooks.lupus_nephritis_response.cards.phrases import fit, link_label, reading_value
 from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, fmt_amount, fmt_date, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
@@ -38,12 +38,10 @@ def _raas_line(key: str, r: Reading, ceiling: Decimal, words: Words) -> str:
 
 
 def supportive_detail(g: SupportiveGaps, cs: CriteriaSet, words: Words) -> str:
-    """Returns the pregnancy flag, the missing measures (or the RAAS hold in pregnancy) as bullets, then the checks
+    """Returns the missing measures (or the RAAS hold in pregnancy) as bullets, then the checks
     the record cannot show."""
     lines = [words.t("supportive.head"), ""]
     ceiling = cs.complete.max_proteinuria
-    if g.raas_active_in_pregnancy:
-        lines.append(words.t("supportive.raas-in-pregnancy"))
     if g.proteinuria is not None and ceiling is not None:
         lines.append(_raas_line("supportive.raas", g.proteinuria, ceiling, words))
     if g.raas_held is not None and ceiling is not None:
@@ -55,9 +53,7 @@ def supportive_detail(g: SupportiveGaps, cs: CriteriaSet, words: Words) -> str:
 
 
 def supportive_summary(g: SupportiveGaps, words: Words) -> str:
-    """Returns the summary: a RAAS blocker active in pregnancy first, else the measures the record lacks."""
-    if g.raas_active_in_pregnancy:
-        return fit(words.t("summary.supportive.raas-in-pregnancy"))
+    """Returns the summary: the measures the record lacks (a RAAS blocker active in pregnancy is on the safety card)."""
     return fit(words.t("summary.supportive", items=words.join(_supportive_items(g, words))))
 
 
@@ -67,12 +63,11 @@ def supportive_card(g: SupportiveGaps, cs: CriteriaSet, ctx: RuleContext, words:
     return Card(
         uuid=ctx.new_uuid(),
         summary=supportive_summary(g, words),
-        # A RAAS blocker active while pregnancy is recorded is a safety flag, not a reminder: warn.
-        indicator=Indicator.WARNING if g.raas_active_in_pregnancy else Indicator.INFO,
+        indicator=Indicator.INFO,
         source=Source(label=words.t("source.supportive", set=words.criteria_set(cs)), url=seed.url),
         detail=supportive_detail(g, cs, words),
         override_reasons=override_reasons(words, SUPPORTIVE_REASONS),
-        links=(Link(label=seed.label, url=seed.url),),
+        links=(Link(label=link_label(seed.label), url=seed.url),),
         rule_id=RULE_SUPPORTIVE,
     )
 
@@ -80,7 +75,4 @@ def supportive_card(g: SupportiveGaps, cs: CriteriaSet, ctx: RuleContext, words:
 def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
     """Returns the supportive summary templates filled with their longest values."""
     items = words.join([words.t("supportive.item.raas"), words.t("supportive.item.hcq")])
-    return (
-        words.t("summary.supportive", items=items),
-        words.t("summary.supportive.raas-in-pregnancy"),
-    )
+    return (words.t("summary.supportive", items=items),)

@@ -15,7 +15,7 @@ from fhir_maps.domain import Agent
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response.cards.draft_orders import suggestions
 from hooks.lupus_nephritis_response.cards.override_reasons import THERAPY_REASONS, override_reasons
-from hooks.lupus_nephritis_response.cards.phrases import fit, format_param
+from hooks.lupus_nephritis_response.cards.phrases import fit, format_param, link_label
 from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, cap
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
@@ -78,10 +78,12 @@ def _options_block(plan: TherapyPlan, words: Words) -> str:
 
 
 def _orders_block(plan: TherapyPlan, words: Words) -> str:
-    out = []
+    out = [words.t("therapy.urinalysis")] if plan.urinalysis_due else []
     if plan.biopsy:
         reasons = words.join([words.biopsy_reason(r) for r in plan.biopsy])
         out.append(words.t("therapy.biopsy", reasons=reasons))
+        # pregnancy changes the advice: the biopsy is weighed with obstetric care and no draft order is attached
+        out.append(words.t("therapy.biopsy.attached" if plan.biopsy_order else "therapy.biopsy.pregnancy"))
     out += [words.t("therapy.level", agent=words.agent(a)) for a in plan.level_tests]
     return " ".join(out)
 
@@ -114,10 +116,12 @@ def therapy_links(plan: TherapyPlan, words: Words) -> tuple[Link, ...]:
             if source in CITATIONS and source != SEED_CITATION_ID:
                 numbers.setdefault(source, []).append(p.number)
     seed = CITATIONS[SEED_CITATION_ID]
-    out = [Link(label=words.t("link.order", label=seed.label), url=seed.url)]
+    out = [Link(label=link_label(words.t("link.order", label=seed.label)), url=seed.url)]
     for source, nums in numbers.items():
         citation, options = CITATIONS[source], cap(option_numbers(nums, words))
-        out.append(Link(label=words.t("link.option", options=options, label=citation.label), url=citation.url))
+        out.append(
+            Link(label=link_label(words.t("link.option", options=options, label=citation.label)), url=citation.url)
+        )
     return tuple(out)
 
 

@@ -200,6 +200,10 @@ def fmt_pct(fraction: Decimal, signed: bool = True) -> str:
     return f"{MINUS if fraction < 0 else '+'}{whole}%"
 
 
+# U+2011 NON-BREAKING HYPHEN: a 560-px card column (CDS Hooks Sandbox) wrapped ISO dates at their hyphens.
+DATE_HYPHEN = "\u2011"
+
+
 def fmt_date(day: date) -> str:
-    """Returns an ISO date: unambiguous in every locale."""
-    return day.isoformat()
+    """Returns an ISO date (unambiguous in every locale) whose hyphens do not break across lines."""
+    return day.isoformat().replace("-", DATE_HYPHEN)

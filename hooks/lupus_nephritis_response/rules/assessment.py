@@ -14,8 +14,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from fhir_maps.domain import ConditionKind, LnClass, PatientData
+from fhir_maps.domain import Agent, ConditionKind, LnClass, PatientData
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, get_criteria_set
+from hooks.lupus_nephritis_response.knowledge.treatment_lines import LINE_AGENTS
 from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, review_checklist
 from hooks.lupus_nephritis_response.rules.clinical_response import (
     CheckpointResult,
@@ -36,6 +37,7 @@ from hooks.lupus_nephritis_response.rules.measures import (
     sediment,
 )
 from hooks.lupus_nephritis_response.rules.next_line import TherapyPlan, plan_therapy
+from hooks.lupus_nephritis_response.rules.safety import PregnancyDrugRisk, pregnancy_drug_risk
 from hooks.lupus_nephritis_response.rules.supportive_care import SupportiveGaps, supportive_gaps
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine, current_line
 from hooks.spec import RuleContext
@@ -56,6 +58,7 @@ class Missing(StrEnum):
     CURRENT = "current"  # no decisive proteinuria in the last 90 days
     SINCE_BASELINE = "since-baseline"  # the only recent value is the baseline itself, and a checkpoint is due
     TREATMENT_LINE = "treatment-line"  # no line agent recognised today, but some open medication orders not identified
+    ORDER_DATES = "order-dates"  # a line agent's order cannot be placed in time (no date, or stopped on an unknown day)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,9 @@ class Assessment:
     checklist: tuple[ChecklistItem, ...] = ()
     therapy: TherapyPlan | None = None  # next-line options: only for a refractory verdict
     supportive: SupportiveGaps | None = None  # supportive care the record lacks (None: nothing missing)
+    # teratogen or RAAS blocker active while pregnancy is recorded: shown whatever the verdict, ahead of every card
+    pregnancy_risk: PregnancyDrugRisk | None = None
+    undatable: tuple[Agent, ...] = ()  # line agents whose orders cannot be placed in time (Missing.ORDER_DATES)
 
     def with_status(self, status: CheckpointStatus) -> tuple[Checkpoint, ...]:
         """Returns the due checkpoints with `status`, in time order."""
@@ -122,6 +128,15 @@ def _verdict(checkpoints: tuple[CheckpointResult, ...], class_not_applicable: bo
     return Verdict.WATCH if all(c.watch_only for c in missed) else Verdict.REFRACTORY
 
 
+def _settled_without_baseline(cs: CriteriaSet, m: Measurements, verdict: Verdict) -> bool:
+    """Returns True when the current values decide without a baseline (issue 10 §4): a checkpoint soundly missed
+    because the current proteinuria is at or above an absolute ceiling of the set (the partial-response 3.5 g/day,
+    KDIGO's 3 g/g, EULAR's 0.7 g/g at 12 months), or a complete response met outright. Relative falls and kidney
+    stability stay undecided (`judge_proteinuria`), so nothing else is claimed; the card says the baseline is
+    missing either way."""
+    return verdict is Verdict.REFRACTORY or apply(cs.complete, m).outcome is Outcome.MET
+
+
 def _next_checkpoint(cs: CriteriaSet, m: Measurements, months: Decimal) -> Checkpoint | None:
     """Returns the next time point whose target is not already met (None once in complete response)."""
     if apply(cs.complete, m).outcome is Outcome.MET:
@@ -146,6 +161,23 @@ def assess(data: PatientData, ctx: RuleContext) -> Assessment:
     classes = ln_classes(data)
     line = current_line(data, cs, ctx.today)
     gaps = supportive_gaps(data, cs, ctx.today)
+    risk = pregnancy_drug_risk(data, ctx.today)
+    undatable = undatable_agents(data, ctx.today)
+    if undatable:  # issue 10: an order whose dates cannot be known gives "cannot assess" naming it, never silence
+        return Assessment(
+            in_scope=True,
+            criteria=cs,
+            today=ctx.today,
+            classes=classes,
+            line=line,
+            months=months_between((ctx.today - line.t0).days) if line else Decimal(0),
+            verdict=Verdict.CANNOT_ASSESS,
+            missing=(Missing.ORDER_DATES,),
+            unresolved_medications=unresolved,
+            supportive=gaps,
+            undatable=undatable,
+            pregnancy_risk=risk,  # the safety card shows whatever the verdict
+        )
     if line is None:
         no_line = Assessment(
             in_scope=True,
@@ -154,14 +186,32 @@ def assess(data: PatientData, ctx: RuleContext) -> Assessment:
             classes=classes,
             unresolved_medications=unresolved,
             supportive=gaps,
+            pregnancy_risk=risk,
         )
         if unresolved:
             return replace(no_line, verdict=Verdict.CANNOT_ASSESS, missing=(Missing.TREATMENT_LINE,))
         return no_line
-    a = replace(_assess_line(data, ctx.today, cs, classes, line), supportive=gaps)
+    a = replace(_assess_line(data, ctx.today, cs, classes, line), supportive=gaps, pregnancy_risk=risk)
+    if line.relapse is not None and line.relapse.reinduction is None and a.verdict is not Verdict.CANNOT_ASSESS:
+        # A relapse is not refractoriness: no time point is judged until a re-induction is recorded (issue 10).
+        a = replace(a, verdict=Verdict.STATUS, checkpoints=(), next_checkpoint=None)
     if a.verdict is Verdict.REFRACTORY and a.measurements is not None:
         a = replace(a, therapy=plan_therapy(data, cs, line, a.measurements, classes, a.checklist, ctx.today))
     return a
+
+
+def undatable_agents(data: PatientData, today: date) -> tuple[Agent, ...]:
+    """Returns the line agents whose orders cannot be placed in time (knowledge/THERAPY.md rules table):
+    - an order or administration with no date at all (it may be the current line, or before or after T0);
+    - the latest course of a line agent (no line agent started after it) ended by a `stopped` order with no end
+      date: whether it still runs, and so which line is current, cannot be known.
+    """
+    agents = [u.agent for u in data.undated_orders if u.agent in LINE_AGENTS]
+    line = [e for e in data.episodes if e.agent in LINE_AGENTS and e.start <= today]
+    if line:
+        latest = max(e.start for e in line)
+        agents += [e.agent for e in line if not e.end_known and e.start == latest]
+    return tuple(dict.fromkeys(agents))
 
 
 def _assess_line(
@@ -182,15 +232,19 @@ def _assess_line(
         unresolved_medications=data.report.medication_requests_unresolved,
     )
     missing = _missing(p, months, cs)
-    if missing:
+    if missing and missing != (Missing.BASELINE,):
         return replace(base, missing=missing)
     m = Measurements(p, kidney_function(data, line.t0, today, cs.kidney_tolerance), sediment(data, today))
     not_applicable = bool(classes) and not REFRACTORY_CLASSES.intersection(classes)
     no_result_yet = p.current_is_baseline  # too early for any time point (else _missing said so)
     checkpoints = () if no_result_yet else judge_checkpoints(cs, m, months)
+    verdict = _verdict(checkpoints, not_applicable)
+    if missing and not _settled_without_baseline(cs, m, verdict):
+        return replace(base, missing=missing)
     return replace(
         base,
-        verdict=_verdict(checkpoints, not_applicable),
+        missing=missing,
+        verdict=verdict,
         measurements=m,
         response=None if no_result_yet else classify(cs, m),
         checkpoints=checkpoints,

@@ -5,9 +5,10 @@ cannot show is listed as a check for the clinician, never as "excluded". The see
 many apparent non-responders are non-adherent, under-dosed, or have chronic damage, TMA or a class V transition.
 
 In pregnancy the checklist never nudges towards a fetotoxic drug: no "dose below target" for mycophenolate or
-cyclophosphamide (teratogenic, response-model.md section 7), which are flagged when active instead; and no "no RAAS
-blocker" item: a RAAS blocker is not suggested while pregnancy is recorded (a safety hold, see `supportive_care.py`),
-and one that is active is flagged.
+cyclophosphamide (teratogenic, response-model.md section 7), and no "no RAAS blocker" item: a RAAS blocker is not
+suggested while pregnancy is recorded (a safety hold, see `supportive_care.py`). A teratogen or RAAS blocker active in
+pregnancy is on the drug-safety card (`safety.py`), shown whatever the verdict, so the checklist does not repeat it.
+The pregnancy check is not shown to a man or to a woman past PREGNANCY_CHECK_MAX_AGE_YEARS (issue 10 section 6).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
+from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData, Sex
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
 from hooks.lupus_nephritis_response.knowledge.therapy_table import TERATOGENIC_AGENTS
 from hooks.lupus_nephritis_response.rules.clinical_response import Measurements
@@ -38,6 +39,9 @@ DOSE_TARGETS = {
     Agent.MYCOPHENOLATE_MOFETIL: MMF_TARGET_MIN_MG_PER_DAY,
     Agent.MYCOPHENOLIC_ACID: MPA_TARGET_MIN_MG_PER_DAY,
 }
+# Issue 10 section 6: "pregnancy for a man or a patient over 55" does not apply. A display rule, not a clinical
+# threshold: an unknown sex or age keeps the check.
+PREGNANCY_CHECK_MAX_AGE_YEARS = 55
 CHRONIC_DAMAGE_EGFR = Decimal(30)  # response-model.md section 6: eGFR < 30 -> proteinuria may reflect chronic damage
 
 
@@ -86,7 +90,6 @@ class Check(StrEnum):
     APS_CHECK = "aps-check"
     PREGNANCY = "pregnancy"
     PREGNANCY_CHECK = "pregnancy-check"
-    TERATOGEN_IN_PREGNANCY = "teratogen-in-pregnancy"
     INFECTION = "infection"
     INFECTION_CHECK = "infection-check"
     CLASS_V = "class-v"
@@ -94,7 +97,6 @@ class Check(StrEnum):
     MATCHED_BY_NAME = "matched-by-name"
     NO_RAAS = "no-raas"
     RAAS_HELD_IN_PREGNANCY = "raas-held-in-pregnancy"
-    RAAS_IN_PREGNANCY = "raas-in-pregnancy"
     NO_HCQ = "no-hcq"
     SUPPORTIVE = "supportive"
 
@@ -135,7 +137,7 @@ def _dose(line: TreatmentLine, today: date, pregnant: bool) -> Iterator[Checklis
         if target is None or not e.active_on(today):
             continue
         if pregnant and e.agent in TERATOGENIC_AGENTS:
-            found = True  # no dose advice for a teratogenic agent in pregnancy: `_teratogens` flags it instead
+            found = True  # no dose advice for a teratogenic agent in pregnancy: the drug-safety card flags it
             continue
         if e.daily_dose_mg is None:
             found = True
@@ -163,28 +165,32 @@ def _chronic_damage(m: Measurements | None, cs: CriteriaSet) -> Iterator[Checkli
         yield ChecklistItem(Check.CHRONIC_DAMAGE, ItemState.CHECK)
 
 
-def _conditions(data: PatientData, classes: tuple[LnClass, ...]) -> Iterator[ChecklistItem]:
+def pregnancy_possible(data: PatientData, today: date) -> bool:
+    """Returns False for a man or a patient past PREGNANCY_CHECK_MAX_AGE_YEARS; True when sex or age is unknown."""
+    if data.demographics.sex is Sex.MALE:
+        return False
+    birth = data.demographics.birth_date
+    if birth is None:
+        return True
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    return age <= PREGNANCY_CHECK_MAX_AGE_YEARS
+
+
+def _conditions(data: PatientData, classes: tuple[LnClass, ...], today: date) -> Iterator[ChecklistItem]:
     for kind, flagged, check in (
         (ConditionKind.TMA, Check.TMA, Check.TMA_CHECK),
         (ConditionKind.APS, Check.APS, Check.APS_CHECK),
         (ConditionKind.PREGNANCY, Check.PREGNANCY, Check.PREGNANCY_CHECK),
-        # no verified codes yet: normally a manual check
         (ConditionKind.ACTIVE_INFECTION, Check.INFECTION, Check.INFECTION_CHECK),
     ):
-        yield ChecklistItem(flagged, ItemState.FLAGGED) if data.has(kind) else ChecklistItem(check, ItemState.CHECK)
+        if data.has(kind):
+            yield ChecklistItem(flagged, ItemState.FLAGGED)
+        elif check is not Check.PREGNANCY_CHECK or pregnancy_possible(data, today):
+            yield ChecklistItem(check, ItemState.CHECK)
     if LnClass.V in classes:
         yield ChecklistItem(Check.CLASS_V, ItemState.FLAGGED, (("ln_class", "+".join(classes)),))
     else:
         yield ChecklistItem(Check.CLASS_V_CHECK, ItemState.CHECK)
-
-
-def _teratogens(data: PatientData, today: date) -> Iterator[ChecklistItem]:
-    """Flags each teratogenic agent (mycophenolate, cyclophosphamide) active while pregnancy is recorded."""
-    if not data.has(ConditionKind.PREGNANCY):
-        return
-    for agent in sorted(TERATOGENIC_AGENTS):
-        if agent_active(data, agent, today):
-            yield ChecklistItem(Check.TERATOGEN_IN_PREGNANCY, ItemState.FLAGGED, (("agent", agent),))
 
 
 def _supportive(data: PatientData, m: Measurements | None, cs: CriteriaSet, today: date) -> Iterator[ChecklistItem]:
@@ -195,8 +201,6 @@ def _supportive(data: PatientData, m: Measurements | None, cs: CriteriaSet, toda
     proteinuric = current is not None and threshold is not None and surely_at_least(current, threshold)
     raas_active = agent_active(data, Agent.RAAS_BLOCKER, today)
     pregnant = data.has(ConditionKind.PREGNANCY)
-    if pregnant and raas_active:
-        yield ChecklistItem(Check.RAAS_IN_PREGNANCY, ItemState.FLAGGED)
     if proteinuric and current is not None and not raas_active:
         params = (("value", Amount.of(current, 2)), ("unit", current.concept), ("day", current.day))
         yield ChecklistItem(Check.RAAS_HELD_IN_PREGNANCY if pregnant else Check.NO_RAAS, ItemState.FLAGGED, params)
@@ -226,8 +230,7 @@ def review_checklist(
         *_adherence(line),
         *_dose(line, today, data.has(ConditionKind.PREGNANCY)),
         *_chronic_damage(m, cs),
-        *_conditions(data, classes),
-        *_teratogens(data, today),
+        *_conditions(data, classes, today),
         *_matched_by_name(line),
         *_supportive(data, m, cs, today),
     ]

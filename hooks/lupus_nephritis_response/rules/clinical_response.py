@@ -22,6 +22,7 @@ from hooks.lupus_nephritis_response.rules.measures import (
     Sediment,
     SedimentState,
     decide,
+    judge_one,
 )
 
 DAYS_PER_MONTH = Decimal("30.4375")  # mean Gregorian month (365.25 / 12): months on therapy = days / this
@@ -55,21 +56,26 @@ class TestResult:
 
 
 def judge_proteinuria(test: ResponseTest, p: Proteinuria) -> Decision:
-    """Returns whether the proteinuria part of `test` is met (FAILS when a figure is missing).
+    """Returns whether the proteinuria part of `test` is met (FAILS when the current figure is missing).
 
     Censored values are judged as bounds (`measures.decide`): the ceiling gets harder as the current value rises;
     the fall gets harder as the current value rises and easier as the baseline rises. Both parts must pass; one
-    sound fail is enough to fail.
+    sound fail is enough to fail. With no baseline the fall is UNDECIDED, but the ceiling still decides: a current
+    value at or above the set's partial-response ceiling (3.5 g/day, KDIGO 3 g/g) is no partial response whatever
+    the baseline was (issue 10 §4); below it, nothing is decided.
     """
     current, baseline = p.current, p.baseline
-    if current is None or baseline is None:
+    if current is None:
         return Decision.FAILS
     parts = []
     if test.max_proteinuria is not None:
-        below = current.test_value < test.max_proteinuria
-        parts.append(decide(below, (current.uncertainty(higher_passes=False),)))
+        ceiling = test.max_proteinuria
+        parts.append(judge_one(current, lambda v: v < ceiling, higher_passes=False))
     if test.min_fall is not None:
-        parts.append(_fall(test.min_fall, test.fall_strict, baseline, current))
+        if baseline is None:
+            parts.append(Decision.UNDECIDED)
+        else:
+            parts.append(_fall(test.min_fall, test.fall_strict, baseline, current))
     if Decision.FAILS in parts:
         return Decision.FAILS
     return Decision.UNDECIDED if Decision.UNDECIDED in parts else Decision.HOLDS

@@ -8,27 +8,53 @@ Censored results ("< 0.10 g/g", "> 90 mL/min/1.73 m2") are judged as bounds, nev
 test here is monotone in each value, so a test that passes with the bound passes for every value the bound allows
 when the uncertainty can only help it, and fails soundly when the uncertainty can only hurt it; anything else is
 UNDECIDED, which never supports a refractory call (response-model.md section 7: never decide from a value we lack).
+
+A range as labs report sediment counts ("10-20 /HPF") is the pair of bounds "<= 20" and ">= 10"; a test that either
+bound decides is decided for every value of the range (`bound_readings`): "0-2 /HPF" is quiet, "10-20 /HPF" is
+active, "3-10 /HPF" decides nothing. Where a rule judges one reading against another (a relative fall, kidney
+stability) a range is read by its upper bound alone ("<= 20"): sound, at worst undecided.
+
+Corrected and amended results have already replaced their originals, and same-day duplicates collapsed, when the
+series was built (`fhir_maps.labs.resolve_versions`). A result whose value could not be read is never replaced
+by an older one silently: `Proteinuria.unreadable_after` is its date when it is newer than the value used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from fhir_maps.domain import Interpretation, LabConcept, LabResult, PatientData
-from fhir_maps.egfr import ckd_epi_2021
+from fhir_maps.domain import Demographics, Interpretation, LabConcept, LabResult, PatientData, Sex
+from fhir_maps.egfr import ADULT_AGE_YEARS, ckd_epi_2021
 
 BASELINE_DAYS_BEFORE_T0 = 90  # response-model.md section 3: baseline within [T0 - 90 days, T0 + 14 days]
 BASELINE_DAYS_AFTER_T0 = 14  # response-model.md section 3
 CURRENT_MAX_AGE_DAYS = 90  # response-model.md section 3: current = latest at or before today, no older than 90 days
+# The card states the current value's age when it is older than this (issue 10 §4: an older value is never shown
+# as current without its date and age). A display choice of this service, not a guideline figure: about one
+# monthly laboratory round during induction; the value may still be used up to CURRENT_MAX_AGE_DAYS.
+CURRENT_AGE_NOTE_DAYS = 30
 ACTIVE_SEDIMENT_RBC_PER_HPF = 5  # response-model.md §3: active when RBC > 5/HPF
 PROTEINURIA_CONCEPTS = (LabConcept.UPCR, LabConcept.PROTEIN_24H)
 # KDIGO CKD category G1 ("normal or high"): an eGFR reported as "> 90" or above is normal kidney function. Used only
 # when baseline and current eGFR are both censored above (the lab's reporting ceiling), where no fall can be measured.
 EGFR_NORMAL_AT_OR_ABOVE = Decimal(90)
+# "Normal OR stable creatinine" (Santacruz 2023, complete and partial response; response-model.md section 4: "Normal
+# creatinine counts as normal regardless of baseline"). Upper reference limits of serum creatinine for adults, IDMS-
+# traceable enzymatic method: Pottel H et al., Establishing age/sex related serum creatinine reference intervals from
+# hospital laboratory data based on different statistical methods, Clin Chim Acta 2008;396:49-55, PMID 18621041
+# (abstract read via a PubMed mirror, 2026-12): constant between 20 and 70 years, men 0.63-1.16 mg/dL, women
+# 0.48-0.93 mg/dL; above 70 creatinine "starts to slowly increase", so these limits are the conservative ones there.
+# Used from 18 years (the age CKD-EPI 2021 starts); 18-19 year-old men sit a little lower (conservative only for
+# women). Only the upper limit matters: a low creatinine is not impaired function. A lab's own "normal" flag
+# (Observation.interpretation N) also counts, at any age: it carries the lab's own age and sex norms.
+CREATININE_UPPER_NORMAL_MG_DL = {Sex.FEMALE: Decimal("0.93"), Sex.MALE: Decimal("1.16")}
+# Under 18: no paediatric creatinine interval was verified for this service (CALIPER and Ceriotti 2008 tables not
+# read), so an adolescent's creatinine counts as normal only when the lab flags it normal; else it is compared with
+# the baseline (stable or not), and the card says that the adult equation and limits were not used.
 # A strict comparator's bound is excluded ("< 0.5" is below 0.5): tests read it this far beyond the bound, far below
 # any reported precision, so "< 0.5 g/g" meets "below 0.5 g/g" while "<= 0.5 g/g" does not decide it.
 STRICT_BOUND_OFFSET = Decimal("1e-9")
@@ -52,6 +78,7 @@ class Reading:
     value: Decimal
     day: date
     comparator: str | None = None  # "<", "<=", ">", ">=": a censored result (`value` is the bound); None: exact
+    low: Decimal | None = None  # a range's lower bound ("10-20": value 20, comparator "<=", low 10)
 
     @property
     def test_value(self) -> Decimal:
@@ -84,29 +111,42 @@ def decide(passes: bool, uncertainties: Sequence[int]) -> Decision:
     return Decision.FAILS if all(u <= 0 for u in uncertainties) else Decision.UNDECIDED
 
 
+def bound_readings(reading: Reading) -> tuple[Reading, ...]:
+    """Returns the reading, and for a range also its lower bound as ">= low": each holds every value of the range,
+    so a test either one decides is decided for the range."""
+    if reading.low is None:
+        return (reading,)
+    return (reading, Reading(reading.concept, reading.low, reading.day, ">="))
+
+
+def judge_one(reading: Reading, passes: Callable[[Decimal], bool], *, higher_passes: bool) -> Decision:
+    """Returns a monotone one-reading test judged on the reading's bounds (both ends of a range)."""
+    for bound in bound_readings(reading):
+        decision = decide(passes(bound.test_value), [bound.uncertainty(higher_passes=higher_passes)])
+        if decision is not Decision.UNDECIDED:
+            return decision
+    return Decision.UNDECIDED
+
+
 def surely_below(reading: Reading, limit: Decimal) -> bool:
     """Returns True when the true value is below `limit` whatever a censored comparator hides ("< 15" is; "> 15"
     is not). For flags that prompt an action."""
-    passes = reading.test_value < limit
-    return decide(passes, [reading.uncertainty(higher_passes=False)]) is Decision.HOLDS
+    return judge_one(reading, lambda v: v < limit, higher_passes=False) is Decision.HOLDS
 
 
 def surely_above(reading: Reading, limit: Decimal) -> bool:
     """Returns True when the true value is above `limit` whatever a censored comparator hides ("> 60" is above 45)."""
-    passes = reading.test_value > limit
-    return decide(passes, [reading.uncertainty(higher_passes=True)]) is Decision.HOLDS
+    return judge_one(reading, lambda v: v > limit, higher_passes=True) is Decision.HOLDS
 
 
 def surely_at_most(reading: Reading, limit: Decimal) -> bool:
     """Returns True when the true value is at most `limit` whatever a censored comparator hides ("< 45" is)."""
-    passes = reading.test_value <= limit
-    return decide(passes, [reading.uncertainty(higher_passes=False)]) is Decision.HOLDS
+    return judge_one(reading, lambda v: v <= limit, higher_passes=False) is Decision.HOLDS
 
 
 def surely_at_least(reading: Reading, limit: Decimal) -> bool:
     """Returns True when the true value is at least `limit` whatever a censored comparator hides."""
-    passes = reading.test_value >= limit
-    return decide(passes, [reading.uncertainty(higher_passes=True)]) is Decision.HOLDS
+    return judge_one(reading, lambda v: v >= limit, higher_passes=True) is Decision.HOLDS
 
 
 def relative_change(baseline: Reading, current: Reading) -> Decimal | None:
@@ -127,7 +167,7 @@ def current_window(as_of: date) -> tuple[date, date]:
 
 
 def _reading(result: LabResult) -> Reading:
-    return Reading(result.concept, result.value, result.when.date(), result.comparator)
+    return Reading(result.concept, result.value, result.when.date(), result.comparator, result.low)
 
 
 def _in(day: date, window: tuple[date, date]) -> bool:
@@ -153,6 +193,18 @@ def pick_current(results: Iterable[LabResult], as_of: date) -> LabResult | None:
     return max(candidates, key=lambda r: r.when) if candidates else None
 
 
+def unreadable_after(data: PatientData, concepts: Iterable[LabConcept], used: date | None, as_of: date) -> date | None:
+    """Returns the day of the newest unreadable result of `concepts` at or before `as_of` that is newer than the
+    value used (`used`; None: no value used), or None. The card says so: an older value is never shown silently."""
+    days = [
+        when.date()
+        for concept in concepts
+        for when in data.series(concept).unreadable
+        if when.date() <= as_of and (used is None or when.date() > used)
+    ]
+    return max(days) if days else None
+
+
 @dataclass(frozen=True, slots=True)
 class Proteinuria:
     """Baseline and current proteinuria (UPCR g/g and 24-h protein g/day as one series)."""
@@ -163,6 +215,15 @@ class Proteinuria:
     preliminary_skipped: date | None  # a preliminary result newer than the last decisive one: shown, not used
     baseline_window: tuple[date, date]
     current_window: tuple[date, date]
+    unreadable_after: date | None = None  # the latest result could not be read: its date (the card says so)
+    as_of: date | None = None  # the day judged: the current value's age is counted from it
+
+    @property
+    def current_age_days(self) -> int | None:
+        """Returns how many days old the current value is on the day judged (None without one)."""
+        if self.current is None or self.as_of is None:
+            return None
+        return (self.as_of - self.current.day).days
 
     @property
     def change(self) -> Decimal | None:
@@ -196,6 +257,12 @@ def proteinuria(data: PatientData, t0: date, as_of: date) -> Proteinuria:
     decisive = [r for r in results if r.decides]
     last = decisive[-1] if decisive else None
     newer_preliminary = [r for r in results if not r.decides and (last is None or r.when > last.when)]
+    unreadable = [
+        when
+        for c in PROTEINURIA_CONCEPTS
+        for when in data.series(c).unreadable
+        if when.date() <= as_of and (last is None or when > last.when)
+    ]
     return Proteinuria(
         baseline=_reading(baseline) if baseline else None,
         current=_reading(current) if current else None,
@@ -203,6 +270,8 @@ def proteinuria(data: PatientData, t0: date, as_of: date) -> Proteinuria:
         preliminary_skipped=newer_preliminary[-1].when.date() if newer_preliminary else None,
         baseline_window=baseline_window(t0),
         current_window=current_window(as_of),
+        unreadable_after=max(unreadable).date() if unreadable else None,
+        as_of=as_of,
     )
 
 
@@ -213,7 +282,7 @@ class KidneyMethod(StrEnum):
 
 
 class KidneyState(StrEnum):
-    NORMAL = "normal"  # the lab flagged the current creatinine normal: counts as normal regardless of baseline
+    NORMAL = "normal"  # current creatinine flagged normal or within the reference limit: normal regardless of baseline
     STABLE = "stable"
     WORSE = "worse"  # fell (eGFR) or rose (creatinine) beyond the set's tolerance
     UNKNOWN = "unknown"
@@ -227,6 +296,10 @@ class KidneyFunction:
     baseline: Reading | None = None
     current: Reading | None = None
     latest_egfr: Reading | None = None  # the latest eGFR (reported, else computed) in the window, baseline or not
+    unreadable_after: date | None = None  # a newer eGFR or creatinine could not be read: its date (card says so)
+    normal_creatinine: Reading | None = None  # the current creatinine that made the state NORMAL
+    normal_limit: Decimal | None = None  # the adult upper reference limit it was within (None: the lab's flag)
+    under_18: bool = False  # CKD-EPI 2021 and the adult limits not used (the card says so)
 
     @property
     def change(self) -> Decimal | None:
@@ -296,19 +369,61 @@ def _state(method: KidneyMethod, baseline: Reading, current: Reading, tolerance:
     }[decision]
 
 
+def age_on(demographics: Demographics, day: date) -> int | None:
+    """Returns the age in whole years on `day`, or None without a birth date."""
+    birth = demographics.birth_date
+    if birth is None:
+        return None
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def creatinine_upper_limit(demographics: Demographics, day: date) -> Decimal | None:
+    """Returns the adult upper reference limit (mg/dL) for the patient on `day`; None under 18 or without age or sex."""
+    age = age_on(demographics, day)
+    if age is None or age < ADULT_AGE_YEARS:
+        return None
+    return CREATININE_UPPER_NORMAL_MG_DL.get(demographics.sex)
+
+
+def _normal_creatinine(data: PatientData, current: LabResult | None) -> tuple[Reading, Decimal | None] | None:
+    """Returns the current creatinine and the limit it is within (None: flagged normal by the lab), or None."""
+    if current is None:
+        return None
+    if current.interpretation is Interpretation.NORMAL:
+        return _reading(current), None
+    limit = creatinine_upper_limit(data.demographics, current.when.date())
+    reading = _reading(current)
+    if limit is not None and surely_at_most(reading, limit):  # "< 1.0" is within 1.16; "> 0.9" is not known to be
+        return reading, limit
+    return None
+
+
 def kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal) -> KidneyFunction:
+    """Returns kidney function (`_kidney_function`), with the date of a newer result that could not be read."""
+    k = _kidney_function(data, t0, as_of, tolerance)
+    used = k.current.day if k.current else None
+    unread = unreadable_after(data, (LabConcept.EGFR, LabConcept.CREATININE), used, as_of)
+    return replace(k, unreadable_after=unread) if unread else k
+
+
+def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal) -> KidneyFunction:
     """Returns kidney function at `as_of` against the line's baseline, by the first method that has both values.
 
-    Methods in order: reported eGFR, eGFR computed from creatinine, creatinine itself. A current creatinine the
-    lab flagged normal makes the state NORMAL whatever the baseline.
+    Methods in order: reported eGFR, eGFR computed from creatinine (adults only), creatinine itself. A current
+    creatinine within the normal range (the lab's flag, or the adult upper reference limit for sex) makes the state
+    NORMAL whatever the baseline and whatever an eGFR change says ("normal or stable"), provided it is not older
+    than the value it overrides.
     """
     creatinine = [r for r in data.series(LabConcept.CREATININE).results if r.when.date() <= as_of]
     current_creatinine = pick_current(creatinine, as_of)
-    flagged_normal = bool(current_creatinine and current_creatinine.interpretation is Interpretation.NORMAL)
+    normal = _normal_creatinine(data, current_creatinine)
+    age = age_on(data.demographics, as_of)
+    under_18 = age is not None and age < ADULT_AGE_YEARS
     computed = [e for r in creatinine if (e := _computed_egfr(data, r)) is not None]
     reported = [r for r in data.series(LabConcept.EGFR).results if r.when.date() <= as_of]
     latest = pick_current(reported, as_of) or pick_current(computed, as_of)
     latest_egfr = _reading(latest) if latest else None
+    undecided: KidneyFunction | None = None
     for method, results in (
         (KidneyMethod.EGFR_REPORTED, reported),
         (KidneyMethod.EGFR_COMPUTED, computed),
@@ -318,12 +433,38 @@ def kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal
         if pair is None:
             continue
         baseline, current = _reading(pair[0]), _reading(pair[1])
-        state = KidneyState.NORMAL if flagged_normal else _state(method, baseline, current, tolerance)
-        return KidneyFunction(state, method, baseline, current, latest_egfr)
-    if flagged_normal and current_creatinine is not None:
-        current = _reading(current_creatinine)
-        return KidneyFunction(KidneyState.NORMAL, KidneyMethod.CREATININE, None, current, latest_egfr)
-    return KidneyFunction(KidneyState.UNKNOWN, latest_egfr=latest_egfr)
+        if normal is not None and normal[0].day >= current.day:
+            state = KidneyState.NORMAL
+            return KidneyFunction(
+                state,
+                method,
+                baseline,
+                current,
+                latest_egfr,
+                normal_creatinine=normal[0],
+                normal_limit=normal[1],
+                under_18=under_18,
+            )
+        state = _state(method, baseline, current, tolerance)
+        if state is KidneyState.CENSORED:
+            # "> 60" at both ends is no measured change: the exact creatinine (as eGFR, else itself) decides
+            undecided = undecided or KidneyFunction(state, method, baseline, current, latest_egfr, under_18=under_18)
+            continue
+        return KidneyFunction(state, method, baseline, current, latest_egfr, under_18=under_18)
+    if normal is not None:
+        return KidneyFunction(
+            KidneyState.NORMAL,
+            KidneyMethod.CREATININE,
+            None,
+            normal[0],
+            latest_egfr,
+            normal_creatinine=normal[0],
+            normal_limit=normal[1],
+            under_18=under_18,
+        )
+    if undecided is not None:
+        return undecided
+    return KidneyFunction(KidneyState.UNKNOWN, latest_egfr=latest_egfr, under_18=under_18)
 
 
 class SedimentState(StrEnum):
@@ -341,12 +482,12 @@ class Sediment:
     rbc_flagged_abnormal: bool = False
     cellular_casts: Reading | None = None
     untyped_casts: Reading | None = None
+    unreadable_after: date | None = None  # a newer RBC or cast count could not be read: its date (card says so)
 
 
 def _quiet(result: LabResult, at_most: Decimal) -> Decision:
     """Returns whether a count is at most `at_most` (HOLDS), above it (FAILS), or undecided by its bound."""
-    r = _reading(result)
-    return decide(r.test_value <= at_most, (r.uncertainty(higher_passes=False),))
+    return judge_one(_reading(result), lambda v: v <= at_most, higher_passes=False)
 
 
 def sediment(data: PatientData, as_of: date) -> Sediment:
@@ -379,10 +520,13 @@ def sediment(data: PatientData, as_of: date) -> Sediment:
         state = SedimentState.UNTYPED_CASTS
     else:
         state = SedimentState.INACTIVE
+    used = max((r.when.date() for r in (rbc, casts, untyped) if r is not None), default=None)
+    sediment_concepts = (LabConcept.URINE_RBC, LabConcept.CELLULAR_CASTS, LabConcept.CASTS_UNTYPED)
     return Sediment(
         state,
         _reading(rbc) if rbc else None,
         flagged,
         _reading(casts) if casts else None,
         _reading(untyped) if untyped else None,
+        unreadable_after(data, sediment_concepts, used, as_of),
     )

@@ -66,6 +66,7 @@ class CautionKey(StrEnum):
     CNI_EGFR_LOW = "cni-egfr-low"
     CNI_EGFR_LOW_UNDECIDED = "cni-egfr-low-undecided"
     CNI_EGFR_FALLING = "cni-egfr-falling"
+    CNI_TMA = "cni-tma"  # TMA recorded: calcineurin inhibitors can cause it; not favoured
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,8 @@ class TherapyPlan:
     biopsy: tuple[BiopsyReason, ...]  # empty: no repeat biopsy proposed
     level_tests: tuple[Agent, ...]  # active calcineurin inhibitors with a blood-level test to propose
     facts: frozenset[Fact]
+    urinalysis_due: bool = False  # no sediment in the window: a urinalysis, not a biopsy, settles it
+    biopsy_order: bool = True  # False in pregnancy: the biopsy advice stands, but no draft order is attached
 
 
 def tried_agents(line: TreatmentLine) -> tuple[Agent, ...]:
@@ -180,23 +183,55 @@ def plan_therapy(
     facts = patient_facts(data, tried, classes, today)
     rows = _rows(facts, tried, guidelines)
     pregnant = Fact.PREGNANCY in facts
-    offered = sorted((o for o in rows if not (pregnant and o.teratogenic)), key=lambda o: tier(o, facts))
+    cni_disfavoured = cni_not_favoured(data, m)
+    offered = sorted(
+        (o for o in rows if not (pregnant and o.teratogenic)),
+        key=lambda o: safety_rank(o, facts, cni_disfavoured),
+    )
     planned = tuple(PlannedOption(o, n, tier(o, facts), reason_key(o, facts)) for n, o in enumerate(offered, start=1))
     active = active_agents(data, today)
     return TherapyPlan(
         options=planned,
         tried=tried,
         withheld_in_pregnancy=tuple(o for o in rows if pregnant and o.teratogenic),
-        cautions=cautions(planned, facts, active, m),
+        cautions=cautions(planned, facts, active, m, tma=data.has(ConditionKind.TMA)),
         guidelines=guidelines,
         biopsy=biopsy_reasons(data, m, checklist),
         level_tests=tuple(a for a in CNI_LEVEL_TESTS if a in active),
         facts=facts,
+        urinalysis_due=m.sediment.state is SedimentState.UNKNOWN,
+        biopsy_order=not pregnant,
     )
 
 
+def cni_not_favoured(data: PatientData, m: Measurements) -> bool:
+    """Returns True when calcineurin inhibitors are not favoured (no class boost): TMA recorded (they can cause
+    it; seed, CNI section), or the latest eGFR is not surely above CNI_EGFR_CAUTION_AT_OR_BELOW (KDIGO 2024 adds a
+    CNI only above 45; evidence.md 3b.1, 2nd tier). An eGFR censored across the limit ("< 60") counts as possibly
+    at or below."""
+    egfr = m.kidney.latest_egfr
+    low = egfr is not None and not surely_above(egfr, CNI_EGFR_CAUTION_AT_OR_BELOW)
+    return low or data.has(ConditionKind.TMA)
+
+
+def safety_rank(option: TherapyOption, facts: frozenset[Fact], cni_disfavoured: bool) -> tuple[Tier, bool]:
+    """Returns the sort key: the tier, where a disfavoured CNI loses any "first" or "favoured" standing; then, in
+    active infection, an option that intensifies immunosuppression after one of the same tier that does not (seed:
+    extracorporeal therapy, first in infection, leads even when a switch is also due); then (stable sort) the table.
+    """
+    rank = tier(option, facts)
+    if cni_disfavoured and option.calcineurin_inhibitor:
+        rank = max(rank, Tier.DEFAULT)
+    return rank, Fact.ACTIVE_INFECTION in facts and option.intensifies_immunosuppression
+
+
 def cautions(
-    planned: tuple[PlannedOption, ...], facts: frozenset[Fact], active: frozenset[Agent], m: Measurements
+    planned: tuple[PlannedOption, ...],
+    facts: frozenset[Fact],
+    active: frozenset[Agent],
+    m: Measurements,
+    *,
+    tma: bool = False,
 ) -> tuple[Caution, ...]:
     """Returns the cautions beside the list, in a fixed order: infection, pregnancy, calcineurin inhibitors."""
     out: list[Caution] = []
@@ -214,6 +249,8 @@ def cautions(
         out.append(Caution(CautionKey.CNI_ACTIVE, (("agents", cni_active),)))
     if cni_options:
         out.append(Caution(CautionKey.CNI_OPTIONS, (("options", cni_options),)))
+    if (cni_options or cni_active) and tma:
+        out.append(Caution(CautionKey.CNI_TMA))
     if cni_options or cni_active:
         out.extend(_kidney_cautions(m))
     return tuple(out)
@@ -252,11 +289,13 @@ def class_changed(data: PatientData) -> bool:
 def biopsy_reasons(
     data: PatientData, m: Measurements, checklist: tuple[ChecklistItem, ...]
 ) -> tuple[BiopsyReason, ...]:
-    """Returns why a repeat biopsy is due: chronic damage flagged, an unclear response, or a class change."""
+    """Returns why a repeat biopsy is due, only where its result would change management (seed, Definitions para 3):
+    chronic damage flagged, a response left unclear by results that were taken (casts not typed, a censored value),
+    or a class change. A sediment never measured asks for a urinalysis instead (`TherapyPlan.urinalysis_due`)."""
     out = []
     if any(item.key in CHRONIC_DAMAGE_ITEMS for item in checklist):
         out.append(BiopsyReason.CHRONIC_DAMAGE)
-    unclear_sediment = m.sediment.state in (SedimentState.UNKNOWN, SedimentState.UNTYPED_CASTS, SedimentState.CENSORED)
+    unclear_sediment = m.sediment.state in (SedimentState.UNTYPED_CASTS, SedimentState.CENSORED)
     unclear_kidney = m.kidney.state in (KidneyState.UNKNOWN, KidneyState.CENSORED)
     if unclear_sediment or unclear_kidney:
         out.append(BiopsyReason.UNCLEAR_RESPONSE)

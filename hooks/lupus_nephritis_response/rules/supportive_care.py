@@ -6,7 +6,8 @@ antimalarials "unless there is any contraindication" and treatment of dyslipidae
 section 6 lists the two the record can show: no RAAS blocker while proteinuric, no hydroxychloroquine). Blood
 pressure, diet and lipids are not read by this service: the card names them as checks, never as missing.
 
-Pregnancy (an active pregnancy Condition): a RAAS blocker is never suggested, and one that is active is flagged. This
+Pregnancy (an active pregnancy Condition): a RAAS blocker is never suggested; one that is active is flagged on the
+drug-safety card (`safety.py`), shown whatever the response status, not here. This
 is a safety hold, not a guideline reading: neither the seed nor evidence.md states the fetotoxicity of ACE
 inhibitors and ARBs, so the card says only that they are not suggested while pregnancy is recorded and asks for
 review with obstetric and nephrology care.
@@ -31,13 +32,12 @@ class SupportiveGaps:
     proteinuria: Reading | None
     no_hydroxychloroquine: bool
     raas_held: Reading | None = None  # proteinuric, no RAAS blocker, pregnancy recorded: not suggested
-    raas_active_in_pregnancy: bool = False  # a RAAS blocker is active while pregnancy is recorded: flagged
 
     @property
     def any(self) -> bool:
-        """Returns True when a measure is missing or a RAAS blocker is active in pregnancy (a hold alone is not
-        a reason for the card: it only replaces the suggestion on a card shown for something else)."""
-        return self.proteinuria is not None or self.no_hydroxychloroquine or self.raas_active_in_pregnancy
+        """Returns True when a measure is missing (a hold alone is not a reason for the card: it only replaces the
+        suggestion on a card shown for something else)."""
+        return self.proteinuria is not None or self.no_hydroxychloroquine
 
 
 def current_proteinuria(data: PatientData, today: date) -> Reading | None:
@@ -64,6 +64,5 @@ def supportive_gaps(data: PatientData, cs: CriteriaSet, today: date) -> Supporti
         proteinuria=None if pregnant else due,
         no_hydroxychloroquine=not agent_active(data, Agent.HYDROXYCHLOROQUINE, today),
         raas_held=due if pregnant else None,
-        raas_active_in_pregnancy=pregnant and raas_active,
     )
     return gaps if gaps.any else None

@@ -11,21 +11,50 @@ A maintenance-only agent (azathioprine, leflunomide) never starts a line: it joi
 to it is maintenance (after at least a partial response, as in "CYC induction followed by MMF or azathioprine
 maintenance", response-model.md section 2), so the original T0 and the 24-month criterion still hold; otherwise
 it is not part of any line.
+
+How lines are recorded (issue 10 section 2; the rules table is in knowledge/THERAPY.md):
+- T0 is the start of lupus nephritis induction: a line agent already given before nephritis was diagnosed (for
+  non-renal lupus) starts its line at its first intensification (a higher daily dose) from the diagnosis on, else
+  at the diagnosis date (`T0Reason`).
+- A pulse course (fhir_maps.episodes.PLANNED_PULSE_SPACING_DAYS) is in force until its next planned pulse was due;
+  once ended it is still judged for ENDED_COURSE_JUDGED_DAYS while no other line agent follows.
+- Planned maintenance after a completed induction pulse course (Euro-Lupus: six fortnightly pulses, then
+  azathioprine or mycophenolate) is one line: the clock keeps running and the induction agent stays in the line.
+  Azathioprine that follows an induction pulse course without a break joins its line whatever the response: it
+  never starts a line of its own and never hides the course that came before.
+- A relapse (a response reached since T0, then lost) is not refractoriness: a change after it starts a new line
+  that fails nobody, and without a re-induction the line is not judged (`Relapse`).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from fhir_maps.domain import Agent, PatientData, TherapyEpisode
-from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
-from hooks.lupus_nephritis_response.knowledge.treatment_lines import LINE_AGENTS, MAINTENANCE_ONLY
+from fhir_maps.domain import Agent, ConditionKind, PatientData, TherapyEpisode
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet, Level
+from hooks.lupus_nephritis_response.knowledge.treatment_lines import (
+    COMPLETED_COURSE_DAYS,
+    ENDED_COURSE_JUDGED_DAYS,
+    INDUCTION_PULSE_AGENTS,
+    LINE_AGENTS,
+    MAINTENANCE_AGENTS,
+    MAINTENANCE_ONLY,
+    PRE_DIAGNOSIS_TOLERANCE_DAYS,
+    REINDUCTION_LOOKBACK_DAYS,
+)
 from hooks.lupus_nephritis_response.rules.clinical_response import Measurements, Response, classify, months_between
-from hooks.lupus_nephritis_response.rules.measures import kidney_function, proteinuria, sediment
+from hooks.lupus_nephritis_response.rules.measures import (
+    PROTEINURIA_CONCEPTS,
+    Reading,
+    kidney_function,
+    proteinuria,
+    sediment,
+)
 
 # Not in response-model.md (judgement call): an agent added within 30 days of a line's start is part of the initial
 # combination (KDIGO 2024 and EULAR 2023 start MMF with belimumab or a CNI), not a change for non-response.
@@ -53,6 +82,29 @@ class ChangeKind(StrEnum):
     EARLY = "early"  # no partial response, but before the set's partial-response time point: a new line, none failed
     UNJUDGED = "unjudged"  # no baseline or recent proteinuria at the change: a new line, nobody counted as failed
     NEW_COURSE = "new-course"  # after a break of more than BREAK_DAYS in all line therapy
+    PLANNED_MAINTENANCE = "planned-maintenance"  # maintenance after a completed induction pulse course: same line
+    RELAPSE = "relapse"  # a response was reached on the line, then lost: re-induction, a new line failing nobody
+
+
+class T0Reason(StrEnum):
+    """Why the line's T0 is the date it is (the card says which date was used and why)."""
+
+    FIRST_ORDER = "first-order"  # the first order of the line's agents (the usual case)
+    INTENSIFIED = "intensified"  # agent given before the LN diagnosis; T0 at its intensification
+    DIAGNOSIS = "diagnosis"  # agent given before the LN diagnosis, no intensification seen; T0 at the diagnosis
+    REINDUCTION = "reinduction"  # re-induction after a relapse (a new agent, a higher dose or a restart)
+
+
+@dataclass(frozen=True, slots=True)
+class Relapse:
+    """A nephritic flare seen in the data: a response reached on the line, then lost."""
+
+    reached_on: date  # the last result showing at least a partial response
+    level: Level  # the response reached then (partial or complete)
+    lost_on: date  # the first later result without one
+    reinduction: date | None = None  # the re-induction the new episode is judged from; None: none recorded
+    reached_value: Reading | None = None  # the proteinuria showing the response, and the one that lost it
+    lost_value: Reading | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +122,11 @@ class TreatmentLine:
     episodes: tuple[TherapyEpisode, ...]  # line-agent episodes that ran on or after T0
     failed_agents: tuple[Agent, ...] = ()  # agents of earlier lines that ran to the PR time point without one
     changes: tuple[LineChange, ...] = field(default=())  # every change since the first line, in order
+    t0_reason: T0Reason = T0Reason.FIRST_ORDER
+    first_given: date | None = None  # for INTENSIFIED / DIAGNOSIS: when the agent was first given
+    diagnosed: date | None = None  # for INTENSIFIED / DIAGNOSIS: the lupus nephritis diagnosis date
+    course_ended: date | None = None  # a pulse course judged after its end: the day of its last pulse
+    relapse: Relapse | None = None
 
     @property
     def is_combination(self) -> bool:
@@ -96,6 +153,23 @@ def partial_response_months(cs: CriteriaSet) -> Decimal:
     return min((c.months for c in cs.checkpoints if c.test == cs.partial), default=FAILED_WITHOUT_PR_BY_MONTHS)
 
 
+def in_force(e: TherapyEpisode, day: date) -> bool:
+    """Returns True when `e` covers `day`, a pulse course until its next planned pulse was due."""
+    return e.active_on(day) or (e.covered_until is not None and e.start <= day <= e.covered_until)
+
+
+def _ended_course(episodes: Sequence[TherapyEpisode], today: date) -> TherapyEpisode | None:
+    """Returns the latest line episode when it is an induction pulse course that ended less than
+    ENDED_COURSE_JUDGED_DAYS ago (no line agent started after it): a course judged after its end."""
+    line = [e for e in episodes if e.agent in LINE_AGENTS]
+    if not line:
+        return None
+    last = max(line, key=lambda e: (e.start, e.end or date.max))
+    if last.agent not in INDUCTION_PULSE_AGENTS or last.end is None or any(e.start > last.start for e in line):
+        return None
+    return last if (today - last.end).days <= ENDED_COURSE_JUDGED_DAYS else None
+
+
 def _line_episodes(data: PatientData, today: date) -> list[TherapyEpisode]:
     """Returns the line and maintenance-only episodes started by today; maintenance before the first line agent
     is left out (it belongs to no line)."""
@@ -118,6 +192,10 @@ class _Walk:
     agents: list[Agent]
     failed: list[Agent] = field(default_factory=list)
     changes: list[LineChange] = field(default_factory=list)
+    t0_reason: T0Reason = T0Reason.FIRST_ORDER
+    relapse: Relapse | None = None
+    first_given: date | None = None
+    diagnosed: date | None = None
 
     def has(self, agent: Agent) -> bool:
         """Returns True when `agent`'s drug family is part of the line being followed."""
@@ -129,17 +207,78 @@ class _Walk:
         self.t0, self.agents = day, agents
 
 
-def _classify_change(data: PatientData, cs: CriteriaSet, walk: _Walk, day: date, last_end: date) -> ChangeKind:
+def _classify_change(
+    data: PatientData, cs: CriteriaSet, walk: _Walk, day: date, last_end: date, new: Sequence[Agent], ended: bool
+) -> ChangeKind:
+    """`ended`: the line so far is a completed induction course that ended by `day` (`_completed_induction`)."""
     if (day - walk.t0).days <= INITIAL_COMBINATION_DAYS:
         return ChangeKind.COMBINATION
     if (day - last_end).days > BREAK_DAYS:
         return ChangeKind.NEW_COURSE
     response = response_on(data, cs, walk.t0, day)
-    if response is None:
-        return ChangeKind.UNJUDGED
-    if response.reached_partial:
+    if response is not None and response.reached_partial:
         return ChangeKind.MAINTENANCE
-    return ChangeKind.NO_RESPONSE if _ran_to_pr_time_point(cs, walk.t0, day) else ChangeKind.EARLY
+    if relapse_between(data, cs, walk.t0, day) is not None:
+        return ChangeKind.RELAPSE
+    after_course = ended and all(a in COMPLETED_COURSE_DAYS for a in walk.agents)
+    if after_course and all(a in MAINTENANCE_ONLY for a in new):
+        return ChangeKind.PLANNED_MAINTENANCE  # azathioprine after an induction course is its maintenance
+    planned = after_course and all(a in MAINTENANCE_AGENTS for a in new)
+    if response is None:
+        return ChangeKind.PLANNED_MAINTENANCE if planned else ChangeKind.UNJUDGED
+    if _ran_to_pr_time_point(cs, walk.t0, day):
+        return ChangeKind.NO_RESPONSE  # the review: no remission after 6 months of cyclophosphamide -> switch
+    return ChangeKind.PLANNED_MAINTENANCE if planned else ChangeKind.EARLY
+
+
+def relapse_between(data: PatientData, cs: CriteriaSet, t0: date, day: date) -> Relapse | None:
+    """Returns the relapse seen by `day` on a line started on `t0`: at least a partial response reached on some
+    proteinuria result after T0, and lost on a later one and still on `day`. None when no response was reached,
+    or when the response holds on `day` (response-model.md section 4 classes; issue 10: relapse is not
+    refractoriness)."""
+    now = response_on(data, cs, t0, day)
+    if now is None or now.reached_partial:
+        return None
+    days = sorted(
+        {
+            r.when.date()
+            for c in PROTEINURIA_CONCEPTS
+            for r in data.series(c).results
+            if r.decides and t0 < r.when.date() <= day
+        }
+    )
+    reached: tuple[date, Level] | None = None
+    lost: date | None = None
+    for d in days:
+        response = response_on(data, cs, t0, d)
+        if response is None:
+            continue
+        if response.reached_partial:
+            reached, lost = (d, max(response.level, response.provisional or Level.NONE, Level.PARTIAL)), None
+        elif reached is not None and lost is None:
+            lost = d
+    if reached is None or lost is None:
+        return None
+    return Relapse(
+        reached_on=reached[0],
+        level=reached[1],
+        lost_on=lost,
+        reached_value=proteinuria(data, t0, reached[0]).current,
+        lost_value=proteinuria(data, t0, lost).current,
+    )
+
+
+def _completed_induction(before: Sequence[TherapyEpisode], day: date) -> bool:
+    """Returns True when every line episode before `day` has ended by it and was a complete induction course
+    (an agent of COMPLETED_COURSE_DAYS given for at least that many days): what planned maintenance follows."""
+    line = [e for e in before if e.agent in LINE_AGENTS]
+    return bool(line) and all(
+        e.end is not None
+        and e.end < day
+        and e.agent in COMPLETED_COURSE_DAYS
+        and (e.end - e.start).days >= COMPLETED_COURSE_DAYS[e.agent]
+        for e in line
+    )
 
 
 def _ran_to_pr_time_point(cs: CriteriaSet, t0: date, day: date) -> bool:
@@ -152,13 +291,50 @@ def _failed_at_break(data: PatientData, cs: CriteriaSet, walk: _Walk, last_end: 
     return ended is not None and not ended.reached_partial and _ran_to_pr_time_point(cs, walk.t0, last_end)
 
 
+def ln_diagnosed(data: PatientData) -> date | None:
+    """Returns the earliest recorded date of an active lupus nephritis diagnosis (onset, else recordedDate)."""
+    days = [d.recorded for d in data.diagnoses if d.kind is ConditionKind.LUPUS_NEPHRITIS and d.active and d.recorded]
+    return min(days, default=None)
+
+
+def _higher_dose_from(data: PatientData, agents: Sequence[Agent], since: date, until: date) -> date | None:
+    """Returns the start of the first order of `agents` (by drug family) in [since, until] whose daily dose is
+    higher than that of the order before it, or None (unknown doses never count as an intensification)."""
+    families = {family(a) for a in agents}
+    orders = sorted((o for o in data.orders if family(o.agent) in families and o.route_systemic), key=lambda o: o.start)
+    for before, order in itertools.pairwise(orders):
+        if not since <= order.start <= until:
+            continue
+        if before.daily_dose_mg is not None and order.daily_dose_mg is not None:
+            if order.daily_dose_mg > before.daily_dose_mg:
+                return order.start
+    return None
+
+
+def _induction_start(data: PatientData, first: date, agents: Sequence[Agent], today: date) -> tuple[date, T0Reason]:
+    """Returns T0 and its reason for a line whose first order was on `first` (an agent given before the LN
+    diagnosis starts its induction line at its intensification, else at the diagnosis)."""
+    diagnosed = ln_diagnosed(data)
+    if diagnosed is None or (diagnosed - first).days <= PRE_DIAGNOSIS_TOLERANCE_DAYS or diagnosed > today:
+        return first, T0Reason.FIRST_ORDER
+    since = diagnosed - timedelta(days=PRE_DIAGNOSIS_TOLERANCE_DAYS)
+    intensified = _higher_dose_from(data, agents, since, today)
+    if intensified is not None:
+        return intensified, T0Reason.INTENSIFIED
+    return diagnosed, T0Reason.DIAGNOSIS
+
+
 def current_line(data: PatientData, cs: CriteriaSet, today: date) -> TreatmentLine | None:
-    """Returns the line running today, or None when no agent of a line is active today."""
+    """Returns the line running today (or a pulse course judged after its end), else None."""
     episodes = _line_episodes(data, today)
-    if not any(e.active_on(today) for e in episodes):
+    ended_course = _ended_course(episodes, today)
+    if not any(in_force(e, today) for e in episodes) and ended_course is None:
         return None
-    walk = _Walk(episodes[0].start, [e.agent for e in episodes if e.start == episodes[0].start])
-    for day in sorted({e.start for e in episodes if e.start > walk.t0}):
+    first = episodes[0].start
+    walk = _Walk(first, [e.agent for e in episodes if e.start == first])
+    walk.t0, walk.t0_reason = _induction_start(data, first, walk.agents, today)
+    walk.first_given, walk.diagnosed = first, ln_diagnosed(data)
+    for day in sorted({e.start for e in episodes if e.start > first}):
         # Maintenance-only episodes that never joined the line are left out: their end must not hide a break.
         before = [e for e in episodes if e.start < day and (e.agent in LINE_AGENTS or walk.has(e.agent))]
         running = {family(e.agent) for e in before if e.active_on(day - timedelta(days=1))}
@@ -166,25 +342,50 @@ def current_line(data: PatientData, cs: CriteriaSet, today: date) -> TreatmentLi
         if not new:
             continue  # a re-order of an agent already running
         last_end = max(min(e.end or day, day) for e in before)
-        kind = _classify_change(data, cs, walk, day, last_end)
-        if kind in (ChangeKind.COMBINATION, ChangeKind.MAINTENANCE):
+        ended = _completed_induction(before, day)
+        kind = _classify_change(data, cs, walk, day, last_end, new, ended=ended)
+        if kind in (ChangeKind.COMBINATION, ChangeKind.MAINTENANCE, ChangeKind.PLANNED_MAINTENANCE):
             walk.changes.append(LineChange(day, _unique(new), kind))
             walk.agents.extend(new)
             continue
         starting = [a for a in new if a in LINE_AGENTS]
         if not starting:
-            continue  # a maintenance-only agent without a response: it never starts a line
+            continue  # a maintenance-only agent after a break: it never starts a line
         walk.changes.append(LineChange(day, _unique(starting), kind))
         if kind is ChangeKind.NEW_COURSE:
             failed = _failed_at_break(data, cs, walk, last_end)
         else:
             failed = kind is ChangeKind.NO_RESPONSE
+        relapse = relapse_between(data, cs, walk.t0, day) if kind is ChangeKind.RELAPSE else None
         continuing = [e.agent for e in before if e.active_on(day) and (e.agent in LINE_AGENTS or walk.has(e.agent))]
         walk.restart(day, continuing + starting, failed)
-    current = [e for e in episodes if e.active_on(today) and (e.agent in LINE_AGENTS or walk.has(e.agent))]
-    if not current:
+        walk.t0_reason, walk.relapse = T0Reason.FIRST_ORDER, None
+        if relapse is not None:
+            walk.t0_reason, walk.relapse = T0Reason.REINDUCTION, replace(relapse, reinduction=day)
+    _relapse_on_line(data, cs, walk, today)
+    return _line_today(walk, episodes, ended_course, today)
+
+
+def _relapse_on_line(data: PatientData, cs: CriteriaSet, walk: _Walk, today: date) -> None:
+    """A relapse on the current line: judged from a re-induction by a higher dose of a line agent, if any."""
+    relapse = relapse_between(data, cs, walk.t0, today)
+    if relapse is None:
+        return
+    since = relapse.lost_on - timedelta(days=REINDUCTION_LOOKBACK_DAYS)
+    intensified = _higher_dose_from(data, walk.agents, max(since, walk.t0 + timedelta(days=1)), today)
+    walk.relapse = replace(relapse, reinduction=intensified)
+    if intensified is not None:
+        walk.t0, walk.t0_reason = intensified, T0Reason.REINDUCTION
+
+
+def _line_today(
+    walk: _Walk, episodes: Sequence[TherapyEpisode], ended_course: TherapyEpisode | None, today: date
+) -> TreatmentLine | None:
+    current = [e for e in episodes if in_force(e, today) and (e.agent in LINE_AGENTS or walk.has(e.agent))]
+    if not current and ended_course is None:
         return None  # only a maintenance-only agent that joined no line is active today
     lineage = {family(a) for a in walk.agents}
+    pre_diagnosis = walk.t0_reason in (T0Reason.INTENSIFIED, T0Reason.DIAGNOSIS)
     return TreatmentLine(
         t0=walk.t0,
         agents=_unique(walk.agents),
@@ -194,4 +395,9 @@ def current_line(data: PatientData, cs: CriteriaSet, today: date) -> TreatmentLi
         episodes=tuple(e for e in episodes if family(e.agent) in lineage and (e.end is None or e.end >= walk.t0)),
         failed_agents=_unique(walk.failed),
         changes=tuple(walk.changes),
+        t0_reason=walk.t0_reason,
+        first_given=walk.first_given if pre_diagnosis else None,
+        diagnosed=walk.diagnosed if pre_diagnosis else None,
+        course_ended=ended_course.end if ended_course is not None and not current else None,
+        relapse=walk.relapse,
     )

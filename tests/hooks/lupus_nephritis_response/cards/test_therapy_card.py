@@ -22,7 +22,8 @@ from hooks.lupus_nephritis_response.cards.override_reasons import (
     THERAPY_REASONS,
     override_reasons,
 )
-from hooks.lupus_nephritis_response.cards.words import ENGLISH
+from hooks.lupus_nephritis_response.cards.phrases import LINK_LABEL_MAX_CHARS, link_label
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, fmt_date
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS
 from scripts.build_fixtures import ROOT
@@ -69,7 +70,7 @@ def test_next_line_card_numbers_one_line_per_option_in_order() -> None:
         ENGLISH.t("therapy.msc.name"),
     ]
     detail = card.detail or ""
-    assert "_Evidence: meta-analysis of open-label studies;" in detail  # each line names its evidence level
+    assert "_Evidence: meta-analysis of open-label studies._" in detail  # each line names its evidence level
     assert "375 mg/m\u00b2 weekly \u00d74, or 1000 mg on days 1 and 15" in detail  # the regimen as the seed gives it
     assert "refractory to mycophenolate mofetil (not offered again)" in detail
     assert (
@@ -118,8 +119,18 @@ def test_every_link_is_a_verified_citation_once_with_the_seed_first(make: Callab
 
 def test_link_labels_carry_the_option_numbers() -> None:
     labels = [link.label for link in only(THERAPY, demo()).links]
-    assert f"Option 4: {CITATIONS['rituximab-meta-2013'].label}" in labels
-    assert f"Option 2: {CITATIONS['multitarget-bao-2008'].label}" in labels
+    assert link_label(f"Option 4: {CITATIONS['rituximab-meta-2013'].label}") in labels
+    assert link_label(f"Option 2: {CITATIONS['multitarget-bao-2008'].label}") in labels
+
+
+def test_link_labels_fit_one_line_of_a_560_px_card() -> None:
+    """Issue 10 section 6: link labels of about 60 characters at most, cut at a word with an ellipsis."""
+    for path in sorted((Path(__file__).resolve().parents[4] / "cards_fixtures").glob("*/*/expected.json")):
+        for card in json.loads(path.read_text()).get("body", {}).get("cards", []):
+            for link in card.get("links", []):
+                assert len(link["label"]) <= LINK_LABEL_MAX_CHARS, (path.parent.name, link["label"])
+    assert link_label("x" * 70).endswith("\u2026")
+    assert link_label("Santacruz et al. 2023") == "Santacruz et al. 2023"
 
 
 def test_draft_orders_are_valid_fhir_service_requests_for_the_patient() -> None:
@@ -167,7 +178,7 @@ def test_low_egfr_on_tacrolimus_card_says_why_and_cautions() -> None:
         "**Calcineurin inhibitor active (tacrolimus):** monitor drug levels, creatinine, blood pressure and glucose"
         in detail
     )
-    assert f"**eGFR 38 on {ago(5).isoformat()}**, at or below 45" in detail
+    assert f"**eGFR 38 on {fmt_date(ago(5))}**, at or below 45" in detail
     assert "**Kidney function falling** (\u221234% from baseline)" in detail
 
 
@@ -279,7 +290,10 @@ def test_golden_option_order(name: str) -> None:
     names = re.findall(r"^\d+\. \*\*(.+?)\*\*", card["detail"], re.M)
     assert names == [ENGLISH.t(f"therapy.{option}.name") for option in FIXTURE_ORDERS[name]]
     assert [s["label"] for s in card.get("suggestions", [])] == SUGGESTIONS.get(name, [])
-    assert body["cards"][0]["indicator"] == "warning"  # the refractoriness review comes first
+    # the refractoriness review comes first, after the pregnancy drug-safety card when there is one (issue 10)
+    review = [c for c in body["cards"] if c["indicator"] != "critical"]
+    assert review[0]["indicator"] == "warning"
+    assert all(c["indicator"] == "critical" for c in body["cards"][: len(body["cards"]) - len(review)])
     readme = (ROOT / name / "README.md").read_text()
     assert "**Expected:**" in readme
     assert "1. " in readme

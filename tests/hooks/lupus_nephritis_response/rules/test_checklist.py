@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from fhir_maps.domain import Agent, ConditionKind, LabConcept, LnClass, PatientData
+from hooks.lupus_nephritis_response.cards.words import fmt_date
 from hooks.lupus_nephritis_response.rules.assessment import Verdict
 from hooks.lupus_nephritis_response.rules.checklist import Amount, ItemState
 from hooks.lupus_nephritis_response.rules.next_line import Caution
@@ -66,7 +67,7 @@ FLAGS = [
     pytest.param(
         lambda: _demo(episodes=[episode(MMF, T0, dose=3000, gaps=((ago(150), ago(110)),))]),
         "adherence-gap",
-        f"no active order from {ago(150).isoformat()} to {ago(110).isoformat()}",
+        f"no active order from {fmt_date(ago(150))} to {fmt_date(ago(110))}",
         id="gap-over-30-days",
     ),
     pytest.param(
@@ -79,7 +80,7 @@ FLAGS = [
     pytest.param(
         lambda: _demo(egfr=None, labs=[lab(LabConcept.EGFR, ago(5), "25")]),
         "chronic-damage-low-egfr",
-        f"eGFR 25 on {ago(5).isoformat()}",
+        f"eGFR 25 on {fmt_date(ago(5))}",
         id="egfr-below-30-without-baseline",
     ),
     pytest.param(
@@ -137,10 +138,14 @@ def test_no_raas_flag_only_while_proteinuric() -> None:
 
 def test_flagged_items_come_first_in_the_card() -> None:
     (card,) = response_cards(_demo(dose=None, diagnoses=[dx(ConditionKind.APS, ago(300))]))
-    lines = [line for line in (card.detail or "").splitlines() if line.startswith("- ")]
-    states = [line.split(" ")[1] for line in lines if "Check:" in line or "**" in line]
-    assert states.index("**Flagged:**") < states.index("**Not") < states.index("Check:")
+    all_lines = (card.detail or "").splitlines()
+    lines = [line for line in all_lines if line.startswith("- ")]
+    states = [line.split(" ")[1] for line in lines if "**" in line]
+    assert states.index("**Flagged:**") < states.index("**Not")
     assert lines[0].startswith("- **Flagged:** Antiphospholipid")
+    # the checks the record cannot show collapse into one line after the flagged ones (issue 10 section 6)
+    (checks,) = [i for i, line in enumerate(all_lines) if line.startswith("Also check:")]
+    assert checks > all_lines.index(lines[-1])
 
 
 @pytest.mark.parametrize(

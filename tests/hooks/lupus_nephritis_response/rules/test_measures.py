@@ -9,6 +9,7 @@ import pytest
 
 from fhir_maps.domain import Demographics, Interpretation, LabConcept, MappingReport, PatientData, ResultStatus, Sex
 from fhir_maps.egfr import ckd_epi_2021
+from hooks.lupus_nephritis_response.cards.words import fmt_date
 from hooks.lupus_nephritis_response.rules.assessment import Missing, Verdict
 from hooks.lupus_nephritis_response.rules.measures import (
     KidneyMethod,
@@ -81,7 +82,7 @@ def test_newer_preliminary_result_is_reported_not_used() -> None:
     assert a.proteinuria.current is not None
     assert a.proteinuria.current.value == Decimal("2.60")
     (card,) = response_cards(data)
-    assert f"Preliminary result of {ago(1).isoformat()} not used." in (card.detail or "")
+    assert f"Preliminary result of {fmt_date(ago(1))} not used." in (card.detail or "")
 
 
 def test_only_a_preliminary_current_result_cannot_assess() -> None:
@@ -157,13 +158,13 @@ CHILD = Demographics(date(2012, 1, 1), Sex.FEMALE)
     ("baseline", "current", "demographics", "flag", "method", "state"),
     [
         pytest.param(
-            "0.80",
-            "0.84",
+            "0.90",
+            "0.95",
             ADULT,
             Interpretation.UNKNOWN,
             KidneyMethod.EGFR_COMPUTED,
             KidneyState.STABLE,
-            id="computed-stable",
+            id="computed-stable",  # 0.95 mg/dL is above the women's 0.93 limit: judged by stability
         ),
         pytest.param(
             "0.80",
@@ -319,3 +320,63 @@ def test_raas_suggestion_needs_a_value_surely_proteinuric(comparator: str | None
     gaps = supportive_gaps(data, get_criteria_set("seed-eular-era-edta-2012"), TODAY)
     assert gaps is not None
     assert (gaps.proteinuria is not None) is due
+
+
+MAN = Demographics(date(1990, 5, 10), Sex.MALE)
+ADOLESCENT = Demographics(date(2010, 9, 1), Sex.FEMALE)  # 15 on the test's today
+
+
+@pytest.mark.parametrize(
+    ("baseline", "current", "demographics", "flag", "state", "limit"),
+    [
+        # "normal OR stable": a creatinine within the adult upper reference limit is normal even after a rise beyond
+        # the stability margin (Pottel 2008: women 0.93, men 1.16 mg/dL)
+        pytest.param("0.55", "0.93", ADULT, Interpretation.UNKNOWN, KidneyState.NORMAL, "0.93", id="woman-at-limit"),
+        pytest.param("0.55", "0.94", ADULT, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="woman-above-limit"),
+        pytest.param("0.70", "1.16", MAN, Interpretation.UNKNOWN, KidneyState.NORMAL, "1.16", id="man-at-limit"),
+        pytest.param("0.70", "1.17", MAN, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="man-above-limit"),
+        pytest.param(
+            "0.55", "0.90", NO_SEX, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="sex-unknown-no-limit"
+        ),
+        # under 18: no adult limit, no CKD-EPI; only the lab's own flag says normal
+        pytest.param("0.50", "0.80", ADOLESCENT, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="teen-no-flag"),
+        pytest.param("0.50", "0.80", ADOLESCENT, Interpretation.NORMAL, KidneyState.NORMAL, None, id="teen-lab-flag"),
+        pytest.param("0.50", "0.52", ADOLESCENT, Interpretation.UNKNOWN, KidneyState.STABLE, None, id="teen-stable"),
+    ],
+)
+def test_creatinine_within_the_normal_range_for_sex_and_age_is_normal_kidney_function(
+    baseline: str, current: str, demographics: Demographics, flag: Interpretation, state: KidneyState, limit: str | None
+) -> None:
+    a = assess(_creatinine_story(baseline, current, demographics, flag))
+    assert a.measurements is not None
+    k = a.measurements.kidney
+    assert k.state is state
+    assert k.normal_limit == (Decimal(limit) if limit else None)
+    assert k.under_18 is (demographics is ADOLESCENT)
+    if demographics is ADOLESCENT:
+        assert k.method is KidneyMethod.CREATININE  # CKD-EPI 2021 is for adults: never computed under 18
+
+
+def test_an_egfr_fall_alone_does_not_cancel_a_response_when_creatinine_is_normal() -> None:
+    """Reported eGFR 110 -> 88 (-20%, beyond 10%) while the creatinine of the same day is 0.85 mg/dL in a woman."""
+    labs = [
+        lab(LabConcept.EGFR, T0_7M - timedelta(days=5), "110"),
+        lab(LabConcept.EGFR, ago(5), "88"),
+        lab(LabConcept.CREATININE, ago(5), "0.85"),
+    ]
+    a = assess(story(7, "4.0", "0.3", egfr=None, labs=labs, demographics=ADULT))
+    assert a.measurements is not None
+    assert a.measurements.kidney.state is KidneyState.NORMAL
+    assert a.response is not None
+    assert a.response.reached_partial  # the eGFR fall alone did not cancel it
+
+
+def test_an_older_normal_creatinine_does_not_override_a_newer_egfr_fall() -> None:
+    labs = [
+        lab(LabConcept.EGFR, T0_7M - timedelta(days=5), "110"),
+        lab(LabConcept.EGFR, ago(5), "70"),
+        lab(LabConcept.CREATININE, ago(40), "0.85"),
+    ]
+    a = assess(story(7, "4.0", "0.3", egfr=None, labs=labs, demographics=ADULT))
+    assert a.measurements is not None
+    assert a.measurements.kidney.state is KidneyState.WORSE

@@ -280,7 +280,9 @@ def test_cni_options_carry_the_monitoring_and_kidney_cautions() -> None:
     p = plan(both_failed(IV, egfr=("60", "38")))
     assert [o.option.id for o in p.options if o.option.calcineurin_inhibitor] == ["multitarget", "cni"]
     assert [c.key for c in p.cautions] == ["cni-options", "cni-egfr-low", "cni-egfr-falling"]
-    assert dict(p.cautions[0].params)["options"] == (1, 2)
+    # eGFR 38, at or below KDIGO's 45: CNIs lose the class IV favour and follow rituximab (issue 10 section 5)
+    assert dict(p.cautions[0].params)["options"] == (2, 3)
+    assert not p.options[0].option.calcineurin_inhibitor
 
 
 def test_no_cni_caution_when_no_cni_is_offered_or_active() -> None:
@@ -318,7 +320,8 @@ def test_level_tests_for_active_calcineurin_inhibitors(agent: Agent, levels: tup
         pytest.param(
             lambda: one_agent(MMF, IV, egfr=("70", "50")), (BiopsyReason.CHRONIC_DAMAGE,), id="falling-quiet-sediment"
         ),
-        pytest.param(lambda: one_agent(MMF, IV, rbc=None), (BiopsyReason.UNCLEAR_RESPONSE,), id="sediment-unknown"),
+        # issue 10 section 5: a sediment never measured asks for a urinalysis, not a biopsy
+        pytest.param(lambda: one_agent(MMF, IV, rbc=None), (), id="sediment-unknown-asks-for-urinalysis"),
         pytest.param(lambda: one_agent(MMF, IV, egfr=None), (BiopsyReason.UNCLEAR_RESPONSE,), id="kidney-unknown"),
         pytest.param(
             lambda: one_agent(MMF, IV, diagnoses=[ln_dx(V, ago(60))]), (BiopsyReason.CLASS_CHANGE,), id="iv-then-v"
@@ -362,7 +365,9 @@ BASE = ago(days_for(7)) - timedelta(days=5)
     ("rbc", "egfr", "labs", "sediment", "kidney", "unclear"),
     [
         pytest.param(("20", "2"), ("90", "88"), [], SedimentState.INACTIVE, KidneyState.STABLE, False, id="clear"),
-        pytest.param(None, ("90", "88"), [], SedimentState.UNKNOWN, KidneyState.STABLE, True, id="rbc-unknown"),
+        pytest.param(
+            None, ("90", "88"), [], SedimentState.UNKNOWN, KidneyState.STABLE, False, id="rbc-unknown-urinalysis"
+        ),
         pytest.param(
             None,
             ("90", "88"),
@@ -450,3 +455,13 @@ def test_without_a_cni_tried_the_cni_options_stay() -> None:
     a = assess(data, "kdigo-2024")
     assert a.therapy is not None
     assert CNI_OPTIONS <= {p.option.id for p in a.therapy.options}
+
+
+@pytest.mark.parametrize(
+    ("rbc", "urinalysis"),
+    [pytest.param(None, True, id="no-sediment-urinalysis"), pytest.param(("20", "2"), False, id="sediment-measured")],
+)
+def test_missing_sediment_asks_for_a_urinalysis(rbc: tuple[str, str] | None, urinalysis: bool) -> None:
+    p = plan(one_agent(MMF, IV, rbc=rbc))
+    assert p.urinalysis_due is urinalysis
+    assert BiopsyReason.UNCLEAR_RESPONSE not in p.biopsy

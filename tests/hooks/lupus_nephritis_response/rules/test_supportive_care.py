@@ -1,5 +1,6 @@
-"""Pregnancy recorded: no RAAS blocker is suggested (a safety hold), one that is active is flagged, and the
-checklist gives no dose advice for mycophenolate or cyclophosphamide but flags them as teratogenic when active."""
+"""Pregnancy recorded: no RAAS blocker is suggested (a safety hold), one that is active is flagged on the drug-safety
+card, and the checklist gives no dose advice for mycophenolate or cyclophosphamide, which the drug-safety card flags as
+teratogenic when active (issue 10 section 5: one safety card, not a checklist bullet)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from fhir_maps.domain import Agent, ConditionKind, PatientData
 from hooks.cards import Indicator
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import get_criteria_set
-from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, ItemState
+from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem
 from hooks.lupus_nephritis_response.rules.supportive_care import supportive_gaps
 from tests.hooks.builders import TODAY, ago, assess, cards, days_for, dx, episode, story
 
@@ -35,6 +36,10 @@ def _patient(*, pregnant: bool, raas: bool, hcq: bool, agent: Agent = MMF, dose:
 
 def _supportive_card(data: PatientData) -> object | None:
     return next((c for c in cards(data) if c.rule_id == "ln-supportive-care"), None)
+
+
+def _safety_card(data: PatientData) -> object | None:
+    return next((c for c in cards(data) if c.rule_id == "ln-pregnancy-safety"), None)
 
 
 @dataclass(frozen=True)
@@ -68,18 +73,7 @@ SUPPORTIVE_CASES = [
         ),
         id="pregnant-without-raas-or-hcq-card-holds-raas-and-names-hcq-only",
     ),
-    pytest.param(
-        SupportiveCase(
-            True,
-            True,
-            True,
-            True,
-            "RAAS blocker active while pregnancy is recorded",
-            ("**Flagged:** a RAAS blocker (ACE inhibitor or ARB) is active while pregnancy is recorded",),
-            ("**Not recorded:** a RAAS blocker",),
-        ),
-        id="pregnant-on-raas-is-flagged",
-    ),
+    pytest.param(SupportiveCase(True, True, True, False), id="pregnant-on-raas-is-on-the-safety-card-instead"),
     pytest.param(SupportiveCase(False, True, True, False), id="not-pregnant-on-raas-and-hcq-no-card"),
 ]
 
@@ -125,44 +119,61 @@ def _keys(data: PatientData) -> set[str]:
     [
         pytest.param(False, False, {"no-raas"}, {"raas-held-in-pregnancy", "raas-in-pregnancy"}, id="not-pregnant"),
         pytest.param(True, False, {"raas-held-in-pregnancy"}, {"no-raas", "raas-in-pregnancy"}, id="pregnant-no-raas"),
-        pytest.param(True, True, {"raas-in-pregnancy"}, {"no-raas", "raas-held-in-pregnancy"}, id="pregnant-on-raas"),
-        pytest.param(False, True, set(), {"no-raas", "raas-held-in-pregnancy", "raas-in-pregnancy"}, id="on-raas"),
+        pytest.param(True, True, set(), {"no-raas", "raas-held-in-pregnancy"}, id="pregnant-on-raas"),
+        pytest.param(False, True, set(), {"no-raas", "raas-held-in-pregnancy"}, id="on-raas"),
     ],
 )
-def test_checklist_holds_raas_in_pregnancy_and_flags_an_active_one(
+def test_checklist_holds_raas_in_pregnancy_and_the_safety_card_flags_an_active_one(
     pregnant: bool, raas: bool, present: set[str], absent: set[str]
 ) -> None:
-    keys = _keys(_patient(pregnant=pregnant, raas=raas, hcq=True))
+    data = _patient(pregnant=pregnant, raas=raas, hcq=True)
+    keys = _keys(data)
     assert present <= keys
     assert not absent & keys
+    risk = assess(data).pregnancy_risk
+    assert (risk is not None and risk.raas_blocker) is (pregnant and raas)
+
+
+def test_raas_blocker_active_in_pregnancy_is_a_safety_warning() -> None:
+    card = _safety_card(_patient(pregnant=True, raas=True, hcq=True, agent=Agent.RITUXIMAB))
+    assert card is not None
+    assert "RAAS blocker is active" in card.summary  # type: ignore[attr-defined]
+    assert card.indicator is Indicator.WARNING  # type: ignore[attr-defined]
+    assert "(ACE inhibitor or ARB) active while pregnancy is recorded" in card.detail  # type: ignore[attr-defined]
+    assert "**Not recorded:** a RAAS blocker" not in card.detail  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
-    ("agent", "dose", "pregnant", "expected", "unexpected"),
+    ("agent", "dose", "pregnant", "expected", "unexpected", "teratogen"),
     [
-        pytest.param(MMF, 1500, False, {"dose-below-target"}, {"teratogen-in-pregnancy"}, id="mmf-low-not-pregnant"),
-        pytest.param(MMF, 1500, True, {"teratogen-in-pregnancy"}, {"dose-below-target", "dose"}, id="mmf-low-pregnant"),
-        pytest.param(MPA, 720, True, {"teratogen-in-pregnancy"}, {"dose-below-target", "dose"}, id="mpa-low-pregnant"),
-        pytest.param(CYC, 1000, True, {"teratogen-in-pregnancy"}, {"dose-below-target"}, id="cyc-pregnant"),
-        pytest.param(Agent.RITUXIMAB, 1000, True, {"dose"}, {"teratogen-in-pregnancy"}, id="rituximab-pregnant"),
+        pytest.param(MMF, 1500, False, {"dose-below-target"}, set(), False, id="mmf-low-not-pregnant"),
+        pytest.param(MMF, 1500, True, set(), {"dose-below-target", "dose"}, True, id="mmf-low-pregnant"),
+        pytest.param(MPA, 720, True, set(), {"dose-below-target", "dose"}, True, id="mpa-low-pregnant"),
+        pytest.param(CYC, 1000, True, set(), {"dose-below-target"}, True, id="cyc-pregnant"),
+        pytest.param(Agent.RITUXIMAB, 1000, True, {"dose"}, set(), False, id="rituximab-pregnant"),
     ],
 )
-def test_checklist_gives_no_dose_advice_for_a_teratogen_in_pregnancy_and_flags_it(
-    agent: Agent, dose: int, pregnant: bool, expected: set[str], unexpected: set[str]
+def test_checklist_gives_no_dose_advice_for_a_teratogen_in_pregnancy_and_the_safety_card_flags_it(
+    agent: Agent, dose: int, pregnant: bool, expected: set[str], unexpected: set[str], teratogen: bool
 ) -> None:
-    keys = _keys(_patient(pregnant=pregnant, raas=False, hcq=True, agent=agent, dose=dose))
+    data = _patient(pregnant=pregnant, raas=False, hcq=True, agent=agent, dose=dose)
+    keys = _keys(data)
     assert expected <= keys
     assert not unexpected & keys
+    risk = assess(data).pregnancy_risk
+    assert (risk is not None and agent in risk.teratogens) is teratogen
 
 
-def test_teratogen_item_names_the_agent_and_is_flagged() -> None:
+def test_teratogen_card_names_the_agent_is_critical_and_leads() -> None:
     data = _patient(pregnant=True, raas=False, hcq=True, agent=MMF, dose=1500)
-    (item,) = [i for i in _items(data) if i.key == "teratogen-in-pregnancy"]
-    assert item.state is ItemState.FLAGGED
-    assert item.params == (("agent", MMF),)
-    (card,) = [c for c in cards(data) if c.rule_id == "ln-refractory"]
+    first, *rest = cards(data)
+    assert first.rule_id == "ln-pregnancy-safety"
+    assert first.indicator is Indicator.CRITICAL
+    assert "mycophenolate mofetil" in first.summary
+    assert "- **Mycophenolate mofetil** is active while pregnancy is recorded" in (first.detail or "")
+    (card,) = [c for c in rest if c.rule_id == "ln-refractory"]
     detail = card.detail or ""
-    assert "- **Flagged:** Teratogenic agent active in pregnancy: mycophenolate mofetil" in detail
+    assert "**Flagged:** Pregnancy recorded" in detail
     assert "Dose below target" not in detail
     assert "not suggested while pregnancy is recorded" in detail
 
@@ -170,13 +181,11 @@ def test_teratogen_item_names_the_agent_and_is_flagged() -> None:
 @pytest.mark.parametrize(
     ("raas", "hcq", "indicator"),
     [
-        pytest.param(True, True, Indicator.WARNING, id="raas-active-in-pregnancy-warns"),
+        pytest.param(True, False, Indicator.INFO, id="raas-active-in-pregnancy-warns-on-the-safety-card-instead"),
         pytest.param(False, False, Indicator.INFO, id="only-hcq-missing-stays-info"),
     ],
 )
-def test_supportive_card_warns_when_a_raas_blocker_is_active_in_pregnancy(
-    raas: bool, hcq: bool, indicator: Indicator
-) -> None:
+def test_supportive_card_stays_info_in_pregnancy(raas: bool, hcq: bool, indicator: Indicator) -> None:
     card = _supportive_card(_patient(pregnant=True, raas=raas, hcq=hcq))
     assert card is not None
     assert card.indicator is indicator  # type: ignore[attr-defined]

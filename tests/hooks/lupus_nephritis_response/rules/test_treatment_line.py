@@ -68,10 +68,6 @@ NO_LINE = [
     pytest.param([episode(Agent.HYDROXYCHLOROQUINE, ago(900))], id="hydroxychloroquine-only"),
     pytest.param([episode(Agent.GLUCOCORTICOID, ago(200))], id="glucocorticoid-only"),
     pytest.param([episode(MMF, ago(400), ago(100))], id="line-agent-ended"),
-    pytest.param(
-        [episode(CYC, ago(400), ago(220)), episode(Agent.AZATHIOPRINE, ago(210))],
-        id="azathioprine-maintenance-never-starts-a-line",
-    ),
     pytest.param([episode(MMF, ago(-10))], id="future-start"),
 ]
 
@@ -192,8 +188,10 @@ def test_mycophenolate_mofetil_to_mycophenolic_acid_is_not_a_change() -> None:
 
 
 def test_change_without_proteinuria_at_the_change_is_a_new_line_with_no_failed_agent() -> None:
+    # Issue 10: mycophenolate after a short cyclophosphamide course is planned maintenance (next test), so the
+    # unjudged switch is shown going the other way.
     labs = [upcr(ago(400), "4.0"), upcr(ago(200), "3.0"), upcr(ago(5), "2.0")]
-    eps = [episode(CYC, ago(396), ago(300)), episode(MMF, ago(290), dose=3000)]
+    eps = [episode(MMF, ago(396), ago(300), dose=3000), episode(CYC, ago(290))]
     a = assess(patient(diagnoses=[ln_dx()], labs=labs, episodes=eps))
     assert a.line is not None
     assert a.line.t0 == ago(290)
@@ -267,11 +265,37 @@ def test_azathioprine_maintenance_matches_mycophenolate_maintenance() -> None:
         pytest.param("3.9", "no partial response at the switch", id="after-non-response"),
     ],
 )
-def test_maintenance_only_agent_after_non_response_starts_no_line(at_switch: str, why: str) -> None:
+def test_azathioprine_after_an_induction_course_without_response_continues_its_line(at_switch: str, why: str) -> None:
+    """Issue 10 (was: 'starts no line', which left the patient with no card): azathioprine never starts a line,
+    and after a cyclophosphamide course it is that course's maintenance; the clock keeps running from T0."""
     a = assess(induction_then(AZA, at_switch))
     assert a.in_scope
-    assert a.line is None, why
-    assert a.verdict is None
+    assert a.line is not None, why
+    assert a.line.t0 == ago(days_for(25))
+    assert a.line.agents == (CYC, AZA)
+    assert [c.kind for c in a.line.changes] == [ChangeKind.PLANNED_MAINTENANCE]
+    assert a.line.failed_agents == ()
+    assert a.verdict is Verdict.REFRACTORY
+
+
+def test_azathioprine_after_an_ended_cyc_course_is_judged_from_the_course() -> None:
+    """Issue 10 (was in NO_LINE as 'azathioprine-maintenance-never-starts-a-line'): no silence after induction."""
+    data = story(7, "3.1", "2.6", episodes=[episode(CYC, ago(400), ago(220)), episode(AZA, ago(210))])
+    a = assess(data)
+    assert a.line is not None
+    assert a.line.t0 == ago(400)
+    assert a.line.current_agents == (AZA,)
+    assert a.line.agents == (CYC, AZA)
+
+
+def test_mycophenolate_after_a_short_cyc_course_without_data_is_planned_maintenance() -> None:
+    labs = [upcr(ago(400), "4.0"), upcr(ago(200), "3.0"), upcr(ago(5), "2.0")]
+    eps = [episode(CYC, ago(396), ago(300)), episode(MMF, ago(290), dose=3000)]
+    a = assess(patient(diagnoses=[ln_dx()], labs=labs, episodes=eps))
+    assert a.line is not None
+    assert a.line.t0 == ago(396)
+    assert [c.kind for c in a.line.changes] == [ChangeKind.PLANNED_MAINTENANCE]
+    assert a.line.agents == (CYC, MMF)
 
 
 @pytest.mark.parametrize(
@@ -327,8 +351,6 @@ def switched_after(days_on_cyc: int, *, months_on_mmf: float = 8.5) -> PatientDa
     ("days_on_cyc", "kind", "failed"),
     [
         pytest.param(42, ChangeKind.EARLY, (), id="6-weeks-reviewer-reproduction"),
-        pytest.param(days_for(3), ChangeKind.EARLY, (), id="3-months"),
-        pytest.param(days_for(6) - 1, ChangeKind.EARLY, (), id="one-day-short-of-6-months"),
         pytest.param(days_for(6), ChangeKind.NO_RESPONSE, (CYC,), id="6-months"),
         pytest.param(days_for(9), ChangeKind.NO_RESPONSE, (CYC,), id="9-months"),
     ],
@@ -342,6 +364,25 @@ def test_switch_without_response_fails_the_agent_only_from_the_pr_time_point(
     assert [c.kind for c in a.line.changes] == [kind]
     assert a.line.failed_agents == failed
     assert a.line.agents == (MMF,)
+
+
+@pytest.mark.parametrize(
+    "days_on_cyc",
+    [
+        # Issue 10 (these were EARLY, a new line that restarted the clock): a completed cyclophosphamide course
+        # (at least the 10 weeks of the Euro-Lupus schedule) followed by mycophenolate is planned maintenance.
+        pytest.param(days_for(3), id="3-months"),
+        pytest.param(days_for(6) - 1, id="one-day-short-of-6-months"),
+        pytest.param(71, id="euro-lupus-course"),
+    ],
+)
+def test_mycophenolate_after_a_completed_cyc_course_is_planned_maintenance(days_on_cyc: int) -> None:
+    a = assess(switched_after(days_on_cyc))
+    assert a.line is not None
+    assert a.line.t0 == ago(days_for(8.5)) - timedelta(days=days_on_cyc)  # the clock did not restart
+    assert [c.kind for c in a.line.changes] == [ChangeKind.PLANNED_MAINTENANCE]
+    assert a.line.failed_agents == ()
+    assert a.line.agents == (CYC, MMF)  # the induction agent counts as tried
 
 
 def test_reviewer_reproduction_cyc_stopped_at_6_weeks_is_offered_again() -> None:

@@ -104,9 +104,6 @@ BREAKER_TRANSITIONS = Counter(
 
 # MappingReport counts shown as RESOURCES outcomes; every other integer field is a MAPPING_SKIPS reason.
 _RESOURCE_FIELDS = {"resources_parsed": "parsed", "resources_invalid": "skipped"}
-# CallTrace counts of issue 10 (another patient's resources, dropped at gather): read when present, so they are
-# counted from the day that work lands without another change here.
-_FOREIGN_FIELDS = {"resources_other_patient": "foreign", "resources_unattributed": "unattributed"}
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -166,10 +163,11 @@ def _observe_trace(service: str, trace: CallTrace) -> None:
             RESOURCES.labels(service, _RESOURCE_FIELDS[name]).inc(value)
         else:
             MAPPING_SKIPS.labels(service, name).inc(value)
-    for name, outcome in _FOREIGN_FIELDS.items():
-        count = getattr(trace, name, 0)
-        if isinstance(count, int) and count:
-            RESOURCES.labels(service, outcome).inc(count)
+    # Dropped at gather (issue 10): provably another patient's, and patient data naming no readable patient.
+    if trace.resources_other_patient:
+        RESOURCES.labels(service, "foreign").inc(trace.resources_other_patient)
+    if trace.resources_unattributed:
+        RESOURCES.labels(service, "unattributed").inc(trace.resources_unattributed)
     for rule, indicator in trace.card_rules:
         CARDS.labels(service, rule or UNKNOWN, indicator).inc()
 

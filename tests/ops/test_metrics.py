@@ -242,3 +242,8 @@ def test_replay_store_failures_are_counted_and_still_raised(error: Exception, la
     with pytest.raises(type(error)):
         wrapped.authenticate("Bearer x", ["aud"])
     assert value("ln_cds_replay_store_errors_total", error=label) == before + 1
+
+
+def test_another_patients_resources_are_counted_as_foreign() -> None:
+    labels = {"service": SERVICE, "outcome": "foreign"}
+    assert delta("ln_cds_resources_total", labels, lambda: post_golden("records-foreign-results-mixed-in")) >= 1

@@ -86,7 +86,10 @@ CARDS = Counter(
 FEEDBACK = Counter("ln_cds_feedback", "Feedback items by outcome", ["service", "outcome"], registry=REGISTRY)
 AUTH_REJECTIONS = Counter("ln_cds_auth_rejections", "Client JWTs refused, by reason", ["reason"], registry=REGISTRY)
 REPLAY_STORE_ERRORS = Counter(
-    "ln_cds_replay_store_errors", "jti replay store failures (full, or an error class)", ["error"], registry=REGISTRY
+    "ln_cds_replay_store_errors",
+    "Calls refused because the jti replay store is full or unreachable",
+    ["error"],
+    registry=REGISTRY,
 )
 BREAKER_OPEN = Gauge(
     "ln_cds_fhir_breaker_open",
@@ -183,7 +186,7 @@ def observe_auth_rejection(reason: str) -> None:
 
 
 def observe_replay_store_error(error: str) -> None:
-    """Counts one failure of the jti replay store ("full", or the error's class name)."""
+    """Counts one call refused for the jti replay store (`busy`: full or unreachable, answered 503)."""
     REPLAY_STORE_ERRORS.labels(error).inc()
 
 

@@ -9,7 +9,7 @@
 - `GET /metrics`: Prometheus text (`service.metrics`), behind a bearer token when CDS_METRICS_TOKEN_FILE is set;
 - per request, after the answer is made: the request counter, and for a hook call its latency, outcome and
   trace (`service.metrics.observe_hook_call`);
-- a wrapper round the client authenticator that counts refusals by reason and replay-store failures.
+- counts of refused client tokens by reason and of replay-store failures, where the errors are answered.
 None of these endpoints needs client authentication, and none says anything about a patient.
 """
 
@@ -18,14 +18,12 @@ from __future__ import annotations
 import hmac
 import json
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from service import metrics
-from service.auth import Authenticator, ClientIdentity
 from service.errors import FHIR_JSON, CdsError, ServiceBusy, Unauthenticated
 from service.health import DRAINING, Check, CheckFailed, DrainFlag, Readiness, not_draining
 from service.routes import EXTENSION_KEY, AppState
@@ -53,29 +51,6 @@ class MetricsUnauthorized(CdsError):
 
     def headers(self) -> dict[str, str]:
         return {"WWW-Authenticate": 'Bearer realm="metrics"'}
-
-
-class CountingAuthenticator:
-    """The app's authenticator, with each refusal counted by reason and each replay-store failure by kind."""
-
-    def __init__(self, inner: Authenticator) -> None:
-        self.inner = inner
-
-    def authenticate(self, authorization: str | None, audiences: Sequence[str]) -> ClientIdentity | None:
-        """Returns what the wrapped authenticator returns; counts what it raises, then raises it."""
-        try:
-            return self.inner.authenticate(authorization, audiences)
-        except Unauthenticated as exc:
-            metrics.observe_auth_rejection(exc.reason)
-            raise
-        except ServiceBusy:
-            metrics.observe_replay_store_error("full")  # the only bounded store the authenticator fills
-            raise
-        except CdsError:
-            raise
-        except Exception as exc:  # e.g. the database replay store failing (issue 12): answered as a 500
-            metrics.observe_replay_store_error(type(exc).__name__)
-            raise
 
 
 def settings_check(environ: Mapping[str, str] | None) -> Check:
@@ -142,8 +117,7 @@ def install_ops(
     for name, check in (checks or {}).items():
         readiness.add(name, check)
     app.extensions[OPS_KEY] = _Ops(readiness, settings.metrics_token)
-    state: AppState = app.extensions[EXTENSION_KEY]
-    app.extensions[EXTENSION_KEY] = replace(state, authenticator=CountingAuthenticator(state.authenticator))
+    _count_refusals(app)
 
     def begin() -> None:
         g.ops_started = time.perf_counter()
@@ -152,6 +126,23 @@ def install_ops(
     app.after_request(_observe)
     app.register_blueprint(ops)
     return readiness
+
+
+def _count_refusals(app: Flask) -> None:
+    """Counts refused client tokens by reason and replay-store failures (a full or unreachable jti store is a
+    ServiceBusy) where they are answered; the app's one CdsError handler (service.errors) still makes the answer."""
+    # service.errors registers a plain function CdsError -> Response; Flask types handlers more loosely
+    answer = cast(Callable[[CdsError], Response], app.error_handler_spec[None][None][CdsError])
+
+    def counted(exc: CdsError) -> Response:
+        if isinstance(exc, Unauthenticated):
+            metrics.observe_auth_rejection(exc.reason)
+        elif isinstance(exc, ServiceBusy):
+            metrics.observe_replay_store_error("busy")
+        return answer(exc)
+
+    app.register_error_handler(Unauthenticated, counted)
+    app.register_error_handler(ServiceBusy, counted)
 
 
 class _Ops:

@@ -7,6 +7,7 @@ alone; every wait is bounded and the server is stopped whatever happens.
 from __future__ import annotations
 
 import os
+import runpy
 import signal
 import socket
 import subprocess
@@ -172,3 +173,12 @@ def test_a_configured_folder_is_emptied_of_last_runs_files(tmp_path: Path) -> No
     environ = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     assert prepare_metrics_dir(environ) == tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_the_shipped_gunicorn_configuration_uses_these_hooks() -> None:
+    from service import gunicorn_hooks
+
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    for hook in ("on_starting", "child_exit", "on_exit", "post_worker_init"):
+        assert config[hook] is getattr(gunicorn_hooks, hook), hook
+    assert not config.get("preload_app", False)  # see service.gunicorn_hooks: never preload

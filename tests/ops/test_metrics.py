@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
@@ -18,11 +18,9 @@ from prometheus_client.samples import Sample
 
 from service import metrics
 from service.app import create_app
-from service.auth import ClientIdentity
 from service.bulkhead import OriginGuards
 from service.errors import ServiceBusy
 from service.logging_setup import json_handler
-from service.ops import CountingAuthenticator
 from service.settings import Settings
 from tests.golden_support import load_json, register_fhir
 from tests.security.conftest import SigningKey, jwt_settings
@@ -224,24 +222,18 @@ def _sum(name: str, **labels: str) -> float:
     return sum(s.value for s in _samples(name) if all(s.labels.get(k) == v for k, v in labels.items()))
 
 
-class _Failing:
-    def __init__(self, error: Exception) -> None:
-        self.error = error
+def test_replay_store_failures_are_counted_where_they_are_answered() -> None:
+    app = make_app()
 
-    def authenticate(self, authorization: str | None, audiences: Sequence[str]) -> ClientIdentity | None:
-        raise self.error
+    @app.get("/test-busy")
+    def busy() -> str:
+        raise ServiceBusy("jti store unavailable")
 
-
-@pytest.mark.parametrize(
-    ("error", "label"),
-    [(ServiceBusy("jti store full"), "full"), (ConnectionResetError("db at 10.0.0.5 gone"), "ConnectionResetError")],
-)
-def test_replay_store_failures_are_counted_and_still_raised(error: Exception, label: str) -> None:
-    wrapped = CountingAuthenticator(_Failing(error))
-    before = value("ln_cds_replay_store_errors_total", error=label)
-    with pytest.raises(type(error)):
-        wrapped.authenticate("Bearer x", ["aud"])
-    assert value("ln_cds_replay_store_errors_total", error=label) == before + 1
+    before = value("ln_cds_replay_store_errors_total", error="busy")
+    reply = app.test_client().get("/test-busy")
+    assert reply.status_code == 503
+    assert reply.headers["Retry-After"] == "5"  # still answered by the app's own CdsError handler
+    assert value("ln_cds_replay_store_errors_total", error="busy") == before + 1
 
 
 def test_another_patients_resources_are_counted_as_foreign() -> None:

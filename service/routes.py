@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from service.auth import Authenticator, ClientIdentity, audiences
 from service.edge import RateLimiter
@@ -73,8 +73,9 @@ def invoke(service_id: str) -> Response:
         )
         line.client = None if client is None else client.issuer
         state.limiter.check(_rate_key(client))
-        invocation = state.invoker.invoke(service_id, state.body())
+        invocation = state.invoker.invoke(service_id, state.body(), request.headers.get("Accept-Language"))
         line.trace = invocation.trace
+        g.cds_language = invocation.trace.language  # an error answer is written in the call's language too
         return jsonify(invocation.result())
 
 

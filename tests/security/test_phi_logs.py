@@ -98,11 +98,16 @@ class Needles:
                 self.numbers.add(text)
 
     def found_in(self, text: str) -> list[str]:
+        # uuids (hookInstance, card uuids) are allowed in logs (STYLE #22); their digit runs are no patient number
+        text = _UUID.sub("<uuid>", text)
         hits = [needle for needle in self.strings if needle in text]
         for number in self.numbers:
             if re.search(rf"(?<![\d.]){re.escape(number)}0*(?!\d)", text):
                 hits.append(number)
         return sorted(hits)
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _quantities(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:

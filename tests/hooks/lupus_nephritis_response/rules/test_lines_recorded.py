@@ -11,6 +11,7 @@ import pytest
 
 from fhir_maps.domain import Agent, LabConcept, MatchedBy, MedicationOrder, OrderStatus, PatientData, UndatedOrder
 from fhir_maps.episodes import PLANNED_PULSE_SPACING_DAYS, build_episodes
+from hooks.lupus_nephritis_response.cards.words import fmt_date
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Level, get_criteria_set
 from hooks.lupus_nephritis_response.knowledge.treatment_lines import ENDED_COURSE_JUDGED_DAYS
 from hooks.lupus_nephritis_response.rules.assessment import Missing, Verdict
@@ -170,7 +171,7 @@ def test_the_card_says_which_t0_was_used_and_why() -> None:
     data = with_orders(orders, [(ago(242), "3.4"), (ago(5), "2.9")], ago(245))
     detail = cards(data)[0].detail or ""
     assert "before lupus nephritis was diagnosed" in detail
-    assert f"dose increase on {ago(240).isoformat()}" in detail
+    assert f"dose increase on {fmt_date(ago(240))}" in detail
 
 
 # --- induction then planned maintenance -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from fhir_maps.domain import Demographics, LabConcept, LabSeries, Sex
+from hooks.lupus_nephritis_response.cards.words import fmt_date
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import get_criteria_set
 from hooks.lupus_nephritis_response.rules.assessment import Missing, Verdict
 from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus
@@ -160,7 +161,7 @@ def test_an_unreadable_latest_result_is_said_with_the_age_of_the_value_used() ->
     assert a.proteinuria is not None
     assert a.proteinuria.unreadable_after == ago(3)
     [card] = response_cards(data)  # type: ignore[arg-type]
-    assert f"on {ago(3).isoformat()}, could not be read" in (card.detail or "")
+    assert f"on {fmt_date(ago(3))}, could not be read" in (card.detail or "")
     assert "37 days older" in (card.detail or "")
 
 
@@ -205,7 +206,7 @@ def _unreadable_in(data: object, concept: LabConcept, days_ago: int) -> object:
 def test_an_unreadable_newer_kidney_or_sediment_result_is_said(concept: LabConcept, words: str) -> None:
     data = _unreadable_in(story(7, "3.1", "2.6", current_days_ago=20), concept, 2)
     [card] = response_cards(data)  # type: ignore[arg-type]
-    assert f"{words}, on {ago(2).isoformat()}, could not be read" in (card.detail or "")
+    assert f"{words}, on {fmt_date(ago(2))}, could not be read" in (card.detail or "")
 
 
 def test_an_unreadable_kidney_result_older_than_the_one_used_is_not_said() -> None:

@@ -95,6 +95,7 @@ DIAGNOSTICS: dict[str, str] = {
     "call.too-many-headers": "the request has more than {MAX_HEADER_FIELDS} header fields",
     "call.rate-limited": "too many calls from this client; retry after the time in Retry-After",
     "call.since": "since must be a number and a unit, like 30d, 12w or 48h",
+    "call.no-store": "this deployment keeps no store; see docs/database.md",
     "call.internal": "internal error; see the service log",
     # Werkzeug's own answers (the status name is the diagnostic)
     "http.400": "Bad Request",

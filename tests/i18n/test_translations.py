@@ -98,6 +98,20 @@ def test_pot_and_po_files_are_what_make_i18n_writes() -> None:
     assert i18n.stale() == [], "run `make i18n` and commit the .pot/.po files"
 
 
+def test_the_installed_package_ships_every_catalogue() -> None:
+    """package-data must list each .po and .pot: they are read from the installed package at import."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    files = sorted(p for p in root.glob("*/**/locale/**/*.po*") if ".venv" not in p.parts)
+    assert len(files) >= 4
+    for path in files:
+        package, inner = path.relative_to(root).parts[0], "/".join(path.relative_to(root).parts[1:])
+        assert any(fnmatch.fnmatch(inner, pattern) for pattern in package_data.get(package, [])), inner
+
+
 def test_the_service_and_the_cards_speak_the_same_languages() -> None:
     assert LANGUAGES == SUPPORTED_LOCALES
     assert all(words_for(locale).catalogue for locale in SUPPORTED_LOCALES)

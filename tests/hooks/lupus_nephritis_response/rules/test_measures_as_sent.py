@@ -75,18 +75,21 @@ def _censored_egfr(day_ago: int) -> object:
 
 
 @pytest.mark.parametrize(
-    ("creatinine_now", "state"),
+    ("creatinine_then", "creatinine_now", "state"),
     [
-        pytest.param("0.72", KidneyState.STABLE, id="creatinine-stable"),
-        pytest.param("1.15", KidneyState.WORSE, id="creatinine-rose"),
+        # above the women's upper normal limit (0.93 mg/dL): a normal creatinine would decide before the eGFR does
+        pytest.param("0.95", "0.97", KidneyState.STABLE, id="creatinine-stable"),
+        pytest.param("0.70", "1.15", KidneyState.WORSE, id="creatinine-rose"),
     ],
 )
-def test_egfr_above_60_at_both_ends_falls_back_to_the_exact_creatinine(creatinine_now: str, state: KidneyState) -> None:
+def test_egfr_above_60_at_both_ends_falls_back_to_the_exact_creatinine(
+    creatinine_then: str, creatinine_now: str, state: KidneyState
+) -> None:
     t0_day = 7 * 31 - 5
     labs = [
         _censored_egfr(t0_day),
         _censored_egfr(5),
-        lab(LabConcept.CREATININE, ago(t0_day), "0.70"),
+        lab(LabConcept.CREATININE, ago(t0_day), creatinine_then),
         lab(LabConcept.CREATININE, ago(5), creatinine_now),
     ]
     data = story(

@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CDS_PORT ?= 8000
 
-.PHONY: demo serve cohort docs test lint typecheck pytest bench bench-store fuzz soak clean
+.PHONY: demo serve cohort docs i18n test lint typecheck pytest bench bench-store fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ cohort: $(STAMP)
 # Rewrite the services table of docs/services.md from hooks.REGISTRY (a test fails when it drifts).
 docs: $(STAMP)
 	$(BIN)/python -m scripts.services_doc
+
+# Rewrite the .pot templates from the English catalogues (cards: catalogue_en.py; errors: service/errors.py) and
+# merge them into every .po: new keys get an empty translation, changed English texts a fuzzy one (a test names each).
+i18n: $(STAMP)
+	$(BIN)/python -m scripts.i18n
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -129,6 +129,7 @@ def create_app(
         public_url=settings.public_url,
         limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
     )
+    app.config["CDS_LANGUAGE"] = settings.language  # the error answers' language when a call chose none
     register_error_handlers(app)
     install_edge(app, settings.max_header_bytes)  # before CORS: an oversized preflight is refused too
     install_cors(app, settings.cors_origins)

@@ -4,17 +4,27 @@ Spec: a non-2xx answer SHOULD carry an OperationOutcome ("Returning OperationOut
 could not be had (https://cds-hooks.hl7.org/2.0/#http-status-codes). Clients see a short fixed text; no exception
 message, stack trace or request content ever leaves (STYLE #19, anti-pattern 4). Unexpected errors are logged
 server-side by type and traceback frames only, because an exception's message may quote patient data.
+
+The diagnostics are written in English where they are raised; `DIAGNOSTICS` is their catalogue (one template per
+text, `{...}` for the member names and limits they quote) and `localize` writes one in the answer's language from
+`locale/<lang>/LC_MESSAGES/errors.po` (msgctxt = the key, msgid = the English template). The answer's language is
+the one the invoke route chose for the call (`g.cds_language`), else Accept-Language, else CDS_LANGUAGE.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import traceback
+from functools import cache
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+
+from hooks.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, po_path, read_translations
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +47,108 @@ _FHIR_ISSUE_CODES = {
     "bulkhead": "throttled",
 }
 AUTH_REALM = "cds-services"
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "errors"
+# Every diagnostic the service sends, by key (tests/i18n/test_translations.py finds each raise in service/ and
+# fails on a text missing here). `{...}` stands for what the raise site fills in: a member name, a limit, a number.
+DIAGNOSTICS: dict[str, str] = {
+    # request body (service/http.py)
+    "body.too-deep": "the request body nests deeper than {limit} levels",
+    "body.not-unicode": "the request body holds a string that is not valid Unicode",
+    "body.content-type": "Content-Type must be application/json",
+    "body.utf-8": "JSON must be sent as UTF-8",
+    "body.too-large": "the body exceeds {max_bytes} bytes",
+    "body.unreadable": "the request body could not be read (bad chunked encoding or too slow)",
+    "body.empty": "the request body is empty",
+    "body.not-json": "the request body is not valid JSON",
+    # hook request and feedback members (service/cds_models.py)
+    "member.object": "{name} must be a JSON object",
+    "member.string": "{name} must be a non-empty string",
+    "member.too-long": "{name} is longer than {max_chars} characters",
+    "member.uuid": "{name} must be a UUID",
+    "member.fhir-server": "fhirServer must be an absolute http(s) base URL",
+    "member.patient-id": "context.patientId must be a FHIR logical id",
+    "member.token-type": "fhirAuthorization.token_type must be Bearer",
+    "member.expires-in": "fhirAuthorization.expires_in must be an integer",
+    "member.authorization-without-server": "fhirAuthorization requires fhirServer",
+    "member.date-time": "{name} must be an ISO 8601 date-time string",
+    "member.utc-offset": "{name} must carry a UTC offset (e.g. Z)",
+    "member.array": "{name} must be a non-empty array",
+    "feedback.reason": "{name} needs reason or userComment",
+    "feedback.outcome": "{name}.outcome must be accepted or overridden",
+    "feedback.accepted": "{name}: an accepted outcome needs acceptedSuggestions",
+    "feedback.empty": "feedback must be a non-empty array",
+    "feedback.unknown-card": "feedback[{index}].card: this service issued no card with this uuid",
+    "feedback.foreign-suggestion": (
+        "feedback[{index}].acceptedSuggestions: an id is not a suggestion of the card this item names"
+    ),
+    # calls (service/invoke.py, gather.py, edge.py, auth.py, store/endpoints.py)
+    "call.unknown-service": "no CDS service with this id; see GET /cds-services",
+    "call.wrong-hook": "hook does not match the hook this service is registered for",
+    "call.prefetch-required": "prefetch key {key} is required but was not prefetched or fetchable",
+    "call.prefetch-unread-pages": "prefetch key {key} is required but its Bundle has unread pages",
+    "call.fhir-unavailable": "the FHIR server could not supply the data this service needs",
+    "call.unauthenticated": "a valid bearer JWT signed by a trusted CDS client is required",
+    "call.metrics-token": "the metrics endpoint needs its bearer token",
+    "call.replay-store-full": "too many recent client tokens to check for replay; retry shortly",
+    "call.headers-too-large": "the request headers exceed {max_header_bytes} bytes",
+    "call.too-many-headers": "the request has more than {MAX_HEADER_FIELDS} header fields",
+    "call.rate-limited": "too many calls from this client; retry after the time in Retry-After",
+    "call.since": "since must be a number and a unit, like 30d, 12w or 48h",
+    "call.no-store": "this deployment keeps no store; see docs/database.md",
+    "call.internal": "internal error; see the service log",
+    # Werkzeug's own answers (the status name is the diagnostic)
+    "http.400": "Bad Request",
+    "http.404": "Not Found",
+    "http.405": "Method Not Allowed",
+    "http.413": "Request Entity Too Large",
+    "http.415": "Unsupported Media Type",
+    "http.500": "Internal Server Error",
+}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@cache
+def _translations(locale: str) -> dict[str, str]:
+    return read_translations(po_path(LOCALE_DIR, locale, DOMAIN), DIAGNOSTICS)
+
+
+@cache
+def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Returns (key, regex) per template; each `{...}` matches what the raise site put there."""
+    out = []
+    for key, text in DIAGNOSTICS.items():
+        parts = _PLACEHOLDER.split(text)  # literal, name, literal, name, ...
+        regex = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+        out.append((key, re.compile(regex)))
+    return tuple(out)
+
+
+def localize(diagnostics: str, locale: str) -> str:
+    """Returns `diagnostics` in `locale`: the translation of the template it was made from, filled with the same
+    member names and numbers; English when the locale or the template has no translation."""
+    if locale == DEFAULT_LOCALE:
+        return diagnostics
+    translated = _translations(locale)
+    for key, pattern in _patterns():
+        match = pattern.fullmatch(diagnostics)
+        if match and key in translated:
+            return translated[key].format(**match.groupdict())
+    return diagnostics
+
+
+def answer_language() -> str:
+    """Returns the language of an error answer: the call's (chosen by the invoke route), else the best of
+    Accept-Language among SUPPORTED_LOCALES, else the site's CDS_LANGUAGE (`app.config["CDS_LANGUAGE"]`)."""
+    chosen = g.get("cds_language")
+    if isinstance(chosen, str):
+        return chosen
+    from flask import current_app
+
+    site = str(current_app.config.get("CDS_LANGUAGE", DEFAULT_LOCALE))
+    best = request.accept_languages.best_match(SUPPORTED_LOCALES)
+    return best or site
 
 
 class CdsError(Exception):
@@ -168,7 +280,7 @@ def _cds_error(exc: CdsError) -> Response:
         logger.warning(
             "auth_rejected reason=%s", exc.reason, extra={"cds": {"event": "auth_rejected", "reason": exc.reason}}
         )
-    response = outcome_response(exc.status, exc.issue_code, exc.diagnostics)
+    response = outcome_response(exc.status, exc.issue_code, localize(exc.diagnostics, answer_language()))
     response.headers.update(exc.headers())
     return response
 
@@ -176,7 +288,7 @@ def _cds_error(exc: CdsError) -> Response:
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     code = _HTTP_ISSUE_CODES.get(status, "exception" if status >= 500 else "invalid")
-    response = outcome_response(status, code, exc.name)
+    response = outcome_response(status, code, localize(exc.name, answer_language()))
     for name, value in exc.get_headers():
         if name.lower() == "allow":  # 405 must say which methods the route takes
             response.headers[name] = value
@@ -188,7 +300,7 @@ def _unexpected(exc: Exception) -> Response:
     frames = "".join(traceback.format_tb(exc.__traceback__))
     fields = {"event": "unhandled_error", "error": type(exc).__name__, "traceback": frames}
     logger.error("unhandled %s\n%s", type(exc).__name__, frames, extra={"cds": fields})
-    return outcome_response(500, "exception", "internal error; see the service log")
+    return outcome_response(500, "exception", localize(DIAGNOSTICS["call.internal"], answer_language()))
 
 
 def register_error_handlers(app: Flask) -> None:

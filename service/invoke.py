@@ -22,10 +22,11 @@ from service.cds_models import HookRequest, parse_feedback, parse_hook_request
 from service.errors import BadHookRequest, UnknownService
 from service.fhir_client import FhirAccess, FhirClient, FhirStats, Resource
 from service.gather import Gathered, gather
+from service.language import choose_language
 from service.logging_setup import log_cards_issued, log_feedback
 from service.metrics import observe_feedback
 from service.outbound import Deadline
-from service.settings import Settings
+from service.settings import LANGUAGES, Settings
 from service.trace import CallTrace, FhirTimings, Invocation
 
 if TYPE_CHECKING:
@@ -87,14 +88,18 @@ class Invoker:
             raise UnknownService("no CDS service with this id; see GET /cds-services")
         return spec
 
-    def invoke(self, service_id: str, body: Any) -> Invocation:
+    def invoke(self, service_id: str, body: Any, accept_language: str | None = None) -> Invocation:
         """Returns the outcome of one hook call: the CDS Hooks response or the error, and its trace either way.
 
+        The language of the cards (and of an error answer) is chosen first (`service.language`): the request's
+        `org.example.ln-cds.language` extension, else `accept_language` (the header), else CDS_LANGUAGE.
         Gathers and maps the spec's gate keys first and answers `{"cards": []}` out of scope, before anything
         else is fetched; else gathers the rest, maps everything, evaluates and renders. The trace is rebuilt at
         each step, so an error still reports how far the call got.
         """
-        stats, trace = FhirTimings(), CallTrace()
+        stats = FhirTimings()
+        language = choose_language(self.settings.language, LANGUAGES, body, accept_language).language
+        trace = CallTrace(language=language)
         try:
             deadline = Deadline.after(self.settings.call_budget_seconds)  # CDS_CALL_BUDGET_SECONDS for FHIR work
             request = parse_hook_request(body)
@@ -118,7 +123,7 @@ class Invoker:
                 trace = replace(trace, in_scope=spec.in_scope(data))
                 if not trace.in_scope:
                     return self._answer(request, response_json([]), trace, stats)
-            ctx = self.rule_context(spec, request)
+            ctx = self.rule_context(spec, request, language)
             cards = spec.render(spec.evaluate(data, ctx), ctx)
             trace = replace(trace, card_rules=tuple((card.rule_id, str(card.indicator)) for card in cards))
             answer = self._answer(request, response_json(cards), trace, stats)
@@ -175,14 +180,15 @@ class Invoker:
         )
         return [resource for key in keys for resource in got.resources[key]], trace
 
-    def rule_context(self, spec: CdsServiceSpec[Any], request: HookRequest) -> RuleContext:
+    def rule_context(self, spec: CdsServiceSpec[Any], request: HookRequest, language: str | None = None) -> RuleContext:
         """Returns the per-call context for the pure rules: today (pinned or the UTC date), uuids, the service's
-        own config."""
+        own config, and the language of the cards (the site's CDS_LANGUAGE unless the call chose another)."""
         return RuleContext(
             today=self.settings.today or self.clock().astimezone(UTC).date(),
             new_uuid=self.new_uuid,
             patient_ref=f"Patient/{request.patient_id}",
             config=self.configs.get(spec.id),
+            locale=language or self.settings.language,
         )
 
     def feedback(self, service_id: str, body: Any) -> int:

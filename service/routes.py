@@ -73,9 +73,10 @@ def invoke(service_id: str) -> Response:
         )
         line.client = None if client is None else client.issuer
         state.limiter.check(_rate_key(client))
-        invocation = state.invoker.invoke(service_id, state.body())
+        invocation = state.invoker.invoke(service_id, state.body(), request.headers.get("Accept-Language"))
         line.trace = invocation.trace
         g.cds_invocation = invocation  # for the metrics, observed once the answer is made (service.ops)
+        g.cds_language = invocation.trace.language  # an error answer is written in the call's language too
         return jsonify(invocation.result())
 
 

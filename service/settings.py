@@ -24,6 +24,9 @@ from service.outbound import LOOPBACK_NETWORKS, AllowedBase, IpNetwork, loopback
 from service.trust import IssuerTrust, load_trusted_issuers
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# The languages the cards and error answers are written in (hooks.i18n.SUPPORTED_LOCALES; a test keeps the two
+# equal, since this module imports nothing from hooks/).
+LANGUAGES = ("en", "es")
 AUTH_MODES = ("jwt", "open")
 REPLAY_STORES = ("database", "memory")
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg", "postgres")
@@ -157,6 +160,13 @@ def _token_file(raw: str) -> str:
     return token
 
 
+def _language(raw: str) -> str:
+    language = raw.replace("_", "-").split("-", 1)[0].lower()
+    if language not in LANGUAGES:
+        raise ValueError(f"{raw!r} is not a language this service writes; use one of {', '.join(LANGUAGES)}")
+    return language
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in LOG_LEVELS:
@@ -232,6 +242,9 @@ class Settings(BaseSettings):
     # Pins "today" for demos and golden fixtures; None = the UTC date of each call.
     today: Annotated[date | None, _env(_iso_date)] = _var("CDS_TODAY", None)
     log_level: Annotated[str, _env(_log_level)] = _var("CDS_LOG_LEVEL", "INFO")
+    # The language of cards and error answers when the call does not ask for one (Accept-Language or the
+    # org.example.ln-cds.language request extension); "es-CO" is read as "es".
+    language: Annotated[str, _env(_language)] = _var("CDS_LANGUAGE", "en")
     # Card content in logs is clinical content: off unless asked for (STYLE #22).
     feedback_log: Annotated[bool, _env(_bool)] = _var("CDS_FEEDBACK_LOG", False)
     # Client authentication (spec "Trusting CDS Clients"): `jwt` verifies the client's signed JWT on every hook

@@ -20,6 +20,7 @@ class CallTrace:
 
     hook: str | None = None
     hook_instance: str | None = None
+    language: str | None = None  # of the cards and of an error answer (service.language)
     prefetch_used: tuple[str, ...] = ()  # satisfied by prefetch (including null = no data)
     prefetch_missing: tuple[str, ...] = ()  # omitted, OperationOutcome or error-shaped
     prefetch_partial: tuple[str, ...] = ()  # prefetched Bundle with pages left unread
@@ -73,6 +74,7 @@ class CallTrace:
         return {
             "hook": self.hook,
             "hookInstance": self.hook_instance,
+            "language": self.language,
             "prefetch_used": list(self.prefetch_used),
             "prefetch_missing": list(self.prefetch_missing),
             "prefetch_partial": list(self.prefetch_partial),

@@ -82,14 +82,19 @@ def register_fhir(
             rsps.get(url, json=reply["body"], status=reply["status"], match=match)
 
 
-def run_folder(folder: Path, registry: Sequence[CdsServiceSpec[Any]] = REGISTRY) -> dict[str, Any]:
-    """Returns {status, body} of the folder's request through the real app over `registry`, uuids normalised.
+def run_folder(
+    folder: Path, registry: Sequence[CdsServiceSpec[Any]] = REGISTRY, language: str | None = None
+) -> dict[str, Any]:
+    """Returns {status, body} of the folder's request through the real app over `registry`, uuids normalised;
+    `language` sets the site's CDS_LANGUAGE (the Spanish goldens, expected.es.json).
 
     Any FHIR call not listed in fhir.json fails (RequestsMock refuses unregistered URLs), and so does a listed
     call that never fired.
     """
     request = load_json(folder / "request.json")
     settings = load_json(folder / "settings.json") if (folder / "settings.json").exists() else {}
+    if language is not None:
+        settings = {**settings, "language": language}
     client = make_app(**settings, registry=registry).test_client()
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         register_fhir(rsps, folder, request, registry)

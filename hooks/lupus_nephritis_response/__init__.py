@@ -9,8 +9,9 @@ every module. The criteria set is a site setting (`config.py`), passed in as `Ru
 from __future__ import annotations
 
 from hooks import prefetch
+from hooks.i18n import SUPPORTED_LOCALES
 from hooks.lupus_nephritis_response.cards.render import render, summary_samples
-from hooks.lupus_nephritis_response.cards.words import ENGLISH
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, words_for
 from hooks.lupus_nephritis_response.config import LupusNephritisConfig
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, assess, in_scope
 from hooks.spec import CdsServiceSpec
@@ -36,7 +37,8 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     # administrations: a pulse course recorded only as given doses must never go unseen (a false silence).
     required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications", "administrations"),
     usage_requirements=ENGLISH.t("service.usage"),
-    static_texts=summary_samples(),
+    # every summary template filled with its longest values, in every language: each must stay under 140
+    static_texts=tuple(text for locale in SUPPORTED_LOCALES for text in summary_samples(words_for(locale))),
     config_from_env=LupusNephritisConfig.from_env,
     follow_references={
         "medications": {"medicationReference": "Medication"},

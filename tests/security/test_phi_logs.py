@@ -98,8 +98,10 @@ class Needles:
                 self.numbers.add(text)
 
     def found_in(self, text: str) -> list[str]:
+        # uuids (hookInstance, card uuids) are allowed in logs (STYLE #22); their digit runs are no patient number
+        text = _UUID.sub("<uuid>", text)
         hits = [needle for needle in self.strings if needle in text]
-        # uuids (hookInstance, card uuids) are logged on purpose and are no PHI; their hex groups ("1240") would
+        # uuids (hookInstance, card uuids, request ids) are logged on purpose and are no PHI; their hex groups ("1240") would
         # otherwise match a lab value ("124") by chance
         numeric = _UUID.sub("<uuid>", text)
         for number in self.numbers:
@@ -108,7 +110,8 @@ class Needles:
         return sorted(hits)
 
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# uuids as logged: dashed (hookInstance, card uuids) and 32-hex request ids (X-Request-ID)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|\b[0-9a-f]{32}\b")
 
 
 def _quantities(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:

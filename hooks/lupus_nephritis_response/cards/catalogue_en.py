@@ -1,8 +1,10 @@
 """The English catalogue: every clinician-facing string of the lupus-nephritis-response service, as named templates.
 
-Read only through `words.Words`, which a render binds once to the request's locale. A Spanish catalogue will be a
-second dict with the same keys, registered in `CATALOGUES`; `tests/hooks/lupus_nephritis_response/cards/
-test_words.py` checks that every enum value and table id has its entries. Values are formatted before they reach
+Read only through `words.Words`, which a render binds once to the request's locale. This dict is the source
+language: `make i18n` writes it to `locale/messages.pot` (msgctxt = key, msgid = this text) and merges that into
+each translation (`locale/es/LC_MESSAGES/messages.po`), where a changed English text turns its translation fuzzy;
+`tests/hooks/lupus_nephritis_response/cards/test_words.py` checks that every enum value and table id has its
+entries, and test_translations.py that every key is translated. Values are formatted before they reach
 a template (`words.fmt_*`). Citation labels are bibliographic and stay in `knowledge/citations.py`.
 """
 
@@ -312,5 +314,3 @@ EN: dict[str, str] = {
 if EN.keys() & THERAPY_EN.keys():
     raise RuntimeError(f"text keys defined twice: {sorted(EN.keys() & THERAPY_EN.keys())}")
 EN.update(THERAPY_EN)
-
-CATALOGUES: dict[str, dict[str, str]] = {"en": EN}

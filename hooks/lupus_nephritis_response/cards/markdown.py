@@ -9,7 +9,7 @@ from hooks.lupus_nephritis_response.cards.phrases import (
     reading_value,
     requirements,
 )
-from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date, fmt_pct, proteinuria_kind
+from hooks.lupus_nephritis_response.cards.words import Words, cap, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
 from hooks.lupus_nephritis_response.rules.checklist import ChecklistItem, ItemState
@@ -27,10 +27,10 @@ from hooks.lupus_nephritis_response.rules.treatment_line import ChangeKind, T0Re
 
 def window(c: Checkpoint, words: Words) -> str:
     """Returns "target 6-12 months" (or "target 24 months")."""
-    start = fmt_amount(c.months, 0)
+    start = words.amount(c.months, 0)
     if c.window_end_months is None:
         return words.t("window.from", start=start)
-    return words.t("window.range", start=start, end=fmt_amount(c.window_end_months, 0))
+    return words.t("window.range", start=start, end=words.amount(c.window_end_months, 0))
 
 
 def needs(c: Checkpoint, cs: CriteriaSet, p: Proteinuria | None, words: Words) -> str:
@@ -48,22 +48,22 @@ def figures_sentence(p: Proteinuria, words: Words) -> str:
     values = {
         "measure": words.measure(measure_key(p)),
         "baseline": _with_unit(p.baseline, words),
-        "baseline_day": fmt_date(p.baseline.day),
+        "baseline_day": words.day(p.baseline.day),
         "current": _with_unit(p.current, words),
-        "current_day": fmt_date(p.current.day),
+        "current_day": words.day(p.current.day),
     }
     if p.change is None:
         return words.t("detail.figures.no-change", **values)
-    return words.t("detail.figures", change=fmt_pct(p.change), **values)
+    return words.t("detail.figures", change=words.pct(p.change), **values)
 
 
 def _with_unit(r: Reading, words: Words) -> str:
-    return f"{reading_value(r)} {words.unit(proteinuria_kind(r.concept))}"
+    return f"{reading_value(r, words)} {words.unit(proteinuria_kind(r.concept))}"
 
 
 def line_block(a: Assessment, line: TreatmentLine, words: Words) -> str:
     """Returns the line, earlier failed agents and the class, one sentence each."""
-    out = [words.t("detail.line", t0=fmt_date(line.t0), agents=line_agents(line, words)), *line_history(line, words)]
+    out = [words.t("detail.line", t0=words.day(line.t0), agents=line_agents(line, words)), *line_history(line, words)]
     if line.failed_agents:
         out.append(words.t("detail.failed", agents=words.combination(line.failed_agents)))
     if a.classes:
@@ -76,15 +76,15 @@ def line_block(a: Assessment, line: TreatmentLine, words: Words) -> str:
 def line_history(line: TreatmentLine, words: Words) -> list[str]:
     """Returns how the line's T0 was found and what it went through: the date used and why (issue 10 section 2)."""
     out = []
-    first = fmt_date(line.first_given) if line.first_given else ""
+    first = words.day(line.first_given) if line.first_given else ""
     agents = cap(words.combination(line.agents[:1]))
     if line.t0_reason is T0Reason.INTENSIFIED:
-        diagnosed = fmt_date(line.diagnosed) if line.diagnosed else ""
+        diagnosed = words.day(line.diagnosed) if line.diagnosed else ""
         out.append(
-            words.t("line.t0.intensified", agents=agents, first=first, diagnosed=diagnosed, t0=fmt_date(line.t0))
+            words.t("line.t0.intensified", agents=agents, first=first, diagnosed=diagnosed, t0=words.day(line.t0))
         )
     elif line.t0_reason is T0Reason.DIAGNOSIS:
-        out.append(words.t("line.t0.diagnosis", agents=agents, first=first, t0=fmt_date(line.t0)))
+        out.append(words.t("line.t0.diagnosis", agents=agents, first=first, t0=words.day(line.t0)))
     planned = [c for c in line.changes if c.kind is ChangeKind.PLANNED_MAINTENANCE and c.day >= line.t0]
     if planned:
         induction = [a for a in line.agents if a not in {x for c in planned for x in c.agents}]
@@ -96,16 +96,16 @@ def line_history(line: TreatmentLine, words: Words) -> list[str]:
             )
         )
     if line.course_ended is not None and not line.current_agents:
-        out.append(words.t("line.course-ended", day=fmt_date(line.course_ended)))
+        out.append(words.t("line.course-ended", day=words.day(line.course_ended)))
     relapse = line.relapse
     if relapse is not None and relapse.reinduction is not None:
         out.append(
             words.t(
                 "line.relapse",
                 level=words.level(relapse.level),
-                reached=fmt_date(relapse.reached_on),
-                lost=fmt_date(relapse.lost_on),
-                t0=fmt_date(line.t0),
+                reached=words.day(relapse.reached_on),
+                lost=words.day(relapse.lost_on),
+                t0=words.day(line.t0),
             )
         )
     return out
@@ -114,13 +114,13 @@ def line_history(line: TreatmentLine, words: Words) -> list[str]:
 def _cell(r: Reading | None, words: Words) -> str:
     if r is None:
         return words.t("table.none")
-    return words.t("table.value", value=reading_value(r), day=fmt_date(r.day))
+    return words.t("table.value", value=reading_value(r, words), day=words.day(r.day))
 
 
 def _kidney_row(k: KidneyFunction, a: Assessment, words: Words) -> str:
     label = words.kidney_method(k.method)
-    change = fmt_pct(k.change) if k.change is not None else words.t("table.none")
-    tolerance = fmt_pct(a.criteria.kidney_tolerance, signed=False) if a.criteria else ""
+    change = words.pct(k.change) if k.change is not None else words.t("table.none")
+    tolerance = words.pct(a.criteria.kidney_tolerance, signed=False) if a.criteria else ""
     status = words.kidney_state(k.state, change=change, pct=tolerance)
     return words.t(
         "table.row",
@@ -135,15 +135,15 @@ def _sediment_cell(s: Sediment, words: Words) -> str:
     parts = []
     if s.rbc is not None:
         key = "sediment.rbc-flagged" if s.rbc_flagged_abnormal else "sediment.rbc"
-        parts.append(words.t(key, value=reading_value(s.rbc)))
+        parts.append(words.t(key, value=reading_value(s.rbc, words)))
     if s.cellular_casts is not None:
-        parts.append(words.t("sediment.casts", value=reading_value(s.cellular_casts)))
+        parts.append(words.t("sediment.casts", value=reading_value(s.cellular_casts, words)))
     if s.untyped_casts is not None:
-        parts.append(words.t("sediment.untyped", value=reading_value(s.untyped_casts)))
+        parts.append(words.t("sediment.untyped", value=reading_value(s.untyped_casts, words)))
     days = [r.day for r in (s.rbc, s.cellular_casts, s.untyped_casts) if r is not None]
     if not parts:
         return words.t("table.none")
-    return words.t("table.value", value=words.t("sediment.sep").join(parts), day=fmt_date(max(days)))
+    return words.t("table.value", value=words.t("sediment.sep").join(parts), day=words.day(max(days)))
 
 
 def table(a: Assessment, words: Words) -> str:
@@ -153,7 +153,7 @@ def table(a: Assessment, words: Words) -> str:
         return ""
     key = measure_key(p)
     proteinuria_label = words.t("table.proteinuria", measure=words.measure(key), unit=words.unit(key))
-    change = fmt_pct(p.change) if p.change is not None else words.t("table.none")
+    change = words.pct(p.change) if p.change is not None else words.t("table.none")
     rows = [
         words.t("table.head"),
         words.t(
@@ -200,7 +200,7 @@ def notes(a: Assessment, words: Words) -> str:
     out = []
     p, m = a.proteinuria, a.measurements
     if p and p.preliminary_skipped:
-        out.append(words.t("note.preliminary", day=fmt_date(p.preliminary_skipped)))
+        out.append(words.t("note.preliminary", day=words.day(p.preliminary_skipped)))
     if a.proteinuria_unit_skipped:
         out.append(words.t("note.unit-skipped"))
     if p and p.mixed_kinds:
@@ -216,9 +216,9 @@ def notes(a: Assessment, words: Words) -> str:
         out.append(
             words.t(
                 "note.creatinine-normal",
-                value=fmt_amount(c.value, 2),
-                day=fmt_date(c.day),
-                limit=fmt_amount(m.kidney.normal_limit, 2),
+                value=words.amount(c.value, 2),
+                day=words.day(c.day),
+                limit=words.amount(m.kidney.normal_limit, 2),
             )
         )
     if a.class_not_applicable:
@@ -235,9 +235,9 @@ def current_value_notes(a: Assessment, words: Words) -> list[str]:
     p, m = a.proteinuria, a.measurements
     out = []
     if m is not None and m.kidney.unreadable_after is not None:
-        out.append(words.t("note.unreadable.kidney", day=fmt_date(m.kidney.unreadable_after)))
+        out.append(words.t("note.unreadable.kidney", day=words.day(m.kidney.unreadable_after)))
     if m is not None and m.sediment.unreadable_after is not None:
-        out.append(words.t("note.unreadable.sediment", day=fmt_date(m.sediment.unreadable_after)))
+        out.append(words.t("note.unreadable.sediment", day=words.day(m.sediment.unreadable_after)))
     today = a.today
     for key, reading, unread in (
         ("note.current-age.kidney", m.kidney.current if m else None, m.kidney.unreadable_after if m else None),
@@ -245,7 +245,7 @@ def current_value_notes(a: Assessment, words: Words) -> list[str]:
     ):
         age = (today - reading.day).days if today and reading else None
         if reading is not None and unread is None and age is not None and age > CURRENT_AGE_NOTE_DAYS:
-            out.append(words.t(key, age=age, day=fmt_date(reading.day)))
+            out.append(words.t(key, age=age, day=words.day(reading.day)))
     if p is None or p.current is None:
         return out
     key = measure_key(p)
@@ -255,21 +255,21 @@ def current_value_notes(a: Assessment, words: Words) -> list[str]:
         out.append(
             words.t(
                 "note.baseline-missing-settled",
-                start=fmt_date(start),
-                end=fmt_date(end),
+                start=words.day(start),
+                end=words.day(end),
                 measure=measure,
-                current=reading_value(p.current),
+                current=reading_value(p.current, words),
                 unit=unit,
-                day=fmt_date(p.current.day),
+                day=words.day(p.current.day),
             )
         )
     age = p.current_age_days
     if p.unreadable_after is not None:
-        text = words.t("note.unreadable", measure=measure, day=fmt_date(p.unreadable_after))
+        text = words.t("note.unreadable", measure=measure, day=words.day(p.unreadable_after))
         older = (p.unreadable_after - p.current.day).days
-        out.append(text + words.t("note.unreadable.used", day=fmt_date(p.current.day), age=older))
+        out.append(text + words.t("note.unreadable.used", day=words.day(p.current.day), age=older))
     elif age is not None and age > CURRENT_AGE_NOTE_DAYS:
-        out.append(words.t("note.current-age", measure=measure, age=age, day=fmt_date(p.current.day)))
+        out.append(words.t("note.current-age", measure=measure, age=age, day=words.day(p.current.day)))
     return out
 
 
@@ -279,15 +279,15 @@ def missing_list(a: Assessment, p: Proteinuria, words: Words) -> str:
     for missing in a.missing:
         if missing is Missing.BASELINE:
             start, end = p.baseline_window
-            text = words.t("missing.baseline", start=fmt_date(start), end=fmt_date(end))
+            text = words.t("missing.baseline", start=words.day(start), end=words.day(end))
         elif missing is Missing.CURRENT:
             start, end = p.current_window
-            last = words.t("missing.current.last", day=fmt_date(p.last_decisive.day)) if p.last_decisive else ""
-            text = words.t("missing.current", start=fmt_date(start), end=fmt_date(end), last=last)
+            last = words.t("missing.current.last", day=words.day(p.last_decisive.day)) if p.last_decisive else ""
+            text = words.t("missing.current", start=words.day(start), end=words.day(end), last=last)
             if p.unreadable_after is not None:
-                text += "; " + words.t("missing.unreadable", day=fmt_date(p.unreadable_after))
+                text += "; " + words.t("missing.unreadable", day=words.day(p.unreadable_after))
         else:
-            day = fmt_date(p.baseline.day) if p.baseline else ""
+            day = words.day(p.baseline.day) if p.baseline else ""
             text = words.t("missing.since-baseline", day=day)
         lines.append(f"- {cap(text)}")
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from fhir_maps.domain import Agent, LabConcept
 from hooks.cards import SUMMARY_MAX_CHARS
-from hooks.lupus_nephritis_response.cards.words import Words, fmt_amount, fmt_date, fmt_pct, proteinuria_kind
+from hooks.lupus_nephritis_response.cards.words import Words, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet, Level, ResponseTest
 from hooks.lupus_nephritis_response.rules.assessment import Assessment
 from hooks.lupus_nephritis_response.rules.checklist import Amount, Param, Percent
@@ -47,7 +47,7 @@ def fit(*candidates: str) -> str:
 def line_agents(line: TreatmentLine, words: Words) -> str:
     """Returns the line's agents; "A then B" when earlier agents of the same line have stopped (maintenance)."""
     if not line.current_agents and line.course_ended is not None:  # a pulse course judged after its end
-        return words.t("agents.course-ended", agents=words.combination(line.agents), day=fmt_date(line.course_ended))
+        return words.t("agents.course-ended", agents=words.combination(line.agents), day=words.day(line.course_ended))
     earlier = [a for a in line.agents if a not in line.current_agents]
     current = words.combination(line.current_agents)
     if not earlier:
@@ -74,18 +74,18 @@ def months_phrase(a: Assessment, words: Words) -> str:
     return words.months(shown_months(a))
 
 
-def reading_value(r: Reading) -> str:
+def reading_value(r: Reading, words: Words) -> str:
     """Returns a result's value with the decimals its kind is shown with (eGFR and counts whole, ratios to 0.01);
     a censored result keeps its comparator ("< 0.10")."""
-    value = fmt_amount(r.value, _PLACES.get(r.concept, 2))
+    value = words.amount(r.value, _PLACES.get(r.concept, 2))
     if r.low is not None:  # a range as the lab sent it ("10-20 /HPF"), never shown as its upper bound alone
-        return f"{fmt_amount(r.low, _PLACES.get(r.concept, 2))}\u2013{value}"
+        return f"{words.amount(r.low, _PLACES.get(r.concept, 2))}\u2013{value}"
     return f"{r.comparator} {value}" if r.comparator else value
 
 
 def reported_phrase(readings: Sequence[Reading], words: Words) -> str:
     """Returns "UPCR reported as < 0.10 g/g" for each censored reading."""
-    return words.join([words.censored(r.concept, reading_value(r)) for r in readings])
+    return words.join([words.censored(r.concept, reading_value(r, words)) for r in readings])
 
 
 def measure_key(p: Proteinuria) -> str:
@@ -104,13 +104,13 @@ def figures(p: Proteinuria, words: Words) -> str:
     key = measure_key(p)
     values = {
         "measure": words.measure(key),
-        "baseline": reading_value(p.baseline),
-        "current": reading_value(p.current),
+        "baseline": reading_value(p.baseline, words),
+        "current": reading_value(p.current, words),
         "unit": words.unit(key),
     }
     if p.change is None:
         return words.t("figures.no-change", **values)
-    return words.t("figures", change=fmt_pct(p.change), **values)
+    return words.t("figures", change=words.pct(p.change), **values)
 
 
 def response_phrase(response: Response | None, words: Words) -> str:
@@ -142,11 +142,11 @@ def requirements(test: ResponseTest, cs: CriteriaSet, unit: str, words: Words) -
     parts = []
     if test.min_fall is not None:
         key = "need.fall-strict" if test.fall_strict else "need.fall"
-        parts.append(words.t(key, pct=fmt_pct(test.min_fall, signed=False)))
+        parts.append(words.t(key, pct=words.pct(test.min_fall, signed=False)))
     if test.max_proteinuria is not None:
-        parts.append(words.t("need.below", value=fmt_amount(test.max_proteinuria, 1), unit=unit))
+        parts.append(words.t("need.below", value=words.amount(test.max_proteinuria, 1), unit=unit))
     if test.needs_stable_kidney:
-        parts.append(words.t("need.kidney", pct=fmt_pct(cs.kidney_tolerance, signed=False)))
+        parts.append(words.t("need.kidney", pct=words.pct(cs.kidney_tolerance, signed=False)))
     if test.needs_inactive_sediment:
         parts.append(words.t("need.sediment"))
     return words.join(parts)
@@ -159,10 +159,10 @@ def format_param(value: Param, words: Words) -> str:
     if isinstance(value, LabConcept):
         return words.unit(proteinuria_kind(value))
     if isinstance(value, Amount):
-        amount = fmt_amount(value.value, value.places)
+        amount = words.amount(value.value, value.places)
         return f"{value.comparator} {amount}" if value.comparator else amount
     if isinstance(value, Percent):
-        return fmt_pct(value.fraction, signed=value.signed)
+        return words.pct(value.fraction, signed=value.signed)
     if isinstance(value, str):
         return value
-    return fmt_date(value)
+    return words.day(value)

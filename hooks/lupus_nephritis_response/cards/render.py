@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from fhir_maps.domain import Agent
 from hooks.cards import Card
 from hooks.lupus_nephritis_response.cards.response_card import (
     line_summary_samples,
@@ -61,9 +62,20 @@ DETAIL_BUDGET_CHARS = {
 LONGEST_MONTHS = 120  # ten years on one line
 LONGEST_UNCODED = 999  # medication orders not identified, for the "cannot assess" summary
 LONGEST_AGENTS = (  # a maintenance line after CYC induction with an add-on, and a triple combination
-    "cyclophosphamide then mycophenolate mofetil + belimumab",
-    "mycophenolate mofetil + voclosporin + belimumab",
+    ((Agent.CYCLOPHOSPHAMIDE,), (Agent.MYCOPHENOLATE_MOFETIL, Agent.BELIMUMAB)),
+    ((), (Agent.MYCOPHENOLATE_MOFETIL, Agent.VOCLOSPORIN, Agent.BELIMUMAB)),
 )
+
+
+def longest_agents(words: Words) -> str:
+    """Returns the longest LONGEST_AGENTS line in `words` ("cyclophosphamide then mycophenolate mofetil + ...")."""
+    lines = [
+        words.t("agents.sequence", earlier=words.combination(earlier), current=words.combination(current))
+        if earlier
+        else words.combination(current)
+        for earlier, current in LONGEST_AGENTS
+    ]
+    return max(lines, key=len)
 
 
 def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
@@ -73,7 +85,7 @@ def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
     """
     catalogue = words.catalogue
     longest = max((v for k, v in catalogue.items() if k.startswith("criterion.")), key=len)
-    months, agents = words.months(LONGEST_MONTHS), max(LONGEST_AGENTS, key=len)
+    months, agents = words.months(LONGEST_MONTHS), longest_agents(words)
     watch_sets = [cs for cs in CRITERIA_SETS.values() if any(c.watch_only for c in cs.checkpoints)]
     watch_criterion = max((words.criterion(c) for cs in watch_sets for c in cs.checkpoints if c.watch_only), key=len)
     review = max(int(review_months(cs)) for cs in watch_sets)

@@ -9,6 +9,8 @@ shorter one (without the figures, then without the agents) is used. Every card n
 
 from __future__ import annotations
 
+from datetime import date
+
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response.cards import markdown
 from hooks.lupus_nephritis_response.cards.override_reasons import override_reasons
@@ -22,9 +24,9 @@ from hooks.lupus_nephritis_response.cards.phrases import (
     response_phrase,
     unassessed_phrase,
 )
-from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, fmt_date, proteinuria_kind
+from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
-from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
+from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS, Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
 from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus
 from hooks.lupus_nephritis_response.rules.measures import Reading
@@ -167,7 +169,7 @@ def relapse_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
     if relapse is None:
         return ""
     level = words.level(relapse.level)
-    reached, lost = fmt_date(relapse.reached_on), fmt_date(relapse.lost_on)
+    reached, lost = words.short_day(relapse.reached_on), words.short_day(relapse.lost_on)
     return fit(
         words.t("summary.relapse", level=level, reached=reached, lost=lost),
         words.t("summary.relapse.short", level=level),
@@ -176,7 +178,7 @@ def relapse_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
 
 def _reading_on(r: Reading, words: Words) -> str:
     unit = words.unit(proteinuria_kind(r.concept))
-    return f"{words.measure(proteinuria_kind(r.concept))} {reading_value(r)} {unit} ({fmt_date(r.day)})"
+    return f"{words.measure(proteinuria_kind(r.concept))} {reading_value(r, words)} {unit} ({words.day(r.day)})"
 
 
 def relapse_status_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
@@ -198,8 +200,8 @@ def relapse_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: W
         "detail.relapse.head",
         level=words.level(relapse.level),
         agents=line_agents(line, words),
-        reached=fmt_date(relapse.reached_on),
-        lost=fmt_date(relapse.lost_on),
+        reached=words.day(relapse.reached_on),
+        lost=words.day(relapse.lost_on),
     )
     figs = ""
     if relapse.reached_value is not None and relapse.lost_value is not None:
@@ -221,12 +223,14 @@ def relapse_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: W
 def line_summary_samples(words: Words, agents: str) -> tuple[str, ...]:
     """Returns the relapse and order-dates summaries filled with their longest values, for the startup check."""
     level = max((words.level(lv) for lv in (Level.PARTIAL, Level.COMPLETE)), key=len)
+    longest_day = max((words.short_day(date(2026, month, 30 if month != 2 else 28)) for month in range(1, 13)), key=len)
+    months, criterion = words.months(120), words.criterion(CRITERIA_SETS["seed-eular-era-edta-2012"].checkpoints[-1])
     return (
-        words.t("summary.relapse", level=level, reached="2026-12-31", lost="2026-12-31"),
+        words.t("summary.relapse", level=level, reached=longest_day, lost=longest_day),
         words.t("summary.relapse.short", level=level),
         words.t("summary.cannot-assess.order-dates", agents=agents),
-        words.t("summary.relapse.reinduced", response=level, months="120 months", agents=agents),
-        words.t("summary.refractory.reinduced", criterion="complete response not reached", months="120 months"),
+        words.t("summary.relapse.reinduced", response=level, months=months, agents=agents),
+        words.t("summary.refractory.reinduced", criterion=criterion, months=months),
     )
 
 
@@ -282,7 +286,7 @@ def _status_lines(a: Assessment, cs: CriteriaSet, words: Words) -> list[str]:
         out.append(
             words.t(
                 "detail.next",
-                months=fmt_amount(nxt.months, 0),
+                months=words.amount(nxt.months, 0),
                 needs=markdown.needs(nxt, cs, a.proteinuria, words),
             )
         )
@@ -312,7 +316,7 @@ def cannot_assess_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, wo
     head = words.t(
         "detail.cannot.head",
         agents=line_agents(line, words),
-        t0=fmt_date(line.t0),
+        t0=words.day(line.t0),
         months=months_phrase(a, words),
     )
     return _blocks(

@@ -10,7 +10,7 @@ from decimal import Decimal
 from hooks.cards import Card, Indicator, Link, Source
 from hooks.lupus_nephritis_response.cards.override_reasons import SUPPORTIVE_REASONS, override_reasons
 from hooks.lupus_nephritis_response.cards.phrases import fit, link_label, reading_value
-from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, fmt_amount, fmt_date, proteinuria_kind
+from hooks.lupus_nephritis_response.cards.words import ENGLISH, Words, proteinuria_kind
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
 from hooks.lupus_nephritis_response.rules.measures import Reading
@@ -30,10 +30,10 @@ def _raas_line(key: str, r: Reading, ceiling: Decimal, words: Words) -> str:
     return words.t(
         key,
         measure=words.measure(kind),
-        value=reading_value(r),
+        value=reading_value(r, words),
         unit=words.unit(kind),
-        day=fmt_date(r.day),
-        ceiling=fmt_amount(ceiling, 1),
+        day=words.day(r.day),
+        ceiling=words.amount(ceiling, 1),
     )
 
 

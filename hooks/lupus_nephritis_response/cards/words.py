@@ -3,9 +3,14 @@
 Cards never build a catalogue key from a string of their own: they ask `words.agent(a)`, `words.criterion(c)`,
 `words.therapy(option).name`, ... and the accessor knows the key. Every enum value and table id these accessors
 take has its entries in the English catalogue (checked in tests/hooks/lupus_nephritis_response/cards/
-test_words.py), so a missing key is a test failure, never a KeyError at a patient's bedside. A locale without a
-catalogue, or a key a partial translation lacks, falls back to English. The number and date formats are decided
-here too (`fmt_*`): they are the same in every locale today.
+test_words.py), so a missing key is a test failure, never a KeyError at a patient's bedside.
+
+Translations are gettext catalogues (`locale.py`: `cards/locale/<lang>/LC_MESSAGES/messages.po`, msgctxt = the
+key, msgid = the English text), read with Babel at import; a translator edits the .po, never the code. A locale
+without a catalogue, or a key a translation lacks (or has only as fuzzy), falls back to English; the tests fail on
+either. Numbers, percentages and dates are formatted here too (`Words.amount`, `.pct`, `.day`): English keeps the
+house formats (`3.10`, `\u221216%`, ISO dates with non-breaking hyphens), other locales use CLDR through Babel
+(`3,10`, `\u221216 %`, `12 de marzo de 2026`).
 """
 
 from __future__ import annotations
@@ -15,8 +20,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
 from fhir_maps.domain import Agent, LabConcept
-from hooks.lupus_nephritis_response.cards.catalogue_en import CATALOGUES, EN
+from hooks.lupus_nephritis_response.cards.catalogue_en import EN
+from hooks.lupus_nephritis_response.cards.translations import DEFAULT_LOCALE, SUPPORTED_LOCALES, translations
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.knowledge.therapy_table import EvidenceLevel, TherapyOption
 from hooks.lupus_nephritis_response.rules.assessment import Missing
@@ -51,6 +60,36 @@ class Words:
 
     locale: str
     catalogue: Mapping[str, str]
+
+    def amount(self, value: Decimal, places: int = 2) -> str:
+        """Returns `value` rounded half-up to `places` decimals: "3.10" in English, "3,10" in Spanish."""
+        if self.locale not in TRANSLATED:
+            return fmt_amount(value, places)
+        rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
+        # CLDR Spanish groups thousands only from five digits on (minimumGroupingDigits 2): "2000 mg", "12.500"
+        return format_decimal(rounded, format=pattern, locale=self.locale, group_separator=abs(rounded) >= 10_000)
+
+    def pct(self, fraction: Decimal, signed: bool = True) -> str:
+        """Returns a fraction as a whole percentage with a true minus: "\u221216%" in English, "\u221216 %" in
+        Spanish (CLDR puts a no-break space before the sign)."""
+        if self.locale not in TRANSLATED:
+            return fmt_pct(fraction, signed)
+        return fmt_pct(fraction, signed).replace("%", "\u00a0%")
+
+    def day(self, day: date) -> str:
+        """Returns a date: ISO with non-breaking hyphens in English, the CLDR long form elsewhere
+        ("12 de marzo de 2026")."""
+        if self.locale not in TRANSLATED:
+            return fmt_date(day)
+        return format_date(day, format="long", locale=self.locale)
+
+    def short_day(self, day: date) -> str:
+        """Returns a date for a summary, where every character counts: ISO in English (as `day`), the CLDR
+        medium form elsewhere ("12 mar 2026")."""
+        if self.locale not in TRANSLATED:
+            return fmt_date(day)
+        return format_date(day, format="medium", locale=self.locale)
 
     def t(self, key: str, /, **values: object) -> str:
         """Returns the template `key` (English as fallback) filled with `values`."""
@@ -174,12 +213,21 @@ class Words:
         return self.t(f"override.{code}")
 
 
+# the locales with a translation: their numbers and dates follow CLDR (Babel); any other gets the English forms
+TRANSLATED = frozenset(SUPPORTED_LOCALES) - {DEFAULT_LOCALE}
+# locale -> its catalogue: English, then each translation with English behind every key it lacks
+CATALOGUES: dict[str, Mapping[str, str]] = {
+    DEFAULT_LOCALE: EN,
+    **{locale: {**EN, **translations(locale, EN)} for locale in TRANSLATED},
+}
+
+
 def words_for(locale: str) -> Words:
-    """Returns the words of `locale` (English for a locale without a catalogue)."""
+    """Returns the words of `locale`; a locale without a catalogue gets English words and formats."""
     return Words(locale, CATALOGUES.get(locale, EN))
 
 
-ENGLISH = words_for("en")
+ENGLISH = words_for(DEFAULT_LOCALE)
 
 
 def cap(text: str) -> str:

@@ -18,11 +18,11 @@ ROOT = Path(package.__file__).parent
 NAME = package.__name__
 LAYERS = ("knowledge", "rules", "cards")  # lowest first: a layer may import only itself and those before it
 # Outside the package, each layer may use only these: knowledge is data (plus the domain types), rules add the spec's
-# RuleContext, cards add the wire models of hooks.cards.
+# RuleContext, cards add the wire models of hooks.cards and the languages and .po reader of hooks.i18n (issue 16).
 OUTSIDE = {
     "knowledge": ("fhir_maps",),
     "rules": ("fhir_maps", "hooks.spec"),
-    "cards": ("fhir_maps", "hooks.spec", "hooks.cards"),
+    "cards": ("fhir_maps", "hooks.spec", "hooks.cards", "hooks.i18n"),
 }
 
 

@@ -11,11 +11,11 @@ import pytest
 from fhir_maps.domain import Agent, LabResult, LnClass, MappingReport, PatientData
 from hooks.cards import SUMMARY_MAX_CHARS, Card, Indicator, response_json
 from hooks.lupus_nephritis_response import SPEC, evaluate, render
-from hooks.lupus_nephritis_response.cards.catalogue_en import CATALOGUES, EN
+from hooks.lupus_nephritis_response.cards.catalogue_en import EN
 from hooks.lupus_nephritis_response.cards.override_reasons import OVERRIDE_SYSTEM
 from hooks.lupus_nephritis_response.cards.phrases import fit
 from hooks.lupus_nephritis_response.cards.render import summary_samples
-from hooks.lupus_nephritis_response.cards.words import ENGLISH, fmt_date, fmt_pct, words_for
+from hooks.lupus_nephritis_response.cards.words import CATALOGUES, ENGLISH, fmt_date, fmt_pct, words_for
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import (
     CRITERIA_SETS,
@@ -284,7 +284,8 @@ def test_class_not_applicable_is_explained() -> None:
 def test_summary_templates_fit_with_the_longest_realistic_values() -> None:
     for text in summary_samples():
         assert len(text) < SUMMARY_MAX_CHARS, text
-    assert SPEC.static_texts == summary_samples()
+    # issue 16: the startup check covers every language's summaries, English first
+    assert SPEC.static_texts == summary_samples() + summary_samples(words_for("es"))
 
 
 def test_fit_shortens_and_cuts_as_a_last_resort() -> None:
@@ -331,8 +332,10 @@ def test_citations_are_verified_doi_links() -> None:
 
 
 def test_text_falls_back_to_english_and_formats_numbers() -> None:
-    assert words_for("es").t("level.2") == "partial response"
-    assert list(CATALOGUES) == ["en"]
+    # issue 16: Spanish has its catalogue now; a language without one still falls back to English
+    assert words_for("xx").t("level.2") == "partial response"
+    assert words_for("es").t("level.2") == "respuesta renal parcial"
+    assert list(CATALOGUES) == ["en", "es"]
     assert fmt_pct(Decimal("-0.1613")) == f"{MINUS}16%"
     assert fmt_pct(Decimal("0.05")) == "+5%"
     assert fmt_pct(Decimal("0.001")) == "0%"

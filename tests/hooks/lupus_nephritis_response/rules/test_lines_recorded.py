@@ -11,6 +11,7 @@ import pytest
 
 from fhir_maps.domain import Agent, LabConcept, MatchedBy, MedicationOrder, OrderStatus, PatientData, UndatedOrder
 from fhir_maps.episodes import PLANNED_PULSE_SPACING_DAYS, build_episodes
+from hooks.lupus_nephritis_response.cards.words import fmt_date
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import Level, get_criteria_set
 from hooks.lupus_nephritis_response.knowledge.treatment_lines import ENDED_COURSE_JUDGED_DAYS
 from hooks.lupus_nephritis_response.rules.assessment import Missing, Verdict
@@ -19,11 +20,6 @@ from tests.hooks.builders import TODAY, ago, assess, cards, days_for, lab, ln_dx
 
 CYC, MMF, RTX, AZA = Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL, Agent.RITUXIMAB, Agent.AZATHIOPRINE
 SEED = get_criteria_set("seed-eular-era-edta-2012")
-
-
-def nb(day: date) -> str:
-    """Returns the date as cards print it: ISO with non-breaking hyphens (U+2011), so it never wraps."""
-    return day.isoformat().replace("-", "\u2011")
 
 
 def order(agent: Agent, start: date, end: date | None = None, dose: str | None = None, **kw: object) -> MedicationOrder:
@@ -175,7 +171,7 @@ def test_the_card_says_which_t0_was_used_and_why() -> None:
     data = with_orders(orders, [(ago(242), "3.4"), (ago(5), "2.9")], ago(245))
     detail = cards(data)[0].detail or ""
     assert "before lupus nephritis was diagnosed" in detail
-    assert f"dose increase on {nb(ago(240))}" in detail
+    assert f"dose increase on {fmt_date(ago(240))}" in detail
 
 
 # --- induction then planned maintenance -------------------------------------------------------------------------

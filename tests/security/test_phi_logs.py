@@ -98,11 +98,9 @@ class Needles:
                 self.numbers.add(text)
 
     def found_in(self, text: str) -> list[str]:
-        # uuids (hookInstance, card uuids) are allowed in logs (STYLE #22); their digit runs are no patient number
-        text = _UUID.sub("<uuid>", text)
         hits = [needle for needle in self.strings if needle in text]
-        # uuids (hookInstance, card uuids, request ids) are logged on purpose and are no PHI; their hex groups ("1240") would
-        # otherwise match a lab value ("124") by chance
+        # uuids (hookInstance, card uuids, request ids) are logged on purpose (STYLE #22) and are no PHI; their hex
+        # groups ("1240") would otherwise match a lab value ("124") by chance. Strings are still searched unmasked.
         numeric = _UUID.sub("<uuid>", text)
         for number in self.numbers:
             if re.search(rf"(?<![\d.]){re.escape(number)}0*(?!\d)", numeric):

@@ -233,8 +233,8 @@ EN: dict[str, str] = {
     "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
     "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
     "note.under-18": (
-        "- Under 18: the adult eGFR equation (CKD-EPI 2021) is not used and adult creatinine limits do not make it "
-        "normal; creatinine is compared with its baseline unless the laboratory flags it normal or sends its range."
+        "- Under 18: CKD-EPI 2021 and adult creatinine limits do not apply; creatinine is compared with its "
+        "baseline unless the laboratory flags it normal or sends its range."
     ),
     "note.creatinine-normal": (
         "- Creatinine {value} mg/dL on {day} is within the adult upper limit for sex ({limit} mg/dL, Pottel 2008): "
@@ -321,9 +321,7 @@ EN: dict[str, str] = {
     ),
     "summary.refractory.kidney": "Lupus nephritis: {criterion} after {months} of {agents}, by kidney function — review",
     "missing-short.current-unreadable": "latest proteinuria result unreadable",
-    "detail.kidney-reason": (
-        "Proteinuria met the target: kidney function beyond the tolerance is the reason the response was not reached."
-    ),
+    "detail.kidney-reason": ("Proteinuria met the target: kidney function is why the response was missed."),
     # --- cards ---------------------------------------------------------------------------------------------------
     "source.label": "Response criteria: {set}",
     "override.specialist-review": "Already under specialist review",

@@ -68,11 +68,18 @@ def refractory_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
     months = months_phrase(a, words)
     if line.relapse is not None:  # judged from a re-induction: the response missed is this episode's, not the first
         return fit(words.t("summary.refractory.reinduced", criterion=criterion, months=months))
-    key = "summary.refractory"
-    if _missed_by_kidney_only(a, a.with_status(CheckpointStatus.MISSED)):
-        key = "summary.refractory.kidney"  # proteinuria met the targets: kidney function is the reason
+    if _missed_by_kidney_only(a, a.with_status(CheckpointStatus.MISSED)):  # proteinuria met the targets
+        return fit(
+            *(
+                words.t("summary.refractory.kidney", criterion=criterion, months=months, agents=agents)
+                for agents in _agents_variants(line, words)
+            )
+        )
     return fit(
-        *(words.t(key, criterion=criterion, months=months, agents=agents) for agents in _agents_variants(line, words))
+        *(
+            words.t("summary.refractory", criterion=criterion, months=months, agents=agents)
+            for agents in _agents_variants(line, words)
+        )
     )
 
 

@@ -99,7 +99,7 @@ class Needles:
 
     def found_in(self, text: str) -> list[str]:
         hits = [needle for needle in self.strings if needle in text]
-        # uuids (hookInstance, card uuids) are logged on purpose and are no PHI; their hex groups ("1240") would
+        # uuids (hookInstance, card uuids, request_id) are logged on purpose and are no PHI; their hex ("1240") would
         # otherwise match a lab value ("124") by chance
         numeric = _UUID.sub("<uuid>", text)
         for number in self.numbers:
@@ -108,7 +108,10 @@ class Needles:
         return sorted(hits)
 
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Also the dashless form (the request_id, a random uuid4 hex): "759f124ac6..." matched "124" by chance.
+_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(?<![0-9a-fA-F])[0-9a-fA-F]{32}(?![0-9a-fA-F])"
+)
 
 
 def _quantities(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:

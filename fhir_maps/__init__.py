@@ -119,6 +119,10 @@ def _add_observation(mapped: _Mapped, resource: Mapping[str, Any]) -> None:
     _count_observation_skip(mapped, result)
 
 
+# A valueString with no number, or with a number and no unit ("<0.2" as UPCR): the card says the result was unreadable.
+_UNREADABLE_REASONS = frozenset({SkipReason.UNREADABLE, SkipReason.UNKNOWN_UNIT})
+
+
 def _count_observation_skip(mapped: _Mapped, skip: Skip) -> None:
     if skip.reason is SkipReason.IGNORED:
         return
@@ -129,7 +133,7 @@ def _count_observation_skip(mapped: _Mapped, skip: Skip) -> None:
     mapped.count(_OBSERVATION_SKIP_COUNT[skip.reason])
     if skip.reason is SkipReason.UNKNOWN_UNIT and skip.concept is not None:
         mapped.unknown_unit_concepts.add(skip.concept)
-    if skip.reason is SkipReason.UNREADABLE and skip.concept is not None and skip.when is not None:
+    if skip.reason in _UNREADABLE_REASONS and skip.concept is not None and skip.when is not None:
         mapped.unreadable.append((skip.concept, skip.when))
 
 

@@ -62,6 +62,9 @@ class LabResult:
     issued: datetime | None = None  # Observation.issued: when this version was released (latest wins, see labs)
     corrected: bool = False  # status corrected/amended: supersedes the final result of the same specimen or time
     specimen: str | None = None  # Observation.specimen reference: results of one specimen supersede each other
+    # Observation.referenceRange high, converted to the canonical unit: the lab's own upper reference limit for this
+    # patient (its age and sex norms). None: not sent, or in a unit that could not be converted.
+    reference_high: Decimal | None = None
 
     @property
     def decides(self) -> bool:

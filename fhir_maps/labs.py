@@ -145,7 +145,24 @@ def map_observation(resource: Mapping[str, Any]) -> LabResult | Skip:
         issued=as_instant(obs.issued),
         corrected=obs.status in _CORRECTED,
         specimen=obs.specimen.reference if obs.specimen is not None else None,
+        reference_high=_reference_high(concept, obs),
     )
+
+
+def _reference_high(concept: LabConcept, obs: Any) -> Decimal | None:
+    """Returns the upper limit of the lab's first reference range with one, in the canonical unit, or None.
+
+    The range is in the result's unit (FHIR: referenceRange.high is a SimpleQuantity); a range whose unit cannot
+    be converted is not used. A range restricted to another population (appliesTo, age) is the lab's choice for
+    this result, so it is taken as sent.
+    """
+    for rng in obs.referenceRange or ():
+        high = rng.high
+        if high is None or high.value is None:
+            continue
+        converted = _canonical_value(concept, high)
+        return converted[0] if converted is not None else None
+    return None
 
 
 _Read = tuple[Decimal, str, str | None, Decimal | None]  # canonical value, source unit, comparator, range low
@@ -170,8 +187,8 @@ def _read_value(concept: LabConcept, obs: Any, when: datetime) -> _Read | Skip:
     if text is None:
         return Skip(SkipReason.UNREADABLE, concept, when)
     unit = text.unit or LAB_CONCEPTS[concept].implied_unit
-    if unit is None:
-        return Skip(SkipReason.UNKNOWN_UNIT, concept)  # "2.1" as UPCR: g/g, mg/g or mg/mmol? never guessed
+    if unit is None:  # "2.1" as UPCR: g/g, mg/g or mg/mmol? never guessed; its time lets the card say so
+        return Skip(SkipReason.UNKNOWN_UNIT, concept, when)
     value = units.to_canonical(concept, text.value, unit)
     low = units.to_canonical(concept, text.low, unit) if text.low is not None else None
     if value is None or (text.low is not None and low is None):

@@ -38,7 +38,7 @@ class Skip:
 
     reason: SkipReason
     concept: LabConcept | None = None
-    when: datetime | None = None  # UNREADABLE only: the result's time, so a card can say the latest was unreadable
+    when: datetime | None = None  # UNREADABLE, or UNKNOWN_UNIT of a valueString: the result's time (card says so)
 
 
 Coding = tuple[str | None, str | None]  # (system, code)

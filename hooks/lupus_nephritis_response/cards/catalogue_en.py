@@ -142,7 +142,7 @@ EN: dict[str, str] = {
     "detail.notes": "**Notes on the data**",
     "detail.status.head": "**{response}** after {months} of {agents}.",
     "detail.provisional": "{unassessed} not assessed: the {level} is by proteinuria only; no refractory call is made.",
-    "detail.next": "Next time point, {months} months: {needs}",
+    "detail.next": "Next time point: {months} months. {needs}",
     "detail.next.none": "No further time point in this criteria set.",
     "detail.watch": "**Watch:** {criterion} at {months} ({window}). {set} waits until {review} months before a change.",
     "detail.cannot.head": "The response to {agents} (line since {t0}, {months}) cannot be assessed:",
@@ -235,8 +235,8 @@ EN: dict[str, str] = {
     "note.egfr-computed": "- eGFR computed from creatinine with CKD-EPI 2021 (age and sex from the record).",
     "note.creatinine-direct": "- No usable age or sex in the record: creatinine compared directly.",
     "note.under-18": (
-        "- Under 18: the adult eGFR equation (CKD-EPI 2021) and adult creatinine limits are not used; creatinine is "
-        "compared with its baseline unless the laboratory flags it normal."
+        "- Under 18: CKD-EPI 2021 and adult creatinine limits do not apply; creatinine is compared with its "
+        "baseline unless the laboratory flags it normal or sends its range."
     ),
     "note.creatinine-normal": (
         "- Creatinine {value} mg/dL on {day} is within the adult upper limit for sex ({limit} mg/dL, Pottel 2008): "
@@ -252,16 +252,18 @@ EN: dict[str, str] = {
         "- No baseline proteinuria between {start} and {end}: the fall from baseline is not assessed; the current "
         "values ({measure} {current} {unit} on {day}) decide without it."
     ),
-    "note.unreadable": "- The latest {measure}, on {day}, could not be read (no number in the result).",
+    "note.unreadable": "- The latest {measure}, on {day}, could not be read (no readable number or unit).",
     "note.unreadable.used": " The value used is from {day}, {age} days older.",
     "note.current-age": "- The current {measure} is {age} days old ({day}).",
     "note.current-age.kidney": "- The current kidney function value is {age} days old ({day}).",
     "note.current-age.sediment": "- The current sediment count is {age} days old ({day}).",
-    "note.unreadable.kidney": "- The latest eGFR or creatinine, on {day}, could not be read (no number in the result).",
-    "note.unreadable.sediment": (
-        "- The latest urine sediment count, on {day}, could not be read (no number in the result)."
+    "note.unreadable.kidney": (
+        "- The latest eGFR or creatinine, on {day}, could not be read (no readable number or unit)."
     ),
-    "missing.unreadable": "the latest result, on {day}, could not be read (no number in the result)",
+    "note.unreadable.sediment": (
+        "- The latest urine sediment count, on {day}, could not be read (no readable number or unit)."
+    ),
+    "missing.unreadable": "the latest result, on {day}, could not be read (no readable number or unit)",
     # --- treatment lines as they are recorded (issue 10 section 2: T0, pulse courses, relapse, order dates) -----
     "agents.course-ended": "{agents} (course ended {day})",
     "agents.with-course": "{current} + a {earlier} course",
@@ -303,6 +305,25 @@ EN: dict[str, str] = {
         "date, or stopped on an unrecorded date), so the treatment line and its start cannot be placed."
     ),
     "detail.cannot.order-dates.action": "Record the start and stop dates of the {agents} order.",
+    # --- review fixes: kidney function and wording (issue 10 §7, findings C7, E11-E14) ----------------------
+    "kidney-state.unjudged": "cannot be judged against age norms ({change})",
+    "kidney-state.normal.limit": "normal (creatinine within the reference limit)",
+    "kidney-state.unknown.baseline": "not assessed: no baseline",
+    "note.creatinine-lab-range": (
+        "- Creatinine {value} mg/dL on {day} is within the laboratory's own reference range (upper limit "
+        "{limit} mg/dL): kidney function counts as normal whatever its change."
+    ),
+    "note.creatinine-normal-no-sex": (
+        "- Creatinine {value} mg/dL on {day} is within the adult upper limit for women ({limit} mg/dL, Pottel "
+        "2008; no sex recorded, so the lower limit): kidney function counts as normal whatever its change."
+    ),
+    "note.creatinine-unjudged": (
+        "- Creatinine rose from {baseline} to {current} mg/dL, still within adult limits: no verified norm for "
+        "age is available, so kidney function cannot be judged and the response is decided on the other criteria."
+    ),
+    "summary.refractory.kidney": "Lupus nephritis: {criterion} after {months} of {agents}, by kidney function — review",
+    "missing-short.current-unreadable": "latest proteinuria result unreadable",
+    "detail.kidney-reason": ("Proteinuria met the target: kidney function is why the response was missed."),
     # --- cards ---------------------------------------------------------------------------------------------------
     "source.label": "Response criteria: {set}",
     "override.specialist-review": "Already under specialist review",

@@ -42,7 +42,7 @@ THERAPY_EN: dict[str, str] = {
     "therapy.multitarget.evidence": "Bao 2008, induction in class V+IV: complete response 50% vs 5% at 6 months",
     "therapy.cni.name": "Calcineurin inhibitor: tacrolimus or cyclosporine",
     "therapy.cni.short": "a calcineurin inhibitor",
-    "therapy.cni.regimen": "Tacrolimus 2\u20133 mg/day by body weight, or cyclosporine 2.6\u20133.7 mg/kg/day",
+    "therapy.cni.regimen": "Tacrolimus 2\u20133 mg/day, or cyclosporine 2.6\u20133.7 mg/kg/day",
     "therapy.cni.evidence": "tacrolimus after cyclophosphamide failure (n=26): 38.5% complete, 50% partial response",
     "therapy.voclosporin.name": "Voclosporin with mycophenolate",
     "therapy.voclosporin.short": "voclosporin",
@@ -54,7 +54,7 @@ THERAPY_EN: dict[str, str] = {
     "therapy.msc.evidence": "pilot (n=15) and multicentre (n=40) studies in refractory SLE",
     "therapy.extracorporeal.name": "Extracorporeal therapy: immunoadsorption (preferred) or plasmapheresis",
     "therapy.extracorporeal.short": "immunoadsorption",
-    "therapy.extracorporeal.regimen": "Immunoadsorption has fewer adverse events than plasmapheresis",
+    "therapy.extracorporeal.regimen": "Immunoadsorption: fewer adverse events than plasmapheresis",
     "therapy.extracorporeal.evidence": "case reports and cohorts; the plasmapheresis RCT in severe LN was negative",
     "therapy.ivig.name": "Intravenous immunoglobulin",
     "therapy.ivig.short": "IV immunoglobulin",
@@ -125,8 +125,8 @@ THERAPY_EN: dict[str, str] = {
     "biopsy.unclear-response": "the response is unclear (casts not typed, or a censored result)",
     "biopsy.class-change": "the recorded ISN/RPS class has changed",
     "caution.infection": (
-        "**Active infection recorded:** {options} would intensify immunosuppression; Santacruz 2023 keep "
-        "extracorporeal therapy for patients who cannot have that, such as in severe infection."
+        "**Active infection recorded:** {options} would intensify immunosuppression: extracorporeal therapy "
+        "comes first (Santacruz 2023)."
     ),
     "caution.pregnancy-teratogen-active": (
         "**Pregnancy recorded while {agents} is active:** mycophenolate and cyclophosphamide are teratogenic."

@@ -18,6 +18,7 @@ from hooks.lupus_nephritis_response.rules.measures import (
     KidneyFunction,
     KidneyMethod,
     KidneyState,
+    NormalBy,
     Proteinuria,
     Reading,
     Sediment,
@@ -63,7 +64,10 @@ def _with_unit(r: Reading, words: Words) -> str:
 
 def line_block(a: Assessment, line: TreatmentLine, words: Words) -> str:
     """Returns the line, earlier failed agents and the class, one sentence each."""
-    out = [words.t("detail.line", t0=words.day(line.t0), agents=line_agents(line, words)), *line_history(line, words)]
+    out = [
+        words.t("detail.line", t0=words.day(line.t0), agents=line_agents(line, words, course_end=False)),
+        *line_history(line, words),
+    ]
     if line.failed_agents:
         out.append(words.t("detail.failed", agents=words.combination(line.failed_agents)))
     if a.classes:
@@ -118,15 +122,20 @@ def _cell(r: Reading | None, words: Words) -> str:
 
 
 def _kidney_row(k: KidneyFunction, a: Assessment, words: Words) -> str:
-    label = words.kidney_method(k.method)
+    # No pair of values: the latest eGFR, if any, is shown as current (only the baseline is missing: review E11)
+    label = words.kidney_method(k.method or (KidneyMethod.EGFR_REPORTED if k.latest_egfr else None))
     change = words.pct(k.change) if k.change is not None else words.t("table.none")
     tolerance = words.pct(a.criteria.kidney_tolerance, signed=False) if a.criteria else ""
     status = words.kidney_state(k.state, change=change, pct=tolerance)
+    if k.state is KidneyState.NORMAL and k.normal_by not in (None, NormalBy.LAB_FLAG):
+        status = words.t("kidney-state.normal.limit")
+    elif k.state is KidneyState.UNKNOWN and k.baseline is None and k.latest_egfr is not None:
+        status = words.t("kidney-state.unknown.baseline")  # a recent value exists: only the baseline is missing
     return words.t(
         "table.row",
         measure=label,
         baseline=_cell(k.baseline, words),
-        current=_cell(k.current, words),
+        current=_cell(k.current or k.latest_egfr, words),
         status=status,
     )
 
@@ -211,11 +220,23 @@ def notes(a: Assessment, words: Words) -> str:
         out.append(words.t("note.under-18"))
     elif m and m.kidney.method is KidneyMethod.CREATININE and m.kidney.state is not KidneyState.NORMAL:
         out.append(words.t("note.creatinine-direct"))
-    if m and m.kidney.normal_creatinine is not None and m.kidney.normal_limit is not None:
-        c = m.kidney.normal_creatinine
+    if m and m.kidney.state is KidneyState.UNJUDGED and m.kidney.baseline and m.kidney.current:
         out.append(
             words.t(
-                "note.creatinine-normal",
+                "note.creatinine-unjudged",
+                baseline=words.amount(m.kidney.baseline.value, 2),
+                current=words.amount(m.kidney.current.value, 2),
+            )
+        )
+    if m and m.kidney.normal_creatinine is not None and m.kidney.normal_limit is not None:
+        c = m.kidney.normal_creatinine
+        key = {
+            NormalBy.LAB_RANGE: "note.creatinine-lab-range",
+            NormalBy.ADULT_LIMIT_NO_SEX: "note.creatinine-normal-no-sex",
+        }.get(m.kidney.normal_by or NormalBy.ADULT_LIMIT, "note.creatinine-normal")
+        out.append(
+            words.t(
+                key,
                 value=words.amount(c.value, 2),
                 day=words.day(c.day),
                 limit=words.amount(m.kidney.normal_limit, 2),

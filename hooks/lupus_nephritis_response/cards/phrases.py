@@ -44,9 +44,14 @@ def fit(*candidates: str) -> str:
     return candidates[-1][: SUMMARY_MAX_CHARS - 2] + "…"
 
 
-def line_agents(line: TreatmentLine, words: Words) -> str:
-    """Returns the line's agents; "A then B" when earlier agents of the same line have stopped (maintenance)."""
+def line_agents(line: TreatmentLine, words: Words, *, course_end: bool = True) -> str:
+    """Returns the line's agents; "A then B" when earlier agents of the same line have stopped (maintenance).
+
+    `course_end=False`: a detail whose line block already says when a pulse course ended (said once per card).
+    """
     if not line.current_agents and line.course_ended is not None:  # a pulse course judged after its end
+        if not course_end:
+            return words.combination(line.agents)
         return words.t("agents.course-ended", agents=words.combination(line.agents), day=words.day(line.course_ended))
     earlier = [a for a in line.agents if a not in line.current_agents]
     current = words.combination(line.current_agents)

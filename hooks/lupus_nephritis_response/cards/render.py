@@ -92,6 +92,7 @@ def summary_samples(words: Words = ENGLISH) -> tuple[str, ...]:
     response = words.t("level.provisional", level=words.level(Level.COMPLETE))
     return (
         words.t("summary.refractory", criterion=longest, months=months, agents=agents),
+        words.t("summary.refractory.kidney", criterion=longest, months=months, agents=words.t("agents.fallback")),
         words.t(
             "summary.watch",
             criterion=watch_criterion,

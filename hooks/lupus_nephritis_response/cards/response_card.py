@@ -9,6 +9,7 @@ shorter one (without the figures, then without the agents) is used. Every card n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from hooks.cards import Card, Indicator, Link, Source
@@ -28,8 +29,8 @@ from hooks.lupus_nephritis_response.cards.words import Words, cap, fmt_amount, p
 from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_CITATION_ID
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CRITERIA_SETS, Checkpoint, CriteriaSet, Level
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, Missing, Verdict
-from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus
-from hooks.lupus_nephritis_response.rules.measures import Reading
+from hooks.lupus_nephritis_response.rules.clinical_response import CheckpointStatus, judge_proteinuria
+from hooks.lupus_nephritis_response.rules.measures import Decision, KidneyState, Reading
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine
 from hooks.spec import RuleContext
 
@@ -68,6 +69,13 @@ def refractory_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
     months = months_phrase(a, words)
     if line.relapse is not None:  # judged from a re-induction: the response missed is this episode's, not the first
         return fit(words.t("summary.refractory.reinduced", criterion=criterion, months=months))
+    if _missed_by_kidney_only(a, a.with_status(CheckpointStatus.MISSED)):  # proteinuria met the targets
+        return fit(
+            *(
+                words.t("summary.refractory.kidney", criterion=criterion, months=months, agents=agents)
+                for agents in _agents_variants(line, words)
+            )
+        )
     return fit(
         *(
             words.t("summary.refractory", criterion=criterion, months=months, agents=agents)
@@ -122,6 +130,8 @@ def status_summary(a: Assessment, line: TreatmentLine, words: Words) -> str:
 def cannot_assess_summary(a: Assessment, words: Words) -> str:
     if set(a.missing) == {Missing.BASELINE, Missing.CURRENT}:
         what = words.t("missing-short.both")
+    elif a.missing == (Missing.CURRENT,) and a.proteinuria is not None and a.proteinuria.unreadable_after is not None:
+        what = words.t("missing-short.current-unreadable")  # a result was sent: say it could not be read
     else:
         what = words.missing_short(a.missing[0])
     return fit(words.t("summary.cannot-assess", what=what))
@@ -199,7 +209,7 @@ def relapse_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: W
     head = words.t(
         "detail.relapse.head",
         level=words.level(relapse.level),
-        agents=line_agents(line, words),
+        agents=line_agents(line, words, course_end=False),
         reached=words.day(relapse.reached_on),
         lost=words.day(relapse.lost_on),
     )
@@ -246,11 +256,13 @@ def refractory_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words
         "detail.refractory.head",
         criterion=cap(words.criterion(head)),
         months=months,
-        agents=line_agents(line, words),
+        agents=line_agents(line, words, course_end=False),
         window=markdown.window(head, words),
     )
     others = [f"{words.criterion(c)} ({markdown.window(c, words)})" for c in missed[:-1]]
     also = words.t("detail.also", criteria=words.join(others)) if others else ""
+    if _missed_by_kidney_only(a, missed):  # proteinuria met every missed target: say kidney function is the reason
+        also = words.t("detail.kidney-reason")
     return _blocks(
         " ".join(x for x in (lead, markdown.needs(head, cs, a.proteinuria, words)) if x),
         " ".join(x for x in (markdown.figures_sentence(a.proteinuria, words) if a.proteinuria else "", also) if x),
@@ -260,6 +272,16 @@ def refractory_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words
         markdown.checklist(a.checklist, words),
         markdown.notes(a, words),
     )
+
+
+def _missed_by_kidney_only(a: Assessment, missed: Sequence[Checkpoint]) -> bool:
+    """Returns True when kidney function beyond the tolerance is why every missed class was missed: the
+    proteinuria part of each missed checkpoint is met (issue 10 review C7: not "also missed: no improvement"
+    while proteinuria fell 88%)."""
+    m, p = a.measurements, a.proteinuria
+    if m is None or p is None or m.kidney.state is not KidneyState.WORSE or not missed:
+        return False
+    return all(judge_proteinuria(c.test, p) is Decision.HOLDS for c in missed)
 
 
 def _status_lines(a: Assessment, cs: CriteriaSet, words: Words) -> list[str]:
@@ -282,7 +304,9 @@ def _status_lines(a: Assessment, cs: CriteriaSet, words: Words) -> list[str]:
             )
         )
     nxt = a.next_checkpoint
-    if nxt is not None:
+    if a.class_not_applicable:
+        pass  # class I, II or VI: out of scope for refractoriness, so no time point is due (review finding E14)
+    elif nxt is not None:
         out.append(
             words.t(
                 "detail.next",
@@ -300,7 +324,7 @@ def status_detail(a: Assessment, cs: CriteriaSet, line: TreatmentLine, words: Wo
         "detail.status.head",
         response=cap(status_response(a, words)),
         months=months_phrase(a, words),
-        agents=line_agents(line, words),
+        agents=line_agents(line, words, course_end=False),
     )
     return _blocks(
         " ".join([head, *_status_lines(a, cs, words)]),

@@ -21,7 +21,7 @@ from hooks.lupus_nephritis_response.knowledge.citations import CITATIONS, SEED_C
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet
 from hooks.lupus_nephritis_response.knowledge.therapy_table import THERAPY_TABLE
 from hooks.lupus_nephritis_response.rules.checklist import Param
-from hooks.lupus_nephritis_response.rules.next_line import Caution, PlannedOption, TherapyPlan
+from hooks.lupus_nephritis_response.rules.next_line import Caution, CautionKey, PlannedOption, TherapyPlan
 from hooks.spec import RuleContext
 
 RULE_THERAPY = "ln-next-line-therapy"  # sorts before ln-supportive-care among info cards
@@ -97,7 +97,9 @@ def _order_line(plan: TherapyPlan, cs: CriteriaSet, words: Words) -> str:
 def therapy_detail(plan: TherapyPlan, cs: CriteriaSet, words: Words) -> str:
     """Returns the card's Markdown: options, orders, withheld options, cautions, sources of the order."""
     withheld = [words.therapy(o).short for o in plan.withheld_in_pregnancy]
-    cautions = [caution_line(c, words) for c in plan.cautions]
+    # A teratogen active in pregnancy is always on the drug-safety card (rules/safety.py), which leads every card:
+    # pregnancy is said there once, not again here (review finding E14).
+    cautions = [caution_line(c, words) for c in plan.cautions if c.key is not CautionKey.PREGNANCY_TERATOGEN_ACTIVE]
     blocks = [
         _options_block(plan, words),
         _orders_block(plan, words),

@@ -30,6 +30,7 @@ from hooks.lupus_nephritis_response.rules.measures import (
     surely_at_least,
     surely_below,
 )
+from hooks.lupus_nephritis_response.rules.safety import pregnancy_drug_risk
 from hooks.lupus_nephritis_response.rules.treatment_line import TreatmentLine, agent_active
 
 MMF_TARGET_MIN_MG_PER_DAY = Decimal(2000)  # seed: 2-3 g/day; EULAR 2019 abstract (PRIMARY)
@@ -39,6 +40,13 @@ DOSE_TARGETS = {
     Agent.MYCOPHENOLATE_MOFETIL: MMF_TARGET_MIN_MG_PER_DAY,
     Agent.MYCOPHENOLIC_ACID: MPA_TARGET_MIN_MG_PER_DAY,
 }
+# Review finding D9 (decision, documented in the package README): the 2-3 g/day target is the mycophenolate
+# monotherapy dose. Multitarget therapy (mycophenolate + tacrolimus + glucocorticoids, Bao 2008, evidence.md
+# section 3 row 3) gives mycophenolate at a lower dose by design, and its protocol dose was not read for this
+# service: with tacrolimus active on the line, the mycophenolate dose is not flagged below target (the unflagged
+# "dose and duration" check stays). Voclosporin is an add-on to standard mycophenolate (AURORA 1, evidence.md
+# aurora1-2021), so it does not count.
+MULTITARGET_PARTNERS = frozenset({Agent.TACROLIMUS})
 # Issue 10 section 6: "pregnancy for a man or a patient over 55" does not apply. A display rule, not a clinical
 # threshold: an unknown sex or age keeps the check.
 PREGNANCY_CHECK_MAX_AGE_YEARS = 55
@@ -132,10 +140,13 @@ def _adherence(line: TreatmentLine) -> Iterator[ChecklistItem]:
 
 def _dose(line: TreatmentLine, today: date, pregnant: bool) -> Iterator[ChecklistItem]:
     found = False
+    multitarget = any(e.agent in MULTITARGET_PARTNERS and e.active_on(today) for e in line.episodes)
     for e in line.episodes:
         target = DOSE_TARGETS.get(e.agent)
         if target is None or not e.active_on(today):
             continue
+        if multitarget and e.daily_dose_mg is not None:
+            continue  # D9: a multitarget mycophenolate dose is below the monotherapy target by design
         if pregnant and e.agent in TERATOGENIC_AGENTS:
             found = True  # no dose advice for a teratogenic agent in pregnancy: the drug-safety card flags it
             continue
@@ -184,6 +195,8 @@ def _conditions(data: PatientData, classes: tuple[LnClass, ...], today: date) ->
         (ConditionKind.ACTIVE_INFECTION, Check.INFECTION, Check.INFECTION_CHECK),
     ):
         if data.has(kind):
+            if kind is ConditionKind.PREGNANCY and pregnancy_drug_risk(data, today) is not None:
+                continue  # the drug-safety card says it, ahead of this card: pregnancy is said once (review E14)
             yield ChecklistItem(flagged, ItemState.FLAGGED)
         elif check is not Check.PREGNANCY_CHECK or pregnancy_possible(data, today):
             yield ChecklistItem(check, ItemState.CHECK)

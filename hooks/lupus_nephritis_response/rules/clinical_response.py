@@ -105,7 +105,7 @@ def apply(test: ResponseTest, m: Measurements) -> TestResult:
     if test.needs_stable_kidney:
         if m.kidney.state is KidneyState.WORSE:
             return TestResult(Outcome.NOT_MET)
-        if m.kidney.state in (KidneyState.UNKNOWN, KidneyState.CENSORED):
+        if m.kidney.state in (KidneyState.UNKNOWN, KidneyState.CENSORED, KidneyState.UNJUDGED):
             unassessed.append(Unassessed.KIDNEY)
     if test.needs_inactive_sediment:
         if m.sediment.state is SedimentState.ACTIVE:

@@ -52,9 +52,18 @@ EGFR_NORMAL_AT_OR_ABOVE = Decimal(90)
 # women). Only the upper limit matters: a low creatinine is not impaired function. A lab's own "normal" flag
 # (Observation.interpretation N) also counts, at any age: it carries the lab's own age and sex norms.
 CREATININE_UPPER_NORMAL_MG_DL = {Sex.FEMALE: Decimal("0.93"), Sex.MALE: Decimal("1.16")}
+# No sex recorded: the lower (female) adult limit, so that no man's normal creatinine is assumed for a woman. No
+# birth date: the adult limits too (this service's decision for lupus nephritis records, documented in the package
+# README; a child's norms are lower, so a record without a birth date may read as normal where a child's lab would
+# not: the lab's own range, when sent, comes first).
+# The lab's own reference range (Observation.referenceRange.high, converted to mg/dL) comes first at any age: it is
+# the best age and sex norm for this patient, and above it the creatinine is not normal whatever the adult limits.
 # Under 18: no paediatric creatinine interval was verified for this service (CALIPER and Ceriotti 2008 tables not
-# read), so an adolescent's creatinine counts as normal only when the lab flags it normal; else it is compared with
-# the baseline (stable or not), and the card says that the adult equation and limits were not used.
+# read), so without the lab's range or flag an adolescent's creatinine is compared with the baseline; a rise beyond
+# the tolerance that stays at or below the adult upper limit for sex (female without sex) cannot be judged against
+# age norms (UNJUDGED: no refractory call from it). Paediatric creatinine norms lie below the adult plateau Pottel
+# 2008 reports from 20 years (creatinine rises with muscle mass through childhood), so a value above the adult limit
+# is above any paediatric one: that rise still counts as worse. The bound is this service's reasoning, not a table.
 # A strict comparator's bound is excluded ("< 0.5" is below 0.5): tests read it this far beyond the bound, far below
 # any reported precision, so "< 0.5 g/g" meets "below 0.5 g/g" while "<= 0.5 g/g" does not decide it.
 STRICT_BOUND_OFFSET = Decimal("1e-9")
@@ -281,8 +290,18 @@ class KidneyMethod(StrEnum):
     CREATININE = "creatinine"  # no age or sex: creatinine compared directly
 
 
+class NormalBy(StrEnum):
+    """What made a current creatinine normal (the card names it)."""
+
+    LAB_RANGE = "lab-range"  # within the lab's own referenceRange high
+    LAB_FLAG = "lab-flag"  # Observation.interpretation N
+    ADULT_LIMIT = "adult-limit"  # within the adult upper limit for sex (Pottel 2008)
+    ADULT_LIMIT_NO_SEX = "adult-limit-no-sex"  # no sex recorded: within the female (lower) adult limit
+
+
 class KidneyState(StrEnum):
     NORMAL = "normal"  # current creatinine flagged normal or within the reference limit: normal regardless of baseline
+    UNJUDGED = "unjudged"  # under 18: a creatinine rise below the adult limit cannot be judged against age norms
     STABLE = "stable"
     WORSE = "worse"  # fell (eGFR) or rose (creatinine) beyond the set's tolerance
     UNKNOWN = "unknown"
@@ -300,6 +319,7 @@ class KidneyFunction:
     normal_creatinine: Reading | None = None  # the current creatinine that made the state NORMAL
     normal_limit: Decimal | None = None  # the adult upper reference limit it was within (None: the lab's flag)
     under_18: bool = False  # CKD-EPI 2021 and the adult limits not used (the card says so)
+    normal_by: NormalBy | None = None  # what made the state NORMAL
 
     @property
     def change(self) -> Decimal | None:
@@ -378,29 +398,52 @@ def age_on(demographics: Demographics, day: date) -> int | None:
 
 
 def creatinine_upper_limit(demographics: Demographics, day: date) -> Decimal | None:
-    """Returns the adult upper reference limit (mg/dL) for the patient on `day`; None under 18 or without age or sex."""
+    """Returns the adult upper reference limit (mg/dL) for the patient on `day`: for sex, the female one when no sex
+    is recorded; None under 18 (no adult limit applies). No birth date: the adult limit (see the constants)."""
     age = age_on(demographics, day)
-    if age is None or age < ADULT_AGE_YEARS:
+    if age is not None and age < ADULT_AGE_YEARS:
         return None
-    return CREATININE_UPPER_NORMAL_MG_DL.get(demographics.sex)
+    return CREATININE_UPPER_NORMAL_MG_DL.get(demographics.sex, CREATININE_UPPER_NORMAL_MG_DL[Sex.FEMALE])
 
 
-def _normal_creatinine(data: PatientData, current: LabResult | None) -> tuple[Reading, Decimal | None] | None:
-    """Returns the current creatinine and the limit it is within (None: flagged normal by the lab), or None."""
+def _normal_creatinine(data: PatientData, current: LabResult | None) -> tuple[Reading, Decimal | None, NormalBy] | None:
+    """Returns the current creatinine, the limit it is within (None: flagged normal) and why it is normal, or None.
+
+    Order: the lab's own reference range (above it: not normal, whatever else), the lab's normal flag, then the
+    adult upper limit for sex (female when no sex is recorded).
+    """
     if current is None:
         return None
-    if current.interpretation is Interpretation.NORMAL:
-        return _reading(current), None
-    limit = creatinine_upper_limit(data.demographics, current.when.date())
     reading = _reading(current)
+    if current.reference_high is not None:
+        if surely_at_most(reading, current.reference_high):
+            return reading, current.reference_high, NormalBy.LAB_RANGE
+        return None
+    if current.interpretation is Interpretation.NORMAL:
+        return reading, None, NormalBy.LAB_FLAG
+    limit = creatinine_upper_limit(data.demographics, current.when.date())
     if limit is not None and surely_at_most(reading, limit):  # "< 1.0" is within 1.16; "> 0.9" is not known to be
-        return reading, limit
+        by = (
+            NormalBy.ADULT_LIMIT
+            if data.demographics.sex in CREATININE_UPPER_NORMAL_MG_DL
+            else NormalBy.ADULT_LIMIT_NO_SEX
+        )
+        return reading, limit, by
     return None
+
+
+def _unjudged(data: PatientData, k: KidneyFunction) -> KidneyFunction:
+    """Under 18 without the lab's range or flag: a creatinine rise beyond the tolerance that stays at or below the
+    adult upper limit for sex (female without sex) cannot be judged against age norms (see the constants)."""
+    if not (k.under_18 and k.state is KidneyState.WORSE and k.method is KidneyMethod.CREATININE and k.current):
+        return k
+    bound = CREATININE_UPPER_NORMAL_MG_DL.get(data.demographics.sex, CREATININE_UPPER_NORMAL_MG_DL[Sex.FEMALE])
+    return replace(k, state=KidneyState.UNJUDGED) if surely_at_most(k.current, bound) else k
 
 
 def kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decimal) -> KidneyFunction:
     """Returns kidney function (`_kidney_function`), with the date of a newer result that could not be read."""
-    k = _kidney_function(data, t0, as_of, tolerance)
+    k = _unjudged(data, _kidney_function(data, t0, as_of, tolerance))
     used = k.current.day if k.current else None
     unread = unreadable_after(data, (LabConcept.EGFR, LabConcept.CREATININE), used, as_of)
     return replace(k, unreadable_after=unread) if unread else k
@@ -448,6 +491,7 @@ def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decima
                 normal_creatinine=normal[0],
                 normal_limit=normal[1],
                 under_18=under_18,
+                normal_by=normal[2],
             )
         return KidneyFunction(state, method, baseline, current, latest_egfr, under_18=under_18)
     if normal is not None:
@@ -460,6 +504,7 @@ def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decima
             normal_creatinine=normal[0],
             normal_limit=normal[1],
             under_18=under_18,
+            normal_by=normal[2],
         )
     if undecided is not None:
         return undecided

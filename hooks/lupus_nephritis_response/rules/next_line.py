@@ -296,7 +296,7 @@ def biopsy_reasons(
     if any(item.key in CHRONIC_DAMAGE_ITEMS for item in checklist):
         out.append(BiopsyReason.CHRONIC_DAMAGE)
     unclear_sediment = m.sediment.state in (SedimentState.UNTYPED_CASTS, SedimentState.CENSORED)
-    unclear_kidney = m.kidney.state in (KidneyState.UNKNOWN, KidneyState.CENSORED)
+    unclear_kidney = m.kidney.state in (KidneyState.UNKNOWN, KidneyState.CENSORED, KidneyState.UNJUDGED)
     if unclear_sediment or unclear_kidney:
         out.append(BiopsyReason.UNCLEAR_RESPONSE)
     if class_changed(data):

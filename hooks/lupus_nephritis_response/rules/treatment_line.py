@@ -49,8 +49,11 @@ from hooks.lupus_nephritis_response.knowledge.treatment_lines import (
 )
 from hooks.lupus_nephritis_response.rules.clinical_response import Measurements, Response, classify, months_between
 from hooks.lupus_nephritis_response.rules.measures import (
+    BASELINE_DAYS_AFTER_T0,
     PROTEINURIA_CONCEPTS,
+    Decision,
     Reading,
+    judge_one,
     kidney_function,
     proteinuria,
     sediment,
@@ -68,6 +71,13 @@ _FAMILY = {Agent.MYCOPHENOLIC_ACID: Agent.MYCOPHENOLATE_MOFETIL}
 # months". Used only for a criteria set with no checkpoint on its partial-response test (every set has one today:
 # `partial_response_months`).
 FAILED_WITHOUT_PR_BY_MONTHS = Decimal(6)
+# A flare on maintenance (issue 10 §2 "Relapse is not refractoriness"; review finding E11): azathioprine after a
+# complete response is maintenance-only and belongs to no line, so a re-induction after a flare on it would start a
+# first line that never saw the response. Looked back this far before a line's first order (this service's
+# choice, not a guideline figure: one year of follow-up on maintenance), a proteinuria below the set's
+# complete-response ceiling while an immunosuppressant was in force, then one at or above it by the re-induction
+# (up to the baseline window after T0), is a relapse: the line is its re-induction, judged from its own start.
+RELAPSE_BEFORE_LINE_LOOKBACK_DAYS = 365
 
 
 def family(agent: Agent) -> Agent:
@@ -363,7 +373,40 @@ def current_line(data: PatientData, cs: CriteriaSet, today: date) -> TreatmentLi
         if relapse is not None:
             walk.t0_reason, walk.relapse = T0Reason.REINDUCTION, replace(relapse, reinduction=day)
     _relapse_on_line(data, cs, walk, today)
+    if walk.relapse is None and walk.t0 == first and not walk.changes:
+        walk.relapse = _relapse_before_line(data, cs, first)
+        if walk.relapse is not None:
+            walk.t0_reason = T0Reason.REINDUCTION
     return _line_today(walk, episodes, ended_course, today)
+
+
+def _relapse_before_line(data: PatientData, cs: CriteriaSet, t0: date) -> Relapse | None:
+    """Returns the relapse that a line starting on `t0` re-induces: a complete response by proteinuria on
+    earlier therapy, lost by the re-induction (RELAPSE_BEFORE_LINE_LOOKBACK_DAYS), else None."""
+    ceiling = cs.complete.max_proteinuria
+    if ceiling is None:
+        return None
+    since, until = t0 - timedelta(days=RELAPSE_BEFORE_LINE_LOOKBACK_DAYS), t0 + timedelta(days=BASELINE_DAYS_AFTER_T0)
+    results = sorted(
+        (
+            r
+            for c in PROTEINURIA_CONCEPTS
+            for r in data.series(c).results
+            if r.decides and since <= r.when.date() <= until
+        ),
+        key=lambda r: r.when,
+    )
+    treated = [e for e in data.episodes if e.agent in LINE_AGENTS | MAINTENANCE_ONLY and e.start < t0]
+    reached: Reading | None = None
+    for r in results:
+        reading = Reading(r.concept, r.value, r.when.date(), r.comparator, r.low)
+        below = judge_one(reading, lambda v: v < ceiling, higher_passes=False)
+        on_therapy = any(e.start <= reading.day and (e.end is None or e.end >= reading.day) for e in treated)
+        if below is Decision.HOLDS and reading.day < t0 and on_therapy:
+            reached = reading
+        elif below is Decision.FAILS and reached is not None:
+            return Relapse(reached.day, Level.COMPLETE, reading.day, t0, reached, reading)
+    return None
 
 
 def _relapse_on_line(data: PatientData, cs: CriteriaSet, walk: _Walk, today: date) -> None:

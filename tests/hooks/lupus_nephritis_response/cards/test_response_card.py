@@ -271,7 +271,7 @@ def test_acr_watch_note_is_shown_even_with_status_cards_off() -> None:
 
 def test_status_card_names_the_next_time_point() -> None:
     (card,) = response_cards(story(6.2, "4.00", "1.60"))
-    assert "Next time point, 24 months: A complete response needs proteinuria below 0.5 g/g" in (card.detail or "")
+    assert "Next time point: 24 months. A complete response needs proteinuria below 0.5 g/g" in (card.detail or "")
     (done,) = response_cards(story(12, "3.2", "0.3"))
     assert "No further time point" in (done.detail or "")
 

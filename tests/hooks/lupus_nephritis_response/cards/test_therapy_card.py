@@ -188,9 +188,10 @@ def test_pregnancy_card_says_what_it_withholds_and_why() -> None:
         "Not offered because pregnancy is recorded (mycophenolate or cyclophosphamide): switch to cyclophosphamide "
         "and multitarget therapy." in detail
     )
+    # review finding E14: the active teratogen is on the drug-safety card, which leads; not repeated here
     assert (
         "**Pregnancy recorded while mycophenolate mofetil is active:** mycophenolate and cyclophosphamide are "
-        "teratogenic." in detail
+        "teratogenic." not in detail
     )
 
 

@@ -38,7 +38,11 @@ FLAGS = [
         id="tma",
     ),
     pytest.param(
-        lambda: _demo(diagnoses=[dx(ConditionKind.PREGNANCY, ago(60))]), "pregnancy", "teratogenic", id="pregnancy"
+        # no teratogen and no RAAS blocker active: no drug-safety card, so the checklist says it (review E14)
+        lambda: _demo(diagnoses=[dx(ConditionKind.PREGNANCY, ago(60))], agent=Agent.RITUXIMAB, supportive=False),
+        "pregnancy",
+        "teratogenic",
+        id="pregnancy",
     ),
     pytest.param(
         lambda: _demo(diagnoses=[dx(ConditionKind.ACTIVE_INFECTION, ago(10))]),
@@ -264,3 +268,12 @@ def test_chronic_damage_egfr_is_shown_with_its_comparator() -> None:
     assert dict(item.params)["egfr"] == Amount(Decimal("15"), 0, "<")
     detail = next(c.detail or "" for c in cards(data) if c.rule_id == "ln-refractory")
     assert "eGFR < 15 on " in detail
+
+
+def test_pregnancy_with_an_active_teratogen_is_left_to_the_drug_safety_card() -> None:
+    """Review finding E14: pregnancy is said once, on the drug-safety card that leads every other card."""
+    data = _demo(diagnoses=[dx(ConditionKind.PREGNANCY, ago(60))])
+    a = assess(data)
+    assert a.pregnancy_risk is not None
+    assert "pregnancy" not in {i.key for i in a.checklist}
+    assert "pregnancy-check" not in {i.key for i in a.checklist}

@@ -335,11 +335,19 @@ ADOLESCENT = Demographics(date(2010, 9, 1), Sex.FEMALE)  # 15 on the test's toda
         pytest.param("0.55", "0.94", ADULT, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="woman-above-limit"),
         pytest.param("0.70", "1.16", MAN, Interpretation.UNKNOWN, KidneyState.NORMAL, "1.16", id="man-at-limit"),
         pytest.param("0.70", "1.17", MAN, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="man-above-limit"),
+        # no sex recorded: the lower (female) adult limit (review finding C7)
         pytest.param(
-            "0.55", "0.90", NO_SEX, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="sex-unknown-no-limit"
+            "0.55", "0.90", NO_SEX, Interpretation.UNKNOWN, KidneyState.NORMAL, "0.93", id="sex-unknown-female-limit"
         ),
-        # under 18: no adult limit, no CKD-EPI; only the lab's own flag says normal
-        pytest.param("0.50", "0.80", ADOLESCENT, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="teen-no-flag"),
+        pytest.param(
+            "0.55", "0.95", NO_SEX, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="sex-unknown-above-female"
+        ),
+        # under 18: no adult limit, no CKD-EPI; only the lab's own flag or range says normal; a rise that stays
+        # within the adult limit cannot be judged against age norms (review finding C7); above it, it counts
+        pytest.param("0.50", "0.80", ADOLESCENT, Interpretation.UNKNOWN, KidneyState.UNJUDGED, None, id="teen-no-flag"),
+        pytest.param(
+            "0.50", "0.95", ADOLESCENT, Interpretation.UNKNOWN, KidneyState.WORSE, None, id="teen-above-adult"
+        ),
         pytest.param("0.50", "0.80", ADOLESCENT, Interpretation.NORMAL, KidneyState.NORMAL, None, id="teen-lab-flag"),
         pytest.param("0.50", "0.52", ADOLESCENT, Interpretation.UNKNOWN, KidneyState.STABLE, None, id="teen-stable"),
     ],

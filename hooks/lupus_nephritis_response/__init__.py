@@ -23,6 +23,8 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     prefetch={
         "patient": prefetch.PATIENT,
         "conditions": prefetch.LUPUS_CONDITIONS,
+        "pregnancy": prefetch.PREGNANCY_CONDITIONS,
+        "infections": prefetch.INFECTION_CONDITIONS,
         "proteinuria": prefetch.PROTEINURIA_OBSERVATIONS,
         "kidneyFunction": prefetch.KIDNEY_FUNCTION_OBSERVATIONS,
         "sediment": prefetch.SEDIMENT_OBSERVATIONS,
@@ -33,8 +35,18 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     render=render,
     in_scope=in_scope,
     gate_keys=("conditions",),
-    # administrations: a pulse course recorded only as given doses must never go unseen (a false silence).
-    required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications", "administrations"),
+    # administrations: a pulse course recorded only as given doses must never go unseen (a false silence);
+    # pregnancy and infections: a teratogen in pregnancy, or intensifying therapy in an infection, likewise.
+    required_keys=(
+        "conditions",
+        "pregnancy",
+        "infections",
+        "proteinuria",
+        "kidneyFunction",
+        "sediment",
+        "medications",
+        "administrations",
+    ),
     usage_requirements=ENGLISH.t("service.usage"),
     static_texts=summary_samples(),
     config_from_env=LupusNephritisConfig.from_env,

@@ -245,6 +245,9 @@ class MappingReport:
     # Of the uncoded: drug not identified at all (no RxNorm code, no known ingredient name, or an unresolved
     # medicationReference) and not ended (status active, on-hold or unknown). These may hide the current line.
     medication_requests_unresolved: int = 0
+    # Resources of another patient that the service dropped before mapping (service/gather.py; set by the service,
+    # counts only): the cards say once that such resources were ignored (issue 10 section 1).
+    resources_other_patient: int = 0
 
 
 @dataclass(frozen=True, slots=True)

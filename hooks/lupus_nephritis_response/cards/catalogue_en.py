@@ -307,6 +307,10 @@ EN: dict[str, str] = {
     "override.patient-declined": "Patient declined",
     "override.not-refractory": "Not refractory in my judgement",
     "override.data-incomplete": "Data in the record are incomplete",
+    # --- issue 10 review fixes: safety (only this patient's data) ---------------------------------------------------
+    "note.other-patient": (
+        "- Resources of another patient were sent with this record and were ignored; check the EHR's data feed."
+    ),
 }
 # The next-line therapy and supportive-care strings live in catalogue_therapy_en.py; a key may be defined once only.
 if EN.keys() & THERAPY_EN.keys():

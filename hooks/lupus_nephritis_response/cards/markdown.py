@@ -226,6 +226,8 @@ def notes(a: Assessment, words: Words) -> str:
     out.extend(current_value_notes(a, words))
     if a.unresolved_medications:
         out.append(words.t("note.unresolved-medications", count=a.unresolved_medications))
+    if a.other_patient_ignored:
+        out.append(words.t("note.other-patient"))
     return "\n".join([words.t("detail.notes"), "", *out]) if out else ""
 
 

@@ -237,6 +237,9 @@ class MappingReport:
     # card says so when it is the latest result (LabSeries.unreadable).
     observations_unreadable: int = 0
     unknown_unit_concepts: tuple[LabConcept, ...] = ()  # which concepts had a result skipped for its unit
+    # Resources of another patient that the service dropped before mapping (service/gather.py; set by the service,
+    # counts only): the cards say once that such resources were ignored (issue 10 section 1).
+    resources_other_patient: int = 0
     medication_requests_uncoded: int = 0  # drug not one of our agents, or not identified at all (log counter)
     medication_requests_excluded_status: int = 0
     # The two counts below were added last so that positional construction elsewhere stays valid.
@@ -245,9 +248,6 @@ class MappingReport:
     # Of the uncoded: drug not identified at all (no RxNorm code, no known ingredient name, or an unresolved
     # medicationReference) and not ended (status active, on-hold or unknown). These may hide the current line.
     medication_requests_unresolved: int = 0
-    # Resources of another patient that the service dropped before mapping (service/gather.py; set by the service,
-    # counts only): the cards say once that such resources were ignored (issue 10 section 1).
-    resources_other_patient: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,9 @@ class LabSeries:
     concept: LabConcept
     results: tuple[LabResult, ...] = ()
     unreadable: tuple[datetime, ...] = ()
+    # Days with two final results of this concept that disagree and that no correction or specimen reconciles
+    # (fhir_maps.labs.same_day_conflicts): the value kept is the later one, and the card says the day was in doubt.
+    conflicting_days: tuple[date, ...] = ()
 
     def __post_init__(self) -> None:
         if any(r.concept is not self.concept for r in self.results):

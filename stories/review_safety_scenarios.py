@@ -1,11 +1,12 @@
-"""Stories for the independent review's safety findings on issue 10 (A1-A5, B6, D8): patient ids `ln-rv-`.
+"""Stories for the independent review's safety findings on issue 10 (A1-A5, B6, D8, D10): patient ids `ln-rv-`.
 
 Each story is a class of record the review found mishandled, written the way EHRs send it, with its edges:
 cyclophosphamide pulses in pregnancy recorded per infusion or only as given doses (A1); pregnancy coded in
 ICD-10-CM Z33/Z34/O09 or SNOMED CT findings other than 77386006 (A2); an active teratogen order with no dates (A3);
 a `completed` e-prescription with a supply and no end date (A4); a prefetch key holding only another patient's
 resource, sent without a fhirServer (A5); serious infection coded N10, U07.1 or J12.82 (B6); one mycophenolate
-dose written as two concurrent orders (D8). Months are relative to the fixtures' fixed today (REFERENCE_TODAY).
+dose written as two concurrent orders (D8); two final results of one morning that disagree (D10). Months are
+relative to the fixtures' fixed today (REFERENCE_TODAY).
 """
 
 from __future__ import annotations
@@ -121,6 +122,16 @@ def _renewed_dose(pid: str) -> Story:
     (a new order, the old one never closed); UPCR 3.4 -> 2.9."""
     s = ln_on_mmf(pid, 7, 3.4, 2.9, dose=(2, "tablet"), rbc_now=12)
     return s.med(MMF, 3, dose=(3, "tablet"), per_day=2)
+
+
+def _same_day(pid: str, later: float, status: str = "final") -> Story:
+    """A complete responder (UPCR 3.1 -> 0.25 g/g at 08:30) with a second UPCR the same morning at 09:10 (`later`
+    g/g, with its own `status`), under another accession number."""
+    s = _mmf_responder(pid).upcr(later, 0.2, status=status)
+    s.data["proteinuria"][-1]["effectiveDateTime"] = s.data["proteinuria"][-1]["effectiveDateTime"].replace(
+        "T08:30", "T09:10"
+    )
+    return s
 
 
 def _sc(name: str, story: str, expect: str, build: Any, **kw: Any) -> Scenario:
@@ -285,5 +296,25 @@ REVIEW_SAFETY_SCENARIOS: list[Scenario] = [
         "MMF 2 g/day from 7 months ago left active; renewed at 3 g/day 3 months ago as a new order.",
         "Dose 3,000 mg/day (the renewal replaces the old order, not added to it): no dose flag.",
         lambda: _renewed_dose("ln-rv-mmf-renewal"),
+    ),
+    # --- D10: conflicting results of one morning --------------------------------------------------------------------
+    _sc(
+        "review-upcr-same-day-conflict",
+        "Complete responder on MMF; two final UPCRs the same morning, 0.25 g/g at 08:30 and 3.5 g/g at 09:10, "
+        "neither a correction.",
+        "The later result is used, and the card says the day's results conflict (never a silent decision).",
+        lambda: _same_day("ln-rv-upcr-conflict", 3.5),
+    ),
+    _sc(
+        "review-upcr-same-day-resend",
+        "Complete responder on MMF; the 0.25 g/g UPCR re-sent by the interface 40 minutes later (same value).",
+        "Complete response, no conflict note (a re-send is one result).",
+        lambda: _same_day("ln-rv-upcr-resend", 0.25),
+    ),
+    _sc(
+        "review-upcr-same-day-corrected",
+        "Complete responder on MMF; the 08:30 UPCR 0.25 g/g corrected at 09:10 to 0.28 g/g (status corrected).",
+        "Complete response on the corrected value, no conflict note.",
+        lambda: _same_day("ln-rv-upcr-corrected", 0.28, status="corrected"),
     ),
 ]

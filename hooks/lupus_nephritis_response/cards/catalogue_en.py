@@ -311,6 +311,10 @@ EN: dict[str, str] = {
     "note.other-patient": (
         "- Resources of another patient were sent with this record and were ignored; check the EHR's data feed."
     ),
+    "note.same-day-conflict": (
+        "- **Conflicting results on {day}**: two final proteinuria results of that day disagree and neither is "
+        "marked as a correction; the later one is used. Check which is right before acting on this card."
+    ),
 }
 # The next-line therapy and supportive-care strings live in catalogue_therapy_en.py; a key may be defined once only.
 if EN.keys() & THERAPY_EN.keys():

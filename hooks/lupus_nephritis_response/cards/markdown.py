@@ -228,6 +228,8 @@ def notes(a: Assessment, words: Words) -> str:
         out.append(words.t("note.unresolved-medications", count=a.unresolved_medications))
     if a.other_patient_ignored:
         out.append(words.t("note.other-patient"))
+    for day in a.conflicting_days:
+        out.append(words.t("note.same-day-conflict", day=fmt_date(day)))
     return "\n".join([words.t("detail.notes"), "", *out]) if out else ""
 
 

@@ -88,6 +88,7 @@ class Assessment:
     pregnancy_risk: PregnancyDrugRisk | None = None
     undatable: tuple[Agent, ...] = ()  # line agents whose orders cannot be placed in time (Missing.ORDER_DATES)
     other_patient_ignored: bool = False  # resources of another patient were dropped: the cards say so once
+    conflicting_days: tuple[date, ...] = ()  # a baseline or current proteinuria day with disagreeing final results
 
     def with_status(self, status: CheckpointStatus) -> tuple[Checkpoint, ...]:
         """Returns the due checkpoints with `status`, in time order."""
@@ -149,7 +150,12 @@ def assess(data: PatientData, ctx: RuleContext) -> Assessment:
     """Returns the response assessment of the current line (`_assess`), noting whether another patient's
     resources were dropped before mapping (issue 10 section 1: said once, never their content)."""
     a = _assess(data, ctx)
-    return replace(a, other_patient_ignored=True) if data.report.resources_other_patient else a
+    if data.report.resources_other_patient:
+        a = replace(a, other_patient_ignored=True)
+    p = a.proteinuria
+    used = {r.day for r in (p.baseline, p.current) if r is not None} if p is not None else set()
+    doubt = sorted({d for c in PROTEINURIA_CONCEPTS for d in data.series(c).conflicting_days if d in used})
+    return replace(a, conflicting_days=tuple(doubt)) if doubt else a
 
 
 def _assess(data: PatientData, ctx: RuleContext) -> Assessment:

@@ -3,7 +3,7 @@ stories/review_safety_scenarios.py)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,13 +14,17 @@ from fhir_maps.conditions import map_condition
 from fhir_maps.domain import (
     Agent,
     ConditionKind,
+    LabConcept,
+    LabResult,
     MatchedBy,
     MedicationOrder,
     OrderStatus,
     PatientData,
+    ResultStatus,
     UndatedOrder,
 )
 from fhir_maps.episodes import build_episodes, current_daily_dose
+from fhir_maps.labs import build_lab_series, same_day_conflicts
 from fhir_maps.medications import map_medication_request
 from hooks import prefetch
 from hooks.lupus_nephritis_response.rules.safety import exposed, pregnancy_drug_risk
@@ -231,6 +235,39 @@ def test_concurrent_orders_of_one_agent_sum_their_daily_doses(
     assert current_daily_dose(built) == (Decimal(dose) if dose else None)
     (episode,) = build_episodes(built)
     assert episode.daily_dose_mg == (Decimal(dose) if dose else None)
+
+
+# --- D10: final results of one day that disagree ----------------------------------------------------------------------
+def _upcr(hour: int, value: str, *, corrected: bool = False, specimen: str | None = None) -> LabResult:
+    return LabResult(
+        concept=LabConcept.UPCR,
+        when=datetime(2026, 6, 9, hour, tzinfo=UTC),
+        value=Decimal(value),
+        unit="g/g",
+        status=ResultStatus.FINAL,
+        source_unit="g/g",
+        corrected=corrected,
+        specimen=specimen,
+    )
+
+
+@pytest.mark.parametrize(
+    ("results", "conflict"),
+    [
+        pytest.param([_upcr(8, "0.35"), _upcr(9, "3.5")], True, id="tenfold-apart"),
+        pytest.param([_upcr(8, "0.35"), _upcr(9, "0.35")], False, id="re-send"),
+        pytest.param([_upcr(8, "0.30"), _upcr(9, "0.35")], False, id="within-a-fifth"),
+        pytest.param([_upcr(8, "0.35"), _upcr(9, "3.5", corrected=True)], False, id="a-correction"),
+        pytest.param([_upcr(8, "0.35", specimen="s1"), _upcr(9, "3.5", specimen="s1")], False, id="one-specimen"),
+        pytest.param([_upcr(8, "0.35", specimen="s1"), _upcr(9, "3.5", specimen="s2")], True, id="two-specimens"),
+        pytest.param([_upcr(8, "0.35")], False, id="one-result"),
+    ],
+)
+def test_disagreeing_final_results_of_one_day_are_named(results: list[LabResult], conflict: bool) -> None:
+    series = build_lab_series(results)[LabConcept.UPCR]
+    assert series.conflicting_days == ((date(2026, 6, 9),) if conflict else ())
+    assert len(series.results) == 1  # still one value a day: the later (or the correction) is kept
+    assert same_day_conflicts(results) == ({LabConcept.UPCR: (date(2026, 6, 9),)} if conflict else {})
 
 
 # --- A5: the report carries the count, the mapper leaves it at zero ---------------------------------------------------

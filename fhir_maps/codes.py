@@ -192,7 +192,7 @@ APS: ValueSet = {
 # @9ebd48ff : input/vocabulary/valueset/external/valueset-2.16.840.1.113883.3.526.3.378.json, displays as stated
 # there). The full set holds 1,987 codes (1,923 ICD-10-CM, 64 SNOMED CT), most of them obstetric complications by
 # trimester; those are left out so that the prefetch query stays under about 2,000 characters
-# (hooks/prefetch.PREGNANCY_CONDITIONS): a pregnancy coded only by a complication is a known gap (README).
+# (hooks/prefetch.PREGNANCY_CONDITIONS): a pregnancy coded only by a complication is a known gap.
 PREGNANCY_FINDING = "77386006"  # Pregnancy (finding) (VSAC-PREG)
 PREGNANCY: ValueSet = {
     SNOMED: frozenset(

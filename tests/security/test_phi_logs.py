@@ -108,7 +108,8 @@ class Needles:
         return sorted(hits)
 
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Dashed (hookInstance, card uuids) or plain 32-hex (the edge's request_id, uuid4().hex): random ids, no PHI.
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 
 
 def _quantities(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -187,13 +187,53 @@ APS: ValueSet = {
     ),
 }
 
+# Pregnancy: the codes EHRs commonly send for a current pregnancy, each a member of VSAC "Pregnancy"
+# (OID 2.16.840.1.113883.3.526.3.378, version 20210218; VSAC-PREG-2024 = cqframework/ecqm-content-qicore-2024
+# @9ebd48ff : input/vocabulary/valueset/external/valueset-2.16.840.1.113883.3.526.3.378.json, displays as stated
+# there). The full set holds 1,987 codes (1,923 ICD-10-CM, 64 SNOMED CT), most of them obstetric complications by
+# trimester; those are left out so that the prefetch query stays under about 2,000 characters
+# (hooks/prefetch.PREGNANCY_CONDITIONS): a pregnancy coded only by a complication is a known gap.
 PREGNANCY_FINDING = "77386006"  # Pregnancy (finding) (VSAC-PREG)
 PREGNANCY: ValueSet = {
-    SNOMED: frozenset({PREGNANCY_FINDING}),
+    SNOMED: frozenset(
+        {
+            PREGNANCY_FINDING,
+            "72892002",  # Normal pregnancy (finding) (VSAC-PREG-2024)
+            "47200007",  # High risk pregnancy (finding) (VSAC-PREG-2024)
+            "16356006",  # Multiple pregnancy (finding) (VSAC-PREG-2024)
+            "65147003",  # Twin pregnancy (finding) (VSAC-PREG-2024)
+            "169560008",  # Pregnant - urine test confirms (finding) (VSAC-PREG-2024)
+            "169561007",  # Pregnant - blood test confirms (finding) (VSAC-PREG-2024)
+            "237240001",  # Teenage pregnancy (finding) (VSAC-PREG-2024)
+        }
+    ),
     ICD10CM: frozenset(
         {
             "Z33.1",  # Pregnant state, incidental (VSAC-PREG)
+            "Z34.00",  # Encounter for supervision of normal first pregnancy, unspecified trimester (VSAC-PREG-2024)
+            "Z34.01",  # Encounter for supervision of normal first pregnancy, first trimester (VSAC-PREG-2024)
+            "Z34.02",  # Encounter for supervision of normal first pregnancy, second trimester (VSAC-PREG-2024)
+            "Z34.03",  # Encounter for supervision of normal first pregnancy, third trimester (VSAC-PREG-2024)
+            "Z34.80",  # Encounter for supervision of other normal pregnancy, unspecified trimester (VSAC-PREG-2024)
+            "Z34.81",  # Encounter for supervision of other normal pregnancy, first trimester (VSAC-PREG-2024)
+            "Z34.82",  # Encounter for supervision of other normal pregnancy, second trimester (VSAC-PREG-2024)
+            "Z34.83",  # Encounter for supervision of other normal pregnancy, third trimester (VSAC-PREG-2024)
+            "Z34.90",  # Encounter for supervision of normal pregnancy, unspecified, unspecified trimester (idem)
+            "Z34.91",  # Encounter for supervision of normal pregnancy, unspecified, first trimester (VSAC-PREG-2024)
+            "Z34.92",  # Encounter for supervision of normal pregnancy, unspecified, second trimester (idem)
+            "Z34.93",  # Encounter for supervision of normal pregnancy, unspecified, third trimester (VSAC-PREG-2024)
             "O09.90",  # Supervision of high risk pregnancy, unspecified, unspecified trimester (VSAC-PREG)
+            "O09.91",  # Supervision of high risk pregnancy, unspecified, first trimester (VSAC-PREG-2024)
+            "O09.92",  # Supervision of high risk pregnancy, unspecified, second trimester (VSAC-PREG-2024)
+            "O09.93",  # Supervision of high risk pregnancy, unspecified, third trimester (VSAC-PREG-2024)
+            "O09.891",  # Supervision of other high risk pregnancies, first trimester (VSAC-PREG-2024)
+            "O09.892",  # Supervision of other high risk pregnancies, second trimester (VSAC-PREG-2024)
+            "O09.893",  # Supervision of other high risk pregnancies, third trimester (VSAC-PREG-2024)
+            "O09.899",  # Supervision of other high risk pregnancies, unspecified trimester (VSAC-PREG-2024)
+            "O26.891",  # Other specified pregnancy related conditions, first trimester (VSAC-PREG-2024)
+            "O26.892",  # Other specified pregnancy related conditions, second trimester (VSAC-PREG-2024)
+            "O26.893",  # Other specified pregnancy related conditions, third trimester (VSAC-PREG-2024)
+            "O26.899",  # Other specified pregnancy related conditions, unspecified trimester (VSAC-PREG-2024)
         }
     ),
 }
@@ -214,8 +254,11 @@ PREGNANCY: ValueSet = {
 #                  for Respiratory Conditions", v20210220): pneumonia, Pneumocystis pneumonia, CMV disease
 #   VSAC-TB      = same repository, valueset-2.16.840.1.113762.1.4.1151.56.json ("Active Tuberculosis for Urology
 #                  Care", v20180406)
+#   VSAC-COVID   = same repository, valueset-2.16.840.1.113762.1.4.1029.373.json ("COVID 19 Confirmed",
+#                  v20220127): active COVID-19 and its pneumonia
 # Not included because no authoritative source was read for them: the ICD-10-CM codes for CMV disease (B25.-),
-# pneumocystosis (B59), aspergillosis (B44.-) and bacteraemia (R78.81). Their SNOMED codes are included.
+# pneumocystosis (B59: in no value set of the qicore-2024 repository), aspergillosis (B44.-) and bacteraemia
+# (R78.81). Their SNOMED codes are included.
 SEPSIS_DISORDER = "91302008"  # Sepsis (OHDSI-SEPSIS)
 PNEUMONIA_DISORDER = "233604007"  # Pneumonia (OHDSI-SI)
 ACTIVE_INFECTION: ValueSet = {
@@ -245,6 +288,7 @@ ACTIVE_INFECTION: ValueSet = {
             "45816000",  # Pyelonephritis (OHDSI-SI)
             "36689008",  # Acute pyelonephritis (OHDSI-SI)
             "60168000",  # Osteomyelitis (OHDSI-SI)
+            "840539006",  # Disease caused by severe acute respiratory syndrome coronavirus 2 (disorder) (VSAC-COVID)
         }
     ),
     ICD10CM: frozenset(
@@ -265,6 +309,9 @@ ACTIVE_INFECTION: ValueSet = {
             "J18.9",  # Pneumonia, unspecified organism (VSAC-RESP)
             "A15.0",  # Tuberculosis of lung (VSAC-TB)
             "A15.9",  # Respiratory tuberculosis unspecified (VSAC-TB)
+            "N10",  # Acute pyelonephritis (VSAC-RESP)
+            "U07.1",  # COVID-19 (VSAC-COVID)
+            "J12.82",  # Pneumonia due to coronavirus disease 2019 (VSAC-COVID)
         }
     ),
 }

@@ -83,6 +83,9 @@ class LabSeries:
     concept: LabConcept
     results: tuple[LabResult, ...] = ()
     unreadable: tuple[datetime, ...] = ()
+    # Days with two final results of this concept that disagree and that no correction or specimen reconciles
+    # (fhir_maps.labs.same_day_conflicts): the value kept is the later one, and the card says the day was in doubt.
+    conflicting_days: tuple[date, ...] = ()
 
     def __post_init__(self) -> None:
         if any(r.concept is not self.concept for r in self.results):
@@ -240,6 +243,9 @@ class MappingReport:
     # card says so when it is the latest result (LabSeries.unreadable).
     observations_unreadable: int = 0
     unknown_unit_concepts: tuple[LabConcept, ...] = ()  # which concepts had a result skipped for its unit
+    # Resources of another patient that the service dropped before mapping (service/gather.py; set by the service,
+    # counts only): the cards say once that such resources were ignored (issue 10 section 1).
+    resources_other_patient: int = 0
     medication_requests_uncoded: int = 0  # drug not one of our agents, or not identified at all (log counter)
     medication_requests_excluded_status: int = 0
     # The two counts below were added last so that positional construction elsewhere stays valid.

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 from fhir_maps.domain import Agent, MatchedBy, MedicationOrder, OrderStatus, TherapyEpisode
 
@@ -84,7 +85,6 @@ def _merge(orders: list[MedicationOrder]) -> list[list[MedicationOrder]]:
 
 def _episode(orders: list[MedicationOrder]) -> TherapyEpisode:
     end = None if any(o.end is None for o in orders) else max(o.end for o in orders if o.end is not None)
-    doses = [o for o in orders if o.daily_dose_mg is not None]
     last = max(orders, key=lambda o: (o.end or date.max, o.start))
     pulses = orders[0].agent in PLANNED_PULSE_SPACING_DAYS
     return TherapyEpisode(
@@ -92,13 +92,37 @@ def _episode(orders: list[MedicationOrder]) -> TherapyEpisode:
         start=orders[0].start,
         end=end,
         orders=tuple(orders),
-        daily_dose_mg=doses[-1].daily_dose_mg if doses else None,
+        daily_dose_mg=current_daily_dose(orders),
         gaps_over_30_days=_gaps(orders),
         interrupted=any(o.status in _PAUSED for o in orders[:-1]) or (end is None and _any_paused(orders)),
         matched_by_name=any(o.matched_by is MatchedBy.NAME for o in orders),
         covered_until=covered_until(last) if pulses and end is not None else None,
         end_known=end is None or last.end_known,
     )
+
+
+def current_daily_dose(orders: list[MedicationOrder]) -> Decimal | None:
+    """Returns the episode's most recent daily dose: the orders with a computable dose that start on the latest
+    such start day, summed when more than one is in force after that day (knowledge/THERAPY.md, "Treatment lines
+    as they are recorded").
+
+    - Concurrent orders: one dose is often prescribed as two products written together (mycophenolate 1,000 mg
+      twice daily as 500-mg tablets plus 250 mg twice daily as 250-mg capsules): orders of the agent that start
+      on the same day and run beyond it are one dose, and their daily doses add up.
+    - Renewals and dose changes: an order that starts on a later day replaces the earlier ones, even when the EHR
+      left them active (a renewal is written as a new order; the old one is seldom closed the same day), so the
+      latest start day alone is counted: summing overlapping orders of different start days would double a
+      renewed dose. Judgement call: an add-on strength ordered on a later day is read as a new dose, not summed.
+    """
+    dosed = [o for o in orders if o.daily_dose_mg is not None]
+    if not dosed:
+        return None
+    latest = max(o.start for o in dosed)
+    same_day = [o for o in dosed if o.start == latest]
+    running = [o for o in same_day if o.end is None or o.end > latest]
+    if len(running) < 2:
+        return same_day[-1].daily_dose_mg
+    return sum((o.daily_dose_mg for o in running if o.daily_dose_mg is not None), Decimal(0))
 
 
 def _any_paused(orders: list[MedicationOrder]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -270,11 +270,36 @@ def resolve_versions(results: Iterable[LabResult]) -> list[LabResult]:
     return list(by_day.values())
 
 
+# Judgement call (review D10): two final, exact results of one concept on one day, neither a correction and not
+# versions of one specimen, whose values differ by more than a fifth of the larger are a conflict, not a re-send
+# (an interface re-send repeats the value; a UPCR repeated the same morning varies by far less). The later one is
+# still the one kept (`resolve_versions`), but the card says the day was in doubt: never a silent decision.
+CONFLICT_MIN_RELATIVE_DIFFERENCE = Decimal("0.2")
+
+
+def same_day_conflicts(results: Iterable[LabResult]) -> dict[LabConcept, tuple[date, ...]]:
+    """Returns, per concept, the days on which final results disagree (CONFLICT_MIN_RELATIVE_DIFFERENCE)."""
+    by_day: dict[tuple[LabConcept, date], list[LabResult]] = {}
+    for r in results:
+        if r.decides and not r.corrected and r.comparator is None and r.low is None:
+            by_day.setdefault((r.concept, r.when.date()), []).append(r)
+    out: dict[LabConcept, list[date]] = {}
+    for (concept, day), same in sorted(by_day.items(), key=lambda kv: kv[0][1]):
+        if len({r.specimen for r in same if r.specimen}) == 1 and all(r.specimen for r in same):
+            continue  # versions of one specimen: the latest issued supersedes (resolve_versions)
+        low, high = min(r.value for r in same), max(r.value for r in same)
+        if high > 0 and (high - low) / high > CONFLICT_MIN_RELATIVE_DIFFERENCE:
+            out.setdefault(concept, []).append(day)
+    return {concept: tuple(days) for concept, days in out.items()}
+
+
 def build_lab_series(
     results: Iterable[LabResult], unreadable: Iterable[tuple[LabConcept, datetime]] = ()
 ) -> dict[LabConcept, LabSeries]:
     """Returns one LabSeries per concept present in `results` (or in `unreadable`), each sorted by time (oldest
     first), corrections and duplicates resolved (`resolve_versions`)."""
+    results = list(results)
+    conflicts = same_day_conflicts(results)
     grouped: dict[LabConcept, list[LabResult]] = {}
     for result in resolve_versions(results):
         grouped.setdefault(result.concept, []).append(result)
@@ -283,6 +308,11 @@ def build_lab_series(
         unread.setdefault(concept, []).append(when)
         grouped.setdefault(concept, [])
     return {
-        concept: LabSeries(concept, tuple(sorted(items, key=lambda r: r.when)), tuple(sorted(unread.get(concept, ()))))
+        concept: LabSeries(
+            concept,
+            tuple(sorted(items, key=lambda r: r.when)),
+            tuple(sorted(unread.get(concept, ()))),
+            conflicts.get(concept, ()),
+        )
         for concept, items in sorted(grouped.items(), key=lambda kv: list(LabConcept).index(kv[0]))
     }

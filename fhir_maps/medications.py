@@ -186,8 +186,14 @@ def order_from_request(resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -
     start = as_date(bounds.start if bounds else None) or as_date(request.authoredOn)
     if start is None:
         return Excluded(ExclusionReason.UNDATED, agent, status)
-    end = _recorded_end(request, bounds) or _series_end(dosage, start) or _end(request, status, start, bounds)
+    recorded = _recorded_end(request, bounds) or _series_end(dosage, start)
+    supplied = _supply_end(request, start) if recorded is None and status is OrderStatus.COMPLETED else None
+    end = recorded or supplied or _end(request, status, start, bounds)
     end = None if end is None else max(end, start)  # an end before the start is read as a one-day order
+    # An order that ended on a date nobody recorded: a stopped order with no end date, or a completed one with
+    # neither an end date nor a supply to count from (knowledge/THERAPY.md, "Treatment lines as they are
+    # recorded"): its end is not known, and the rules name it ("cannot assess") rather than stay silent.
+    end_known = recorded is not None or supplied is not None or status not in _ENDED
     return MedicationOrder(
         agent=agent,
         start=start,
@@ -196,7 +202,7 @@ def order_from_request(resource: Mapping[str, Any], drugs: Mapping[str, Drug]) -
         matched_by=matched_by,
         daily_dose_mg=daily_dose_mg(dosage, agent, product.strength_mg if product else None),
         route_systemic=_systemic(drug, product),
-        end_known=not (status is OrderStatus.STOPPED and _recorded_end(request, bounds) is None),
+        end_known=end_known,
     )
 
 
@@ -255,6 +261,7 @@ def order_from_administration(
 
 
 _OPEN = frozenset((OrderStatus.ACTIVE, OrderStatus.ON_HOLD, OrderStatus.UNKNOWN))
+_ENDED = frozenset((OrderStatus.STOPPED, OrderStatus.COMPLETED))
 
 
 def _has_rxnorm_code(drug: Drug) -> bool:
@@ -284,6 +291,32 @@ def _bounds(dosage: Any) -> Any:
 def _recorded_end(request: Any, bounds: Any) -> date | None:
     validity = request.dispenseRequest.validityPeriod if request.dispenseRequest else None
     return as_date(validity.end if validity else None) or as_date(bounds.end if bounds else None)
+
+
+# dispenseRequest.expectedSupplyDuration (a UCUM Duration) in days per unit; other units are not counted.
+_SUPPLY_UNIT_DAYS = {"d": 1.0, "wk": 7.0, "mo": 30.4375}  # the response model's mean month (clinical_response)
+_SUPPLY_UNIT_NAMES = {"day": "d", "days": "d", "week": "wk", "weeks": "wk", "month": "mo", "months": "mo"}
+
+
+def _supply_end(request: Any, start: date) -> date | None:
+    """Returns the last day a `completed` prescription with no end date supplies: its start plus the supply it
+    authorises, expectedSupplyDuration x (1 + numberOfRepeatsAllowed), or None without a usable supply.
+
+    Several EHRs mark an outpatient e-prescription `completed` once it is sent to the pharmacy, so `completed`
+    with a supply and no end says the drug is taken for that supply, not that it stopped on the day it was
+    written (knowledge/THERAPY.md, "Treatment lines as they are recorded"). Judgement call: the whole authorised
+    supply counts (repeats included); a refill never collected cannot be seen in the record, and reading a
+    teratogen as stopped too early is the dangerous side.
+    """
+    dispense = request.dispenseRequest
+    duration = dispense.expectedSupplyDuration if dispense is not None else None
+    if duration is None or duration.value is None or duration.value <= 0:
+        return None
+    unit = duration.code or _SUPPLY_UNIT_NAMES.get((duration.unit or "").strip().lower(), "")
+    if unit not in _SUPPLY_UNIT_DAYS:
+        return None
+    fills = 1 + (dispense.numberOfRepeatsAllowed or 0)
+    return start + timedelta(days=round(float(duration.value) * _SUPPLY_UNIT_DAYS[unit] * fills) - 1)
 
 
 # A series ordered as a count of doses ("every 4 weeks, 6 doses") with no end date ends at its last planned dose.

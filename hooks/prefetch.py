@@ -27,9 +27,12 @@ def condition_query(*value_sets: ValueSet, count: int = 100) -> str:
 
 
 PATIENT = f"Patient/{PATIENT_TOKEN}"
-LUPUS_CONDITIONS = condition_query(
-    codes.LUPUS_NEPHRITIS, codes.SLE, codes.TMA, codes.APS, codes.PREGNANCY, codes.ACTIVE_INFECTION
-)
+# Conditions are fetched in three code searches, each URL under about 2,000 characters (what servers and proxies
+# reliably accept): the lupus diagnoses that decide scope (the gate key), pregnancy (safety: teratogens, RAAS
+# blockers), and serious infection (therapy ordering). One search with every code ran to about 2,700 characters.
+LUPUS_CONDITIONS = condition_query(codes.LUPUS_NEPHRITIS, codes.SLE, codes.TMA, codes.APS)
+PREGNANCY_CONDITIONS = condition_query(codes.PREGNANCY)
+INFECTION_CONDITIONS = condition_query(codes.ACTIVE_INFECTION)
 PROTEINURIA_OBSERVATIONS = observation_query(codes.UPCR, codes.PROTEIN_24H)
 KIDNEY_FUNCTION_OBSERVATIONS = observation_query(codes.CREATININE, codes.EGFR)
 SEDIMENT_OBSERVATIONS = observation_query(codes.URINE_RBC, codes.CELLULAR_CASTS, codes.CASTS_UNTYPED)

@@ -38,7 +38,7 @@ def write_scenario(sc: Scenario, root: Path = ROOT) -> None:
         "hook": "patient-view",
         "context": {"userId": "Practitioner/synthetic-clinician-1", "patientId": story.pid},
     }
-    if sc.prefetch != "omitted-no-server":
+    if sc.prefetch not in ("omitted-no-server", "full-no-server"):
         request["fhirServer"] = FHIR_BASE
         request["fhirAuthorization"] = {
             "access_token": ACCESS_TOKEN,

@@ -20,10 +20,11 @@ Only this patient's data (issue 10 §1): every gathered resource is checked agai
 (`fhir_maps.ownership`) on both paths, because an EHR may prefetch from the wrong chart and a FHIR server may
 ignore the `patient` search parameter. Another patient's resources, and patient data that names no patient, are
 dropped and counted (counts only, for the log line). A prefetched key whose resources were ALL another patient's
-(or unattributed) says nothing about this patient: it is treated like an omitted key (fetched from fhirServer,
-else 412 when required), never as "this patient has no data". A fetched search whose results were all foreign is
-this patient's empty result: the server was asked for this patient and read to the end. A foreign Patient resource
-is dropped (no age or sex: the rules already say what that leaves unassessed).
+(or unattributed) says nothing about this patient: it is fetched from fhirServer like an omitted key; with no
+fhirServer it is this patient's empty result (no data), never a 412 that would cost every card, the drug-safety
+warning included (the cards say once that another patient's resources were ignored). A fetched search whose
+results were all foreign is this patient's empty result: the server was asked for this patient and read to the
+end. A foreign Patient resource is dropped (no age or sex: the rules already say what that leaves unassessed).
 """
 
 from __future__ import annotations
@@ -179,9 +180,12 @@ def gather(
         given = _from_prefetch(request.prefetch, key)
         own, dropped = _own(given.resources, patient_id) if given is not None else ([], (0, 0))
         if given is not None and given.resources and not own:
-            got.prefetch_other_patient.append(key)  # says nothing about this patient: as if omitted
+            got.prefetch_other_patient.append(key)
             got.count_dropped(dropped)
-            given = None
+            if fhir is not None:
+                given = None  # says nothing about this patient: fetched from the server, as if omitted
+            else:
+                dropped, given = (0, 0), _FromPrefetch([])  # nobody to ask: this patient's empty result
         if given is None:
             got.prefetch_missing.append(key)
             to_fetch.append(key)

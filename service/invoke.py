@@ -118,6 +118,9 @@ class Invoker:
                     return self._answer(request, response_json([]), trace, stats)
             got, trace = self._gather(spec, request, fhir, [k for k in spec.prefetch if k not in spec.gate_keys], trace)
             data = self.mapper(resources + got)
+            # The cards say once that another patient's resources were ignored (never which, never their content).
+            report = replace(data.report, resources_other_patient=trace.resources_other_patient)
+            data = replace(data, report=report)
             trace = replace(trace, report=data.report)
             if not spec.gate_keys:
                 trace = replace(trace, in_scope=spec.in_scope(data))

@@ -32,8 +32,7 @@ SNOMED_DISPLAY.setdefault(PNEUMONIA, "Pneumonia")
 
 def _icd10(s: Story, code: str, display: str) -> Story:
     """Recodes the story's last Condition in ICD-10-CM, as many EHR problem lists send it."""
-    s.data["conditions"][-1]["code"] = {"coding": [{"system": codes.ICD10CM, "code": code, "display": display}]}
-    return s
+    return s.recode(codes.ICD10CM, code, display)
 
 
 def pregnant_responder(pid: str = "ln-sf-pregnant-responder") -> Story:

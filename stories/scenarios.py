@@ -13,6 +13,7 @@ from fhir_maps import codes
 from stories.lines_scenarios import LINES_SCENARIOS
 from stories.records_scenarios import RECORDS_SCENARIOS
 from stories.review_kidney_scenarios import REVIEW_KIDNEY_SCENARIOS
+from stories.review_safety_scenarios import REVIEW_SAFETY_SCENARIOS
 from stories.safety_scenarios import SAFETY_SCENARIOS
 from stories.story import APS, CLASS_IV, CYC, HCQ, LN, MMF, SLE, Scenario, Story, ln_on_mmf
 from stories.therapy_scenarios import THERAPY_SCENARIOS
@@ -360,4 +361,5 @@ SCENARIOS: list[Scenario] = [
     *SAFETY_SCENARIOS,
     *LINES_SCENARIOS,
     *REVIEW_KIDNEY_SCENARIOS,
+    *REVIEW_SAFETY_SCENARIOS,
 ]

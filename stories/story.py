@@ -18,7 +18,26 @@ from fhir_maps.domain import LnClass
 from stories.fhir import Resource, condition, medication_request, months_before, observation, patient
 
 REFERENCE_TODAY = date(2026, 6, 15)
-KEYS = ("patient", "conditions", "proteinuria", "kidneyFunction", "sediment", "medications", "administrations")
+KEYS = (
+    "patient",
+    "conditions",
+    "pregnancy",
+    "infections",
+    "proteinuria",
+    "kidneyFunction",
+    "sediment",
+    "medications",
+    "administrations",
+)
+# The Condition searches other than `conditions` (hooks/prefetch.py): a Condition goes to the key whose search
+# would return it, as an EHR's prefetch would.
+CONDITION_KEYS = {"pregnancy": codes.PREGNANCY, "infections": codes.ACTIVE_INFECTION}
+
+
+def condition_key(system: str, code: str) -> str:
+    """Returns the prefetch key whose Condition search returns a Condition coded `system|code`."""
+    return next((k for k, vs in CONDITION_KEYS.items() if codes.in_value_set(vs, system, code)), "conditions")
+
 
 # The condition codes the stories are written with, each a member of a fhir_maps.codes value set.
 SLE, LN = codes.SLE_DISORDER, codes.LN_DISORDER
@@ -40,6 +59,7 @@ class Story:
     pid: str
     data: dict[str, list[Resource]] = field(default_factory=lambda: {k: [] for k in KEYS})
     n: int = 0
+    _last_condition: Resource | None = None
 
     def _id(self, prefix: str) -> str:
         self.n += 1
@@ -51,7 +71,21 @@ class Story:
 
     def cond(self, snomed: str, months_ago: float, **kw: Any) -> Story:
         onset = months_before(REFERENCE_TODAY, months_ago)
-        self.data["conditions"].append(condition(self.pid, self._id("c"), snomed, onset, **kw))
+        self._last_condition = condition(self.pid, self._id("c"), snomed, onset, **kw)
+        self.data[condition_key(codes.SNOMED, snomed)].append(self._last_condition)
+        return self
+
+    def recode(self, system: str, code: str, display: str) -> Story:
+        """Recodes the story's last Condition (as many EHR problem lists send it, e.g. in ICD-10-CM), moving it to
+        the key whose search returns the new code."""
+        last = self._last_condition
+        if last is None:
+            raise ValueError("recode: the story has no Condition yet")
+        for resources in self.data.values():
+            if any(r is last for r in resources):
+                resources[:] = [r for r in resources if r is not last]
+        last["code"] = {"coding": [{"system": system, "code": code, "display": display}]}
+        self.data[condition_key(system, code)].append(last)
         return self
 
     def lab(self, key: str, loinc: str, value: float, unit: str, months_ago: float, **kw: Any) -> Story:
@@ -89,7 +123,7 @@ class Scenario:
     story: str
     expect: str
     build: Callable[[], Story]
-    prefetch: str = "full"  # full | null | omitted | omitted-no-server | outcome-in:<key>
+    prefetch: str = "full"  # full | full-no-server | null | omitted | omitted-no-server | outcome-in:<key>
     fhir_failure: str | None = None  # http-500 | timeout
     settings: dict[str, str] = field(default_factory=dict)
 

@@ -112,6 +112,12 @@ FALLBACK_EXCLUDED: dict[str, str] = {
     "lupus-nephritis-response/lines-cyc-nih-administrations-fallback": "already the fallback path (fhir.json)",
     "lupus-nephritis-response/omitted-prefetch-no-fhir-server": "no fhirServer: the 412 is the story",
     "lupus-nephritis-response/operation-outcome-in-prefetch": "the OperationOutcome in prefetch is the story",
+    "lupus-nephritis-response/review-preg-mmf-foreign-administration-only": (
+        "no fhirServer: a prefetch key holding only another patient's entry is the story"
+    ),
+    "lupus-nephritis-response/review-foreign-administration-only-responder": (
+        "no fhirServer: a prefetch key holding only another patient's entry is the story"
+    ),
 }
 
 

@@ -24,6 +24,8 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     prefetch={
         "patient": prefetch.PATIENT,
         "conditions": prefetch.LUPUS_CONDITIONS,
+        "pregnancy": prefetch.PREGNANCY_CONDITIONS,
+        "infections": prefetch.INFECTION_CONDITIONS,
         "proteinuria": prefetch.PROTEINURIA_OBSERVATIONS,
         "kidneyFunction": prefetch.KIDNEY_FUNCTION_OBSERVATIONS,
         "sediment": prefetch.SEDIMENT_OBSERVATIONS,
@@ -34,8 +36,18 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     render=render,
     in_scope=in_scope,
     gate_keys=("conditions",),
-    # administrations: a pulse course recorded only as given doses must never go unseen (a false silence).
-    required_keys=("conditions", "proteinuria", "kidneyFunction", "sediment", "medications", "administrations"),
+    # administrations: a pulse course recorded only as given doses must never go unseen (a false silence);
+    # pregnancy and infections: a teratogen in pregnancy, or intensifying therapy in an infection, likewise.
+    required_keys=(
+        "conditions",
+        "pregnancy",
+        "infections",
+        "proteinuria",
+        "kidneyFunction",
+        "sediment",
+        "medications",
+        "administrations",
+    ),
     usage_requirements=ENGLISH.t("service.usage"),
     # every summary template filled with its longest values, in every language: each must stay under 140
     static_texts=tuple(text for locale in SUPPORTED_LOCALES for text in summary_samples(words_for(locale))),

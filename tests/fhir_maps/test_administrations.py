@@ -145,7 +145,9 @@ def test_a_counted_series_ends_at_its_last_planned_dose(repeat: dict[str, Any], 
     [
         ("stopped", None, False),
         ("stopped", "2026-02-01", True),
-        ("completed", None, True),
+        # review A4: a completed order with neither an end date nor a supply ended on a day nobody recorded
+        ("completed", None, False),
+        ("completed", "2026-02-01", True),
     ],
 )
 def test_a_stop_without_a_date_is_marked_unknown(status: str, end: str | None, known: bool) -> None:

@@ -330,6 +330,14 @@ EN: dict[str, str] = {
     "override.patient-declined": "Patient declined",
     "override.not-refractory": "Not refractory in my judgement",
     "override.data-incomplete": "Data in the record are incomplete",
+    # --- issue 10 review fixes: safety (only this patient's data) ---------------------------------------------------
+    "note.other-patient": (
+        "- Resources of another patient were sent with this record and were ignored; check the EHR's data feed."
+    ),
+    "note.same-day-conflict": (
+        "- **Conflicting results on {day}**: two final proteinuria results of that day disagree and neither is "
+        "marked as a correction; the later one is used. Check which is right before acting on this card."
+    ),
 }
 # The next-line therapy and supportive-care strings live in catalogue_therapy_en.py; a key may be defined once only.
 if EN.keys() & THERAPY_EN.keys():

@@ -247,6 +247,10 @@ def notes(a: Assessment, words: Words) -> str:
     out.extend(current_value_notes(a, words))
     if a.unresolved_medications:
         out.append(words.t("note.unresolved-medications", count=a.unresolved_medications))
+    if a.other_patient_ignored:
+        out.append(words.t("note.other-patient"))
+    for day in a.conflicting_days:
+        out.append(words.t("note.same-day-conflict", day=words.day(day)))
     return "\n".join([words.t("detail.notes"), "", *out]) if out else ""
 
 

@@ -87,6 +87,8 @@ class Assessment:
     # teratogen or RAAS blocker active while pregnancy is recorded: shown whatever the verdict, ahead of every card
     pregnancy_risk: PregnancyDrugRisk | None = None
     undatable: tuple[Agent, ...] = ()  # line agents whose orders cannot be placed in time (Missing.ORDER_DATES)
+    other_patient_ignored: bool = False  # resources of another patient were dropped: the cards say so once
+    conflicting_days: tuple[date, ...] = ()  # a baseline or current proteinuria day with disagreeing final results
 
     def with_status(self, status: CheckpointStatus) -> tuple[Checkpoint, ...]:
         """Returns the due checkpoints with `status`, in time order."""
@@ -145,6 +147,18 @@ def _next_checkpoint(cs: CriteriaSet, m: Measurements, months: Decimal) -> Check
 
 
 def assess(data: PatientData, ctx: RuleContext) -> Assessment:
+    """Returns the response assessment of the current line (`_assess`), noting whether another patient's
+    resources were dropped before mapping (issue 10 section 1: said once, never their content)."""
+    a = _assess(data, ctx)
+    if data.report.resources_other_patient:
+        a = replace(a, other_patient_ignored=True)
+    p = a.proteinuria
+    used = {r.day for r in (p.baseline, p.current) if r is not None} if p is not None else set()
+    doubt = sorted({d for c in PROTEINURIA_CONCEPTS for d in data.series(c).conflicting_days if d in used})
+    return replace(a, conflicting_days=tuple(doubt)) if doubt else a
+
+
+def _assess(data: PatientData, ctx: RuleContext) -> Assessment:
     """Returns the response assessment of the current line; raises ValueError for an unknown criteria set.
 
     LN active but no line agent active today gives no response card (an Assessment without a verdict): the issue

@@ -169,12 +169,12 @@ def _check(url: str, body: bytes, want_cards: bool) -> float:
     return took
 
 
-def _scenarios(fhir_base: str) -> list[tuple[str, bytes, bool]]:
+def _scenarios(fhir_base: str, scale: tuple[int, ...]) -> list[tuple[str, bytes, bool]]:
     """(name, body, cards expected) in the order they run."""
     out = [("floor", orjson.dumps(payloads.payload_a()), False)]
     out.append(("A no-LN", orjson.dumps(payloads.payload_a()), False))
     out.append(("B LN 3y", orjson.dumps(payloads.payload_b()), True))
-    out += [(f"scale {n}", orjson.dumps(payloads.scale(n)), True) for n in SCALE]
+    out += [(f"scale {n}", orjson.dumps(payloads.scale(n)), True) for n in scale]
     out.append(("fetch 50ms", orjson.dumps(payloads.fetch_path(fhir_base)), True))
     return out
 
@@ -191,7 +191,7 @@ def _env(port: int, database_url: str) -> dict[str, str]:
     return env
 
 
-def run(seconds: float, report: Callable[[str], None]) -> dict[str, Any]:
+def run(seconds: float, report: Callable[[str], None], scale: tuple[int, ...] = SCALE) -> dict[str, Any]:
     """Runs every scenario and returns the results (also what `main` prints and writes)."""
     wrk = shutil.which("wrk")
     tmp = tempfile.TemporaryDirectory(prefix="ln-cds-bench-")
@@ -204,9 +204,9 @@ def run(seconds: float, report: Callable[[str], None]) -> dict[str, Any]:
     engine.dispose()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    results: dict[str, Any] = {"scenarios": {}, "fhir_latency_ms": FHIR_LATENCY_S * 1000}
+    results: dict[str, Any] = {"scenarios": {}, "fhir_latency_ms": FHIR_LATENCY_S * 1000, "scale": list(scale)}
     with answering(payloads.fhir_routes(), FHIR_LATENCY_S) as stub:
-        scenarios = _scenarios(stub.base)
+        scenarios = _scenarios(stub.base, scale)
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         cmd = [gunicorn, "-c", "gunicorn.conf.py", "bench.floor_app:create_app()"]
         proc = subprocess.Popen(
@@ -271,8 +271,8 @@ def _ratios(results: dict[str, Any]) -> None:
         if name.startswith("fetch"):
             ratios["p50_c1_over_slowest_query"] = row["c1"]["p50_ms"] / results["slowest_single_query_ms"]
         row["ratios"] = ratios
-    per_obs = {n: rows[f"scale {n}"].get("ms_per_observation") for n in SCALE}
-    if per_obs[100] and per_obs[10_000]:
+    per_obs = {n: rows[f"scale {n}"].get("ms_per_observation") for n in results["scale"]}
+    if per_obs.get(100) and per_obs.get(10_000):
         results["per_observation_10000_over_100"] = per_obs[10_000] / per_obs[100]
 
 
@@ -305,7 +305,7 @@ def table(results: dict[str, Any]) -> str:
             )
     lines.append("")
     lines.append("times in ms; fw = framework floor (same server, same concurrency); in-proc = orjson + R4B validation")
-    per_obs = {n: results["scenarios"][f"scale {n}"].get("ms_per_observation") for n in SCALE}
+    per_obs = {n: results["scenarios"][f"scale {n}"].get("ms_per_observation") for n in results["scale"]}
     lines.append("scale, ms per Observation at c1 p50: " + ", ".join(f"{n}: {_fmt(v, 4)}" for n, v in per_obs.items()))
     if "per_observation_10000_over_100" in results:
         lines.append(f"  10,000 vs 100 per Observation: {results['per_observation_10000_over_100']:.2f}x")
@@ -322,12 +322,16 @@ def table(results: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="wrk duration per scenario and concurrency")
+    parser.add_argument(
+        "--scale", default=",".join(map(str, SCALE)), help="Observation counts of the scale series (comma separated)"
+    )
     parser.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where to write the results")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk not found (Debian: apt-get install wrk): load figures SKIPPED, in-process floors only", flush=True)
     load = os.getloadavg()
-    results = run(args.seconds, lambda line: print(line, flush=True))
+    scale = tuple(int(n) for n in args.scale.split(","))
+    results = run(args.seconds, lambda line: print(line, flush=True), scale)
     results["load_average_before"] = [round(x, 2) for x in load]
     results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     results["cpus"] = os.cpu_count()

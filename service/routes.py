@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from service.auth import Authenticator, ClientIdentity, audiences
 from service.edge import RateLimiter
-from service.http import read_json_body
+from service.http import json_response, read_json_body
 from service.invoke import Invoker
 from service.logging_setup import hook_call
 
@@ -75,7 +75,7 @@ def invoke(service_id: str) -> Response:
         state.limiter.check(_rate_key(client))
         invocation = state.invoker.invoke(service_id, state.body())
         line.trace = invocation.trace
-        return jsonify(invocation.result())
+        return json_response(invocation.result())
 
 
 @bp.post("/cds-services/<service_id>/feedback")

@@ -152,7 +152,7 @@ def _ln_prefetch(pid: str, observations: int | None = None) -> dict[str, Any]:
         ]
     else:
         third = max(observations // 3, 1)
-        span = max(observations * 3, 90)  # about one result per lab key every 3 days per thousand
+        span = 3 * 365  # the same 3 years as payload B, denser as n grows (each result inside the line under review)
         proteinuria = [
             observation(pid, f"{pid}-upcr{i}", codes.UPCR_SPOT_MASS, round(3.2 - (i % 40) * 0.06, 2), "g/g", day)
             for i, day in enumerate(_days(third, span))

@@ -42,7 +42,7 @@ RESULTS = ROOT / "bench" / "results"
 FHIR_LATENCY_S = 0.050
 SCALE = (10, 100, 1_000, 10_000)
 RSS_AFTER_REQUESTS = 10_000
-SLOW_CALL_S = 5.0  # a payload whose call takes longer runs at concurrency 1 only, three calls' worth
+SLOW_CALL_S = 5.0  # a payload whose call takes longer runs at concurrency 1 only, two calls' worth
 
 WRK_SCRIPT = r"""
 wrk.method = "POST"
@@ -239,7 +239,7 @@ def run(seconds: float, report: Callable[[str], None], scale: tuple[int, ...] = 
                             report(f"  {name} c{c}: skipped, one call takes {one:.1f} s (the 5-minute budget)")
                             continue
                         # long calls get at least ~20 samples per connection pair (capped: the 5-minute budget)
-                        span = min(max(seconds, 20 * one * max(1, c / 2)), 40) if one < SLOW_CALL_S else 3 * one
+                        span = min(max(seconds, 20 * one * max(1, c / 2)), 40) if one < SLOW_CALL_S else 2 * one
                         row[f"c{c}"] = _wrk(wrk, script, url, path, c, span)
                         total += row[f"c{c}"]["requests"]
                         report(f"  {name} c{c}: {row[f'c{c}']}")

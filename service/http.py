@@ -5,9 +5,9 @@ is explicit in one place (STYLE #23) -- preflights of any route answer 204, and 
 too, so a browser client can read an OperationOutcome.
 
 The wire is orjson (issue 14): parsing a hook call's body and dumping its answer were half of what a chart
-without lupus nephritis cost. Whatever orjson refuses, or could read differently from the standard library (an
-integer beyond 64 bits becomes a float in orjson), goes through `json` as before, so every body gets the same
-value or the same 400 it always did.
+without lupus nephritis cost. Whatever orjson refuses, or could read differently from the standard library
+(orjson reads an integer beyond 64 bits as a float: any float that large sends the body back), goes through
+`json` as before, so every body gets the same value or the same 400 it always did.
 """
 
 from __future__ import annotations
@@ -28,30 +28,40 @@ ALLOW_HEADERS = "Authorization, Content-Type"
 EXPOSE_HEADERS = "WWW-Authenticate"  # so a browser client can read the Bearer challenge of a 401
 PREFLIGHT_MAX_AGE = "600"
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_LONG_DIGITS = re.compile(rb"\d{19}")  # a number that may not fit 64 bits: orjson would read it as a float
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _check_depth(value: Any, limit: int) -> None:
-    """Raises BadHookRequest when `value` nests deeper than `limit`: `_check_structure` without the text check.
+_INT64_EDGE = 2.0**63  # orjson reads an integer beyond 64 bits as a float at least this large
 
-    Level by level (no recursion, no tuple per node): the containers at depth `limit + 1`, if any, are the error.
+
+def _orjson_faithful(value: Any, limit: int) -> bool:
+    """Raises BadHookRequest when `value` (from orjson) nests deeper than `limit`; returns False when it holds a
+    float so large it may have been an integer beyond 64 bits (which `json` keeps as an int), else True.
+
+    `_check_structure`'s depth rule without its text check (orjson refuses lone surrogates), level by level: no
+    recursion, no tuple per node, `type() is` rather than isinstance (parsed JSON holds no subclasses).
     """
-    level = [value] if isinstance(value, dict | list) else []
-    depth = 1
+    if type(value) is float:
+        return -_INT64_EDGE < value < _INT64_EDGE
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth, faithful = 1, True
     while level:
         if depth > limit:
             raise BadHookRequest(f"the request body nests deeper than {limit} levels")
         below: list[Any] = []
         for node in level:
-            for child in node.values() if isinstance(node, dict) else node:
-                if isinstance(child, dict | list):
+            for child in node.values() if type(node) is dict else node:
+                kind = type(child)
+                if kind is dict or kind is list:
                     below.append(child)
+                elif kind is float and not -_INT64_EDGE < child < _INT64_EDGE:
+                    faithful = False
         level = below
         depth += 1
+    return faithful
 
 
 def _check_structure(value: Any, limit: int, *, check_text: bool) -> None:
@@ -122,13 +132,12 @@ def read_json_body(req: Request, max_bytes: int, max_depth: int = 64) -> Any:
         raise PayloadTooLarge(f"the body exceeds {max_bytes} bytes")
     if not raw:
         raise BadHookRequest("the request body is empty")
-    if _LONG_DIGITS.search(raw) is None:
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # the standard library decides, with the answer it always gave
-        else:
-            _check_depth(body, max_depth)  # orjson refuses lone surrogates: no text left to check
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # the standard library decides, with the answer it always gave
+    else:
+        if _orjson_faithful(body, max_depth):
             return body
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)

@@ -51,7 +51,7 @@ test: lint typecheck pytest
 
 # The shipped gunicorn config under wrk (Debian package `wrk`, installed here when missing and we are root; without
 # it the load figures are skipped, said so, and only the in-process floors run): framework floor, payloads A/B,
-# scale series, fetch path; one table, JSON in bench/results/latest.json (docs/performance.md). About 3-4 minutes.
+# scale series, fetch path; one table, JSON in bench/results/latest.json (docs/performance.md). ~4-5 min when quiet.
 bench: $(STAMP)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || \
 	  echo "wrk is not installed (apt-get install wrk): load figures will be skipped"

@@ -3,12 +3,13 @@
 Values come from the same `CDS_*` settings as the app (service/settings.py, .env.example), so one environment
 configures both. docs/serving.md explains the worker model (gthread + DeadlineThreadWorker, measured against sync
 and gevent) and the reverse-proxy advice for larger deployments. Run: gunicorn -c gunicorn.conf.py
-Later additions (metrics, a database) hook in here: post_fork / child_exit, e.g. for prometheus_client's
-multiprocess mode, whose PROMETHEUS_MULTIPROC_DIR this file would set.
+The server hooks come from service/gunicorn_hooks.py: prometheus_client's multiprocess folder (so /metrics sums
+every worker) and readiness turning false on SIGTERM. The app is never preloaded in the master (see there).
 """
 
 import math
 
+from service.gunicorn_hooks import child_exit, on_exit, on_starting, post_worker_init  # noqa: F401  # server hooks
 from service.settings import Settings
 
 _settings = Settings.from_env()  # a bad CDS_* value stops gunicorn here, naming the variable

@@ -23,6 +23,7 @@ from service.fhir_client import FhirClient
 from service.http import install_cors
 from service.invoke import Invoker, Mapper, default_gate_mapper, default_mapper, utc_now
 from service.logging_setup import configure_logging
+from service.ops import database_check, install_ops
 from service.outbound import Resolver
 from service.replay import ReplayStore
 from service.routes import EXTENSION_KEY, AppState, bp
@@ -133,6 +134,8 @@ def create_app(
     install_cors(app, settings.cors_origins)
     app.register_blueprint(bp)
     install_store(app, store)
+    checks = {} if store is None else {"database": database_check(store.engine)}
+    install_ops(app, settings, environ=environ if settings_from_env else None, checks=checks)  # /healthz, /readyz
     return app
 
 

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
+from service.metrics import breaker_changed
 from service.outbound import Deadline, OutboundRefused
 
 RETRY_AFTER_CAP_SECONDS = 300.0
@@ -98,17 +99,24 @@ class OriginGuards:
         """Records a good reply: the breaker closes."""
         origin = self._origin(key)
         with origin.lock:
+            was_opened = origin.open_until > 0.0
             origin.failures = 0
             origin.open_until = 0.0
+        if was_opened:
+            breaker_changed(key, is_open=False)
 
     def failed(self, key: str, retry_after: float | None = None) -> None:
         """Records a transient failure; opens the breaker at the threshold, or for `retry_after` seconds."""
         origin = self._origin(key)
         now = self._clock()
         with origin.lock:
+            was_open = origin.open_until > now
             origin.failures += 1
             if retry_after is not None:
                 origin.open_until = max(origin.open_until, now + retry_after)
             if origin.failures >= self._failures_to_open:
                 origin.open_until = max(origin.open_until, now + self._open_seconds)
                 origin.failures = self._failures_to_open - 1  # half-open later: one more failure re-opens
+            opened = origin.open_until > now and not was_open
+        if opened:
+            breaker_changed(key, is_open=True)

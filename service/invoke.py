@@ -23,9 +23,10 @@ from service.errors import BadHookRequest, UnknownService
 from service.fhir_client import FhirAccess, FhirClient, FhirStats, Resource
 from service.gather import Gathered, gather
 from service.logging_setup import log_cards_issued, log_feedback
+from service.metrics import observe_feedback
 from service.outbound import Deadline
 from service.settings import Settings
-from service.trace import CallTrace, Invocation
+from service.trace import CallTrace, FhirTimings, Invocation
 
 if TYPE_CHECKING:
     from service.store.store import Store
@@ -50,7 +51,14 @@ def default_gate_mapper() -> Mapper:
 
 
 def _with_fhir(trace: CallTrace, stats: FhirStats) -> CallTrace:
-    return replace(trace, fhir_calls=stats.calls, fhir_ms=stats.ms, fhir_pages_truncated=stats.pages_truncated)
+    timings = tuple(stats.request_ms) if isinstance(stats, FhirTimings) else ()
+    return replace(
+        trace,
+        fhir_calls=stats.calls,
+        fhir_ms=stats.ms,
+        fhir_pages_truncated=stats.pages_truncated,
+        fhir_request_ms=timings,
+    )
 
 
 def utc_now() -> datetime:
@@ -86,7 +94,7 @@ class Invoker:
         else is fetched; else gathers the rest, maps everything, evaluates and renders. The trace is rebuilt at
         each step, so an error still reports how far the call got.
         """
-        stats, trace = FhirStats(), CallTrace()
+        stats, trace = FhirTimings(), CallTrace()
         try:
             deadline = Deadline.after(self.settings.call_budget_seconds)  # CDS_CALL_BUDGET_SECONDS for FHIR work
             request = parse_hook_request(body)
@@ -112,6 +120,7 @@ class Invoker:
                     return self._answer(request, response_json([]), trace, stats)
             ctx = self.rule_context(spec, request)
             cards = spec.render(spec.evaluate(data, ctx), ctx)
+            trace = replace(trace, card_rules=tuple((card.rule_id, str(card.indicator)) for card in cards))
             answer = self._answer(request, response_json(cards), trace, stats)
             self._record_cards(spec.id, request, cards)
             return answer
@@ -187,4 +196,5 @@ class Invoker:
             reason = item.override_reason
             code = f"{reason.system}|{reason.code}" if reason and reason.code else None
             log_feedback(service_id, item.card, item.outcome, code, len(item.accepted_suggestions))
+            observe_feedback(service_id, item.outcome)
         return len(items)

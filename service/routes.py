@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from service.auth import Authenticator, ClientIdentity, audiences
 from service.edge import RateLimiter
@@ -75,6 +75,7 @@ def invoke(service_id: str) -> Response:
         state.limiter.check(_rate_key(client))
         invocation = state.invoker.invoke(service_id, state.body())
         line.trace = invocation.trace
+        g.cds_invocation = invocation  # for the metrics, observed once the answer is made (service.ops)
         return json_response(invocation.result())
 
 

@@ -147,6 +147,16 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+def _token_file(raw: str) -> str:
+    try:
+        token = Path(raw).read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read the token file ({type(exc).__name__})") from None
+    if len(token) < 16 or any(c.isspace() for c in token):
+        raise ValueError("the token file must hold one token of at least 16 characters, without spaces")
+    return token
+
+
 def _log_level(raw: str) -> str:
     level = raw.upper()
     if level not in LOG_LEVELS:
@@ -284,6 +294,11 @@ class Settings(BaseSettings):
     # Free-text override comments may name people or findings: stored only when switched on, and capped.
     feedback_comments: Annotated[bool, _env(_bool)] = _var("CDS_FEEDBACK_COMMENTS", False)
     feedback_comment_max_chars: Annotated[int, _env(_int_in(1, 4000))] = _var("CDS_FEEDBACK_COMMENT_MAX_CHARS", 500)
+    # A file holding the bearer token GET /metrics then requires (docs/deployment.md); unset = /metrics is open.
+    # The token itself is read from the file at startup and kept out of repr.
+    metrics_token: Annotated[str | None, _env(_token_file)] = Field(
+        None, validation_alias="CDS_METRICS_TOKEN_FILE", repr=False
+    )
 
     @field_validator("fhir_allowlist", mode="before")
     @classmethod

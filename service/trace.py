@@ -6,10 +6,12 @@ of the call returns a new trace (`dataclasses.replace`), so nothing is filled in
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Self
 
 from fhir_maps.domain import MappingReport
+from service.fhir_client import FhirStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,10 @@ class CallTrace:
     report: MappingReport = field(default_factory=MappingReport)
     in_scope: bool | None = None
     card_uuids: tuple[str, ...] = ()
+    # For the metrics (service.metrics), not the log line: each FHIR request's milliseconds, and each card's
+    # (rule id, indicator).
+    fhir_request_ms: tuple[float, ...] = ()
+    card_rules: tuple[tuple[str, str], ...] = ()
 
     def gathered(
         self,
@@ -83,6 +89,20 @@ class CallTrace:
             "cards": len(self.card_uuids),
             "card_uuids": list(self.card_uuids),
         }
+
+
+@dataclass
+class FhirTimings(FhirStats):
+    """FhirStats that also keeps each request's milliseconds, for the per-query latency histogram."""
+
+    request_ms: list[float] = field(default_factory=list)
+    _timings_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, ms: float) -> None:
+        """Counts one FHIR call that took `ms` milliseconds, and keeps the figure."""
+        super().record(ms)
+        with self._timings_lock:
+            self.request_ms.append(ms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -99,10 +99,16 @@ class Needles:
 
     def found_in(self, text: str) -> list[str]:
         hits = [needle for needle in self.strings if needle in text]
+        # uuids (hookInstance, card uuids) are logged on purpose and are no PHI; their hex groups ("1240") would
+        # otherwise match a lab value ("124") by chance
+        numeric = _UUID.sub("<uuid>", text)
         for number in self.numbers:
-            if re.search(rf"(?<![\d.]){re.escape(number)}0*(?!\d)", text):
+            if re.search(rf"(?<![\d.]){re.escape(number)}0*(?!\d)", numeric):
                 hits.append(number)
         return sorted(hits)
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _quantities(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:

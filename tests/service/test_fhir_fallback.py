@@ -154,8 +154,9 @@ def test_one_failing_fetch_among_parallel_fetches_is_412(client: FlaskClient, fh
 
 
 def test_independent_fetches_run_in_parallel(client: FlaskClient, fhir: responses.RequestsMock) -> None:
-    # Each reply waits until both requests are in flight: run one after the other, the barrier would break.
-    both_in_flight = threading.Barrier(2, timeout=5)
+    # Each reply waits until both requests are in flight: run one after the other, the barrier would break. The
+    # timeout only bounds a serial run; it sits just under the 8 s call budget so a loaded CI box cannot break it.
+    both_in_flight = threading.Barrier(2, timeout=7.5)
 
     def reply(request: Any) -> tuple[int, dict[str, str], str]:
         both_in_flight.wait()

@@ -433,10 +433,14 @@ def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decima
         if pair is None:
             continue
         baseline, current = _reading(pair[0]), _reading(pair[1])
+        state = _state(method, baseline, current, tolerance)
+        if state is KidneyState.CENSORED:
+            # "> 60" at both ends is no measured change: the exact creatinine (as eGFR, else itself) decides
+            undecided = undecided or KidneyFunction(state, method, baseline, current, latest_egfr, under_18=under_18)
+            continue
         if normal is not None and normal[0].day >= current.day:
-            state = KidneyState.NORMAL
             return KidneyFunction(
-                state,
+                KidneyState.NORMAL,
                 method,
                 baseline,
                 current,
@@ -445,11 +449,6 @@ def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decima
                 normal_limit=normal[1],
                 under_18=under_18,
             )
-        state = _state(method, baseline, current, tolerance)
-        if state is KidneyState.CENSORED:
-            # "> 60" at both ends is no measured change: the exact creatinine (as eGFR, else itself) decides
-            undecided = undecided or KidneyFunction(state, method, baseline, current, latest_egfr, under_18=under_18)
-            continue
         return KidneyFunction(state, method, baseline, current, latest_egfr, under_18=under_18)
     if normal is not None:
         return KidneyFunction(

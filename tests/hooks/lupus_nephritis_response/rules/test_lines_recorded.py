@@ -21,6 +21,11 @@ CYC, MMF, RTX, AZA = Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL, Agent.
 SEED = get_criteria_set("seed-eular-era-edta-2012")
 
 
+def nb(day: date) -> str:
+    """Returns the date as cards print it: ISO with non-breaking hyphens (U+2011), so it never wraps."""
+    return day.isoformat().replace("-", "\u2011")
+
+
 def order(agent: Agent, start: date, end: date | None = None, dose: str | None = None, **kw: object) -> MedicationOrder:
     status = kw.pop("status", OrderStatus.COMPLETED if end else OrderStatus.ACTIVE)
     return MedicationOrder(
@@ -170,7 +175,7 @@ def test_the_card_says_which_t0_was_used_and_why() -> None:
     data = with_orders(orders, [(ago(242), "3.4"), (ago(5), "2.9")], ago(245))
     detail = cards(data)[0].detail or ""
     assert "before lupus nephritis was diagnosed" in detail
-    assert f"dose increase on {ago(240).isoformat()}" in detail
+    assert f"dose increase on {nb(ago(240))}" in detail
 
 
 # --- induction then planned maintenance -------------------------------------------------------------------------

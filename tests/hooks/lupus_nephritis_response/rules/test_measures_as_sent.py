@@ -4,7 +4,7 @@ creatinine, decisions the current values settle without a baseline, unreadable a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -26,6 +26,11 @@ from hooks.lupus_nephritis_response.rules.measures import (
 from tests.hooks.builders import TODAY, ago, assess, lab, response_cards, story
 
 NO_BASELINE = -200  # baseline offset outside [T0 - 90, T0 + 14]: no baseline in the window
+
+
+def nb(day: date) -> str:
+    """Returns the date as cards print it: ISO with non-breaking hyphens (U+2011), so it never wraps."""
+    return day.isoformat().replace("-", "\u2011")
 
 
 def _range(low: str, high: str) -> Reading:
@@ -76,7 +81,8 @@ def _censored_egfr(day_ago: int) -> object:
 @pytest.mark.parametrize(
     ("creatinine_now", "state"),
     [
-        pytest.param("0.72", KidneyState.STABLE, id="creatinine-stable"),
+        # 0.72 mg/dL is within the adult female upper limit (0.93): normal, whatever its change
+        pytest.param("0.72", KidneyState.NORMAL, id="creatinine-normal"),
         pytest.param("1.15", KidneyState.WORSE, id="creatinine-rose"),
     ],
 )
@@ -160,7 +166,7 @@ def test_an_unreadable_latest_result_is_said_with_the_age_of_the_value_used() ->
     assert a.proteinuria is not None
     assert a.proteinuria.unreadable_after == ago(3)
     [card] = response_cards(data)  # type: ignore[arg-type]
-    assert f"on {ago(3).isoformat()}, could not be read" in (card.detail or "")
+    assert f"on {nb(ago(3))}, could not be read" in (card.detail or "")
     assert "37 days older" in (card.detail or "")
 
 
@@ -205,7 +211,7 @@ def _unreadable_in(data: object, concept: LabConcept, days_ago: int) -> object:
 def test_an_unreadable_newer_kidney_or_sediment_result_is_said(concept: LabConcept, words: str) -> None:
     data = _unreadable_in(story(7, "3.1", "2.6", current_days_ago=20), concept, 2)
     [card] = response_cards(data)  # type: ignore[arg-type]
-    assert f"{words}, on {ago(2).isoformat()}, could not be read" in (card.detail or "")
+    assert f"{words}, on {nb(ago(2))}, could not be read" in (card.detail or "")
 
 
 def test_an_unreadable_kidney_result_older_than_the_one_used_is_not_said() -> None:

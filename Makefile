@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 CDS_PORT ?= 8000
 
-.PHONY: demo serve cohort docs i18n test lint typecheck pytest bench bench-store fuzz soak clean
+.PHONY: demo serve cohort docs i18n test lint typecheck pytest bench bench-latency bench-store fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,16 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# The shipped gunicorn config under wrk (Debian package `wrk`, installed here when missing and we are root; without
+# it the load figures are skipped, said so, and only the in-process floors run): framework floor, payloads A/B,
+# scale series, fetch path; one table, JSON in bench/results/latest.json (docs/performance.md). ~4-5 min when quiet.
 bench: $(STAMP)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } || \
+	  echo "wrk is not installed (apt-get install wrk): load figures will be skipped"
+	$(BIN)/python -m bench.run
+
+# The older sequential-latency comparison (requests, one call at a time; gunicorn defaults, in process too).
+bench-latency: $(STAMP)
 	$(BIN)/python -m bench.latency
 
 # The time storing a card issue and a feedback item adds to a call (p50/p99), on a throwaway SQLite file;

@@ -11,6 +11,7 @@ The equation is for adults (18 and over, per the NIDDK page on GFR equations for
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from fhir_maps.domain import Sex
 
@@ -41,8 +42,16 @@ def ckd_epi_2021(creatinine_mg_dl: Decimal, age_years: int, sex: Sex) -> Decimal
         raise ValueError("age is past any human age")
     if not isinstance(creatinine_mg_dl, Decimal) or not creatinine_mg_dl.is_finite() or not creatinine_mg_dl > 0:
         raise ValueError("creatinine must be a positive finite number")
+    return _ckd_epi_2021(str(creatinine_mg_dl), age_years, sex)
+
+
+# The rules ask for the eGFR of the same creatinine results once per date they judge (a long history asks
+# thousands of times), and the Decimal powers are the costly part: remembered by the exact Decimal (its text
+# keeps digits and exponent, so "1.0" and "1.00" stay apart), age and sex. Pure arithmetic: the same value.
+@lru_cache(maxsize=4096)
+def _ckd_epi_2021(creatinine: str, age_years: int, sex: Sex) -> Decimal:
     try:
-        ratio = creatinine_mg_dl / CKD_EPI_2021_KAPPA[sex]
+        ratio = Decimal(creatinine) / CKD_EPI_2021_KAPPA[sex]
         one = Decimal(1)
         egfr = (
             CKD_EPI_2021_MULTIPLIER

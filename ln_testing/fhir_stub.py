@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 Behaviour = Callable[[BaseHTTPRequestHandler], None]
 MAX_BEHAVIOUR_SECONDS = 15.0
@@ -249,3 +249,50 @@ def unaccepting_port() -> Iterator[int]:
         for filler in fillers:
             filler.close()
         listener.close()
+
+
+Answers = dict[tuple[str, str | None], Any]  # (path under the base, a code of the `code` parameter or None) -> body
+
+
+def answers_by_query(answers: Answers, latency: float = 0.0, prefix: str = "/fhir/") -> Behaviour:
+    """Answers each request from `answers` after `latency` seconds (a FHIR server's own time per query).
+
+    A key's code matches when it is one of the request's `code` parameter values (`system|code`, comma separated);
+    a key with None matches any code. Anything unknown is a 404. Used by `make bench` for the fetch path.
+    """
+    encoded = {key: json.dumps(body).encode() for key, body in answers.items()}
+
+    def run(h: BaseHTTPRequestHandler) -> None:
+        time.sleep(latency)
+        parts = urlsplit(h.path)
+        path = parts.path.removeprefix(prefix)
+        values = parse_qs(parts.query).get("code", [])
+        wanted = {token.rsplit("|", 1)[-1] for value in values for token in value.split(",")}
+        for (where, code), body in encoded.items():
+            if where == path and (code is None or code in wanted):
+                _one_write(h, 200, body)
+                return
+        _one_write(h, 404, b'{"resourceType": "OperationOutcome"}')
+
+    return run
+
+
+def _one_write(h: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+    """Sends status line, headers and body in one write: headers and body sent apart meet Nagle's algorithm and
+    the client's delayed ACK, which adds ~40 ms to a reply on loopback (the latency must be only the injected one)."""
+    head = f"HTTP/1.1 {status} {'OK' if status == 200 else 'Not Found'}\r\nContent-Type: {FHIR_JSON}\r\n"
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    h.wfile.write(head.encode() + body)
+    h.wfile.flush()
+
+
+@contextmanager
+def answering(answers: Answers, latency: float = 0.0) -> Iterator[StubFhir]:
+    """Yields a started stub that answers every request from `answers` after `latency` seconds; stops it after."""
+    stub = StubFhir()
+    stub.default = answers_by_query(answers, latency)
+    stub.start()
+    try:
+        yield stub
+    finally:
+        stub.stop()

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from service.auth import Authenticator, ClientIdentity, audiences
 from service.edge import RateLimiter
-from service.http import read_json_body
+from service.http import json_response, read_json_body
 from service.invoke import Invoker
 from service.logging_setup import hook_call
 
@@ -77,7 +77,7 @@ def invoke(service_id: str) -> Response:
         line.trace = invocation.trace
         g.cds_invocation = invocation  # for the metrics, observed once the answer is made (service.ops)
         g.cds_language = invocation.trace.language  # an error answer is written in the call's language too
-        return jsonify(invocation.result())
+        return json_response(invocation.result())
 
 
 @bp.post("/cds-services/<service_id>/feedback")

@@ -1,0 +1,374 @@
+"""`make bench`: the shipped gunicorn configuration on loopback under wrk, and the floors, in one run, one table.
+
+What runs: `gunicorn -c gunicorn.conf.py bench.floor_app:create_app()` (the shipped config and app, plus one
+trivial route for the framework floor) on a free 127.0.0.1 port, on a throwaway migrated SQLite store, with
+CDS_AUTH=open (JWT checks are measured by tests/security, not here), CDS_RATE_LIMIT_PER_MINUTE=0 (one load
+generator is one client) and CDS_MAX_BODY_BYTES raised for the 10,000-Observation payload. wrk (Debian package)
+drives each scenario at concurrency 1 and 8 with a Lua script that posts the payload and prints its percentiles as
+JSON. A loopback FHIR server (ln_testing.fhir_stub) answers the fetch path with 50 ms injected per query.
+
+The in-process floor of a payload is what validated parsing alone costs: orjson parse of the body plus
+fhir.resources R4B `model_validate` of every resource in it, in this process, median of repeats.
+
+Run: make bench   (or .venv/bin/python -m bench.run --seconds 5); results also go to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import requests
+
+from bench import payloads
+from bench.floor_app import FLOOR_PATH
+from ln_testing.fhir_stub import answering
+from service.store.engine import open_engine, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+FHIR_LATENCY_S = 0.050
+SCALE = (10, 100, 1_000, 10_000)
+RSS_AFTER_REQUESTS = 10_000
+SLOW_CALL_S = 5.0  # a payload whose call takes longer runs at concurrency 1 only, two calls' worth
+
+WRK_SCRIPT = r"""
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+function init(args)
+  local f = assert(io.open(args[1], "rb"))
+  wrk.body = f:read("*a")
+  f:close()
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("gunicorn exited before it was ready")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or still importing
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not become ready in time")
+
+
+def _wrk(wrk: str, script: Path, url: str, body: Path, concurrency: int, seconds: float) -> dict[str, Any]:
+    cmd = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "300s", "-s", str(script)]
+    out = subprocess.run([*cmd, url, "--", str(body)], capture_output=True, text=True, check=True).stdout
+    line = next(raw for raw in reversed(out.splitlines()) if raw.startswith("{"))
+    run = json.loads(line)
+    if run["requests"] == 0:
+        raise SystemExit(f"wrk completed no request on {url}:\n{out}")
+    seconds_run = run["duration_us"] / 1e6
+    return {
+        "requests": run["requests"],
+        "p50_ms": run["p50_us"] / 1000,
+        "p90_ms": run["p90_us"] / 1000,
+        "p99_ms": run["p99_us"] / 1000,
+        "rps": run["requests"] / seconds_run,
+        "errors": run["errors"],  # non-2xx, timeouts and dropped connections (an overloaded server), reported
+    }
+
+
+def _validate_all(body: bytes) -> int:
+    """The in-process floor's work: orjson parse + R4B validation of every resource; returns how many."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    resources = payloads.resources_of(orjson.loads(body))
+    for resource in resources:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    return len(resources)
+
+
+def _in_process_floor(body: bytes, budget_s: float = 1.5) -> float:
+    """Median milliseconds of `_validate_all(body)` over repeats filling about `budget_s` (at least 5)."""
+    _validate_all(body)  # warm: model classes imported, validators built
+    times: list[float] = []
+    started = time.perf_counter()
+    while len(times) < 5 or (time.perf_counter() - started < budget_s and len(times) < 200):
+        t0 = time.perf_counter()
+        _validate_all(body)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def _single_queries(base: str) -> float:
+    """Milliseconds of the slowest single FHIR query of the fetch path, from here (median of 5 each)."""
+    slowest = 0.0
+    with requests.Session() as session:
+        for query in _fetch_queries():
+            times = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                session.get(f"{base}/{query}", timeout=10).raise_for_status()
+                times.append((time.perf_counter() - t0) * 1000)
+            slowest = max(slowest, statistics.median(times))
+    return slowest
+
+
+def _fetch_queries() -> list[str]:
+    from hooks.lupus_nephritis_response import SPEC
+
+    return [template.replace("{{context.patientId}}", "bench-ln") for template in SPEC.prefetch.values()]
+
+
+def _workers_rss_mb(master: int) -> list[float]:
+    """VmRSS of each child process of `master` (the gunicorn workers), in MB."""
+    rss = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) != master:
+                continue
+            status = (entry / "status").read_text()
+        except (OSError, ValueError, IndexError):
+            continue
+        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        rss.append(round(kb / 1024, 1))
+    return sorted(rss)
+
+
+def _timed_post(url: str, body: bytes) -> float:
+    """Returns the seconds one call took."""
+    started = time.perf_counter()
+    requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=300).raise_for_status()
+    return time.perf_counter() - started
+
+
+def _check(url: str, body: bytes, want_cards: bool) -> None:
+    """Sends `body` once and checks the answer has (or lacks) cards."""
+    reply = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=300)
+    reply.raise_for_status()
+    if bool(reply.json()["cards"]) != want_cards:
+        raise SystemExit(f"{url}: expected {'cards' if want_cards else 'no cards'}, got {reply.text[:200]}")
+
+
+def _scenarios(fhir_base: str, scale: tuple[int, ...]) -> list[tuple[str, bytes, bool]]:
+    """(name, body, cards expected) in the order they run."""
+    out = [("floor", orjson.dumps(payloads.payload_a()), False)]
+    out.append(("A no-LN", orjson.dumps(payloads.payload_a()), False))
+    out.append(("B LN 3y", orjson.dumps(payloads.payload_b()), True))
+    out += [(f"scale {n}", orjson.dumps(payloads.scale(n)), True) for n in scale]
+    out.append(("fetch 50ms", orjson.dumps(payloads.fetch_path(fhir_base)), True))
+    return out
+
+
+def _env(port: int, database_url: str) -> dict[str, str]:
+    env = {**os.environ, "CDS_TODAY": payloads.TODAY.isoformat(), "CDS_PORT": str(port), "CDS_HOST": "127.0.0.1"}
+    env.update(
+        CDS_LOG_LEVEL="WARNING",
+        CDS_AUTH="open",
+        CDS_RATE_LIMIT_PER_MINUTE="0",
+        CDS_MAX_BODY_BYTES=str(64 * 1024 * 1024),
+        CDS_DATABASE_URL=database_url,
+    )
+    return env
+
+
+def run(seconds: float, report: Callable[[str], None], scale: tuple[int, ...] = SCALE) -> dict[str, Any]:
+    """Runs every scenario and returns the results (also what `main` prints and writes)."""
+    wrk = shutil.which("wrk")
+    tmp = tempfile.TemporaryDirectory(prefix="ln-cds-bench-")
+    work = Path(tmp.name)
+    script = work / "post.lua"
+    script.write_text(WRK_SCRIPT)
+    database_url = f"sqlite:///{work / 'bench.sqlite3'}"
+    engine = open_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    results: dict[str, Any] = {"scenarios": {}, "fhir_latency_ms": FHIR_LATENCY_S * 1000, "scale": list(scale)}
+    with answering(payloads.fhir_routes(), FHIR_LATENCY_S) as stub:
+        scenarios = _scenarios(stub.base, scale)
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        cmd = [gunicorn, "-c", "gunicorn.conf.py", "bench.floor_app:create_app()"]
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=_env(port, database_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            _wait_ready(f"{base}/cds-services", proc)
+            total = 0
+            for name, body, want_cards in scenarios:
+                path = work / f"{name.replace(' ', '_')}.json"
+                path.write_bytes(body)
+                url = base + (FLOOR_PATH if name == "floor" else f"/cds-services/{payloads.SERVICE}")
+                if name != "floor":
+                    _check(url, body, want_cards)
+                row: dict[str, Any] = {"body_bytes": len(body)}
+                if name != "floor" and not name.startswith("fetch"):
+                    row["resources"] = len(payloads.resources_of(orjson.loads(body)))
+                if wrk is not None:
+                    one = _timed_post(url, body)
+                    if one < SLOW_CALL_S:  # warm-up of both workers; a warm call's time sets the runs' length
+                        one = min(_timed_post(url, body) for _ in range(2))
+                    for c in (1, 8):
+                        if c > 1 and one >= SLOW_CALL_S:
+                            report(f"  {name} c{c}: skipped, one call takes {one:.1f} s (the 5-minute budget)")
+                            continue
+                        # long calls get at least ~20 samples per connection pair (capped: the 5-minute budget)
+                        span = min(max(seconds, 20 * one * max(1, c / 2)), 40) if one < SLOW_CALL_S else 2 * one
+                        row[f"c{c}"] = _wrk(wrk, script, url, path, c, span)
+                        total += row[f"c{c}"]["requests"]
+                        report(f"  {name} c{c}: {row[f'c{c}']}")
+                results["scenarios"][name] = row
+                if wrk is not None and name == "B LN 3y":
+                    # RSS after 10,000 ordinary calls (floor, A, B; topped up with A), before the scale series' 6 MB
+                    # body sets a high-water mark the allocator keeps; the RSS at the end is reported too.
+                    hook_url = f"{base}/cds-services/{payloads.SERVICE}"
+                    while total < RSS_AFTER_REQUESTS:
+                        total += _wrk(wrk, script, hook_url, work / "A_no-LN.json", 8, seconds)["requests"]
+                    results["rss_after_requests"] = total
+                    results["worker_rss_mb"] = _workers_rss_mb(proc.pid)
+            if wrk is not None:
+                results["worker_rss_mb_at_end"] = _workers_rss_mb(proc.pid)
+            results["slowest_single_query_ms"] = _single_queries(stub.base)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    tmp.cleanup()
+    for name, body, _ in scenarios:
+        if name != "floor" and not name.startswith("fetch"):
+            results["scenarios"][name]["in_process_floor_ms"] = _in_process_floor(body)
+    results["wrk"] = wrk is not None
+    _ratios(results)
+    return results
+
+
+def _ratios(results: dict[str, Any]) -> None:
+    rows = results["scenarios"]
+    floor = rows["floor"]
+    for name, row in rows.items():
+        if "c1" not in row:
+            continue
+        ratios: dict[str, float] = {}
+        if "c8" in row:
+            ratios["rps_c8_over_c1"] = row["c8"]["rps"] / row["c1"]["rps"]
+        if name != "floor":
+            for c in ("c1", "c8") if "c8" in row else ("c1",):
+                for p in ("p50", "p99"):
+                    ratios[f"{p}_{c}_over_framework"] = row[c][f"{p}_ms"] / floor[c][f"{p}_ms"]
+        if "in_process_floor_ms" in row:
+            ratios["p50_c1_over_in_process"] = row["c1"]["p50_ms"] / row["in_process_floor_ms"]
+        if name.startswith("scale"):
+            row["ms_per_observation"] = row["c1"]["p50_ms"] / int(name.split()[1])
+        if name.startswith("fetch"):
+            ratios["p50_c1_over_slowest_query"] = row["c1"]["p50_ms"] / results["slowest_single_query_ms"]
+        row["ratios"] = ratios
+    per_obs = {n: rows[f"scale {n}"].get("ms_per_observation") for n in results["scale"]}
+    if per_obs.get(100) and per_obs.get(10_000):
+        results["per_observation_10000_over_100"] = per_obs[10_000] / per_obs[100]
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def table(results: dict[str, Any]) -> str:
+    """The one table: per scenario and concurrency, percentiles, throughput, floors and ratios."""
+    head = (
+        f"{'scenario':<12} {'c':>2} {'p50':>8} {'p90':>8} {'p99':>8} {'req/s':>8} {'in-proc':>8} "
+        f"{'p50/fw':>7} {'p99/fw':>7} {'p50/inp':>8} {'c8/c1':>6}"
+    )
+    lines = [head, "-" * len(head)]
+    for name, row in results["scenarios"].items():
+        ratios = row.get("ratios", {})
+        for c in ("c1", "c8"):
+            run = row.get(c)
+            if run is None and c == "c8" and "c1" in row:
+                lines.append(f"{name:<12} {'8':>2} skipped: one call takes over {SLOW_CALL_S:.0f} s")
+                break
+            if run is None:
+                floor_ms = _fmt(row.get("in_process_floor_ms"), 2)
+                lines.append(f"{name:<12} {'-':>2} (no wrk) in-process floor {floor_ms} ms")
+                break
+            lines.append(
+                f"{name:<12} {c[1:]:>2} {run['p50_ms']:>8.2f} {run['p90_ms']:>8.2f} {run['p99_ms']:>8.2f} "
+                f"{run['rps']:>8.1f} {_fmt(row.get('in_process_floor_ms'), 2):>8} "
+                f"{_fmt(ratios.get(f'p50_{c}_over_framework'), 2):>7} "
+                f"{_fmt(ratios.get(f'p99_{c}_over_framework'), 2):>7} "
+                f"{_fmt(ratios.get('p50_c1_over_in_process') if c == 'c1' else None, 2):>8} "
+                f"{_fmt(ratios.get('rps_c8_over_c1') if c == 'c8' else None, 2):>6}"
+            )
+    lines.append("")
+    lines.append("times in ms; fw = framework floor (same server, same concurrency); in-proc = orjson + R4B validation")
+    per_obs = {n: results["scenarios"][f"scale {n}"].get("ms_per_observation") for n in results["scale"]}
+    lines.append("scale, ms per Observation at c1 p50: " + ", ".join(f"{n}: {_fmt(v, 4)}" for n, v in per_obs.items()))
+    if "per_observation_10000_over_100" in results:
+        lines.append(f"  10,000 vs 100 per Observation: {results['per_observation_10000_over_100']:.2f}x")
+    fetch = results["scenarios"]["fetch 50ms"].get("ratios", {})
+    lines.append(
+        f"fetch path: slowest single query {results['slowest_single_query_ms']:.1f} ms; "
+        f"p50 c1 / slowest query = {_fmt(fetch.get('p50_c1_over_slowest_query'), 2)}"
+    )
+    errors = {
+        f"{n} {c}": row[c]["errors"] for n, row in results["scenarios"].items() for c in ("c1", "c8") if row.get(c)
+    }
+    if any(errors.values()):
+        lines.append("wrk errors: " + ", ".join(f"{k}: {v}" for k, v in errors.items() if v))
+    if "worker_rss_mb" in results:
+        lines.append(
+            f"worker RSS after {results['rss_after_requests']} requests (floor, A, B): {results['worker_rss_mb']} MB; "
+            f"at the end (after the scale series and fetch path): {results.get('worker_rss_mb_at_end', '-')} MB"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="wrk duration per scenario and concurrency")
+    parser.add_argument(
+        "--scale", default=",".join(map(str, SCALE)), help="Observation counts of the scale series (comma separated)"
+    )
+    parser.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where to write the results")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk not found (Debian: apt-get install wrk): load figures SKIPPED, in-process floors only", flush=True)
+    load = os.getloadavg()
+    scale = tuple(int(n) for n in args.scale.split(","))
+    results = run(args.seconds, lambda line: print(line, flush=True), scale)
+    results["load_average_before"] = [round(x, 2) for x in load]
+    results["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["cpus"] = os.cpu_count()
+    print()
+    print(table(results))
+    print(f"load average before/after: {results['load_average_before']} / {results['load_average_after']}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    print(f"results: {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -15,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import requests
 from flask import Flask
 
-from hooks.spec import CdsServiceSpec, ConfigError, check_registry
+from hooks.spec import CdsServiceSpec, ChartLinks, ConfigError, check_registry
 from service.auth import Authenticator, build_authenticator
+from service.charts import install_charts
 from service.edge import RateLimiter, install_edge
 from service.errors import register_error_handlers
 from service.fhir_client import FhirClient
@@ -27,6 +29,7 @@ from service.outbound import Resolver
 from service.replay import ReplayStore
 from service.routes import EXTENSION_KEY, AppState, bp
 from service.settings import Settings, SettingsError
+from service.store.charts import ChartStore, MemoryChartStore
 from service.store.endpoints import install_store
 from service.transport import guarded_session
 
@@ -38,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 def _new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def _new_chart_id() -> str:
+    return secrets.token_urlsafe(16)  # 128 random bits: the chart URL is unguessable and carries no patient data
 
 
 def _default_registry() -> Sequence[CdsServiceSpec[Any]]:
@@ -68,12 +75,14 @@ def create_app(
     gate_mapper: Mapper | None = None,
     clock: Callable[[], datetime] = utc_now,
     new_uuid: Callable[[], str] = _new_uuid,
+    new_chart_id: Callable[[], str] = _new_chart_id,
     session: requests.Session | None = None,
     configure_logs: bool | None = None,
     resolver: Resolver | None = None,
     authenticator: Authenticator | None = None,
     environ: Mapping[str, str] | None = None,
     store: Store | None = None,
+    charts: ChartStore | None = None,
 ) -> Flask:
     """Returns the configured Flask app; raises SettingsError or SpecError before anything is served.
 
@@ -104,6 +113,8 @@ def create_app(
         from service.store.store import open_store  # imported on use: SQLAlchemy loads only with a store
 
         store = open_store(settings, app.instance_path)
+    if charts is None:  # the database's when there is one (shared by workers and replicas), else this process's
+        charts = store.chart_store() if store is not None else MemoryChartStore()
     invoker = Invoker(
         services={spec.id: spec for spec in registry},
         configs=configs,
@@ -115,6 +126,8 @@ def create_app(
         clock=clock,
         new_uuid=new_uuid,
         store=store,
+        charts=charts,
+        chart_links=ChartLinks(settings.public_url, new_chart_id),
     )
     # One byte over the limit: a chunked body is read only up to MAX_CONTENT_LENGTH, so reading limit + 1 bytes
     # is how `read_json_body` tells "exactly at the limit" from "over it".
@@ -133,6 +146,7 @@ def create_app(
     install_cors(app, settings.cors_origins)
     app.register_blueprint(bp)
     install_store(app, store)
+    install_charts(app, charts, lambda: invoker.clock().timestamp())
     return app
 
 

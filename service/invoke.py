@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from fhir_maps.domain import PatientData
 from hooks.cards import Card, response_json
-from hooks.spec import CdsServiceSpec, RuleContext
+from hooks.spec import CdsServiceSpec, ChartLinks, RuleContext
 from service.cds_models import HookRequest, parse_feedback, parse_hook_request
 from service.errors import BadHookRequest, UnknownService
 from service.fhir_client import FhirAccess, FhirClient, FhirStats, Resource
@@ -28,6 +28,7 @@ from service.settings import Settings
 from service.trace import CallTrace, Invocation
 
 if TYPE_CHECKING:
+    from service.store.charts import ChartStore
     from service.store.store import Store
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,8 @@ class Invoker:
     clock: Callable[[], datetime]
     new_uuid: Callable[[], str]
     store: Store | None = None  # the database of issued cards and feedback (docs/database.md); None: logs only
+    charts: ChartStore | None = None  # where course charts are kept for the cards' links (docs/chart.md)
+    chart_links: ChartLinks | None = None  # their URL base and id source; None: cards link no chart
 
     def spec(self, service_id: str) -> CdsServiceSpec[Any]:
         """Returns the service registered as `service_id`; raises UnknownService (404)."""
@@ -114,6 +117,7 @@ class Invoker:
             cards = spec.render(spec.evaluate(data, ctx), ctx)
             answer = self._answer(request, response_json(cards), trace, stats)
             self._record_cards(spec.id, request, cards)
+            self._keep_charts(cards)
             return answer
         except Exception as exc:  # answered by the app's error handlers once the route has logged the trace
             return Invocation(_with_fhir(trace, stats), error=exc)
@@ -142,6 +146,23 @@ class Invoker:
                 type(exc).__name__,
                 extra={"cds": {"event": "store_failed", "what": "cards", "error": type(exc).__name__}},
             )
+
+    def _keep_charts(self, cards: Sequence[Card]) -> None:
+        # Drawn here, after the cards, so a chart the client fetches as soon as it shows the card is already kept
+        # (about 1 ms per chart; docs/chart.md). A failure costs the picture, not the cards: logged, not raised.
+        if self.charts is None:
+            return
+        for card in cards:
+            if card.chart is None:
+                continue
+            try:
+                self.charts.put(card.chart.id, card.chart.render(), self.clock().timestamp())
+            except Exception as exc:
+                logger.error(
+                    "chart_failed error=%s",
+                    type(exc).__name__,
+                    extra={"cds": {"event": "chart_failed", "error": type(exc).__name__}},
+                )
 
     def _gather(
         self,
@@ -174,6 +195,7 @@ class Invoker:
             new_uuid=self.new_uuid,
             patient_ref=f"Patient/{request.patient_id}",
             config=self.configs.get(spec.id),
+            charts=self.chart_links if self.charts is not None else None,
         )
 
     def feedback(self, service_id: str, body: Any) -> int:

@@ -10,6 +10,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -113,8 +114,12 @@ def create_app(
         from service.store.store import open_store  # imported on use: SQLAlchemy loads only with a store
 
         store = open_store(settings, app.instance_path)
+    chart_writer = None
     if charts is None:  # the database's when there is one (shared by workers and replicas), else this process's
         charts = store.chart_store() if store is not None else MemoryChartStore()
+        # One thread per process writes database charts, off the request path; its thread starts on first use,
+        # so a gunicorn --preload parent forks none.
+        chart_writer = ThreadPoolExecutor(1, thread_name_prefix="charts") if store is not None else None
     invoker = Invoker(
         services={spec.id: spec for spec in registry},
         configs=configs,
@@ -128,6 +133,7 @@ def create_app(
         store=store,
         charts=charts,
         chart_links=ChartLinks(settings.public_url, new_chart_id),
+        chart_writer=chart_writer,
     )
     # One byte over the limit: a chunked body is read only up to MAX_CONTENT_LENGTH, so reading limit + 1 bytes
     # is how `read_json_body` tells "exactly at the limit" from "over it".
@@ -146,7 +152,7 @@ def create_app(
     install_cors(app, settings.cors_origins)
     app.register_blueprint(bp)
     install_store(app, store)
-    install_charts(app, charts, lambda: invoker.clock().timestamp())
+    install_charts(app, charts, lambda: invoker.clock().timestamp(), written_later=chart_writer is not None)
     return app
 
 

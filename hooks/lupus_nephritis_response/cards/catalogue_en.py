@@ -326,6 +326,7 @@ EN: dict[str, str] = {
     "chart.level.none-yet": "no result",
     "chart.assessment": "{months} mo: {level}",
     "chart.relapse": "relapse {day}",
+    "chart.now": "today ({months} mo): {level}",
     "chart.therapy": "Treatment as recorded",
     "chart.desc.proteinuria": "{count} proteinuria values, from {first} on {first_day} to {last} on {last_day}",
     "chart.desc.kidney": "{what} from {first} to {last} on {last_day}",

@@ -16,6 +16,7 @@ reads too. `<title>`/`<desc>` carry a text summary for screen readers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +40,8 @@ LANE_TOP, LANE_HEIGHT = 330, 28
 ASSESSMENT_MONTHS = (3, 6, 12, 24)
 FONT = "font-family:DejaVu Sans,Arial,Helvetica,sans-serif"
 PROTEINURIA = (LabConcept.UPCR, LabConcept.PROTEIN_24H)
+# A white outline under a label drawn over the plot keeps it legible where it crosses a line or a marker.
+HALO = {"paint_order": "stroke", "stroke": "#ffffff", "stroke_width": "3", "stroke_linejoin": "round"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +98,8 @@ def _num(value: float) -> str:
 
 
 def plus_months(day: date, months: int) -> date:
-    """Returns `day` plus `months` as the rules count them (DAYS_PER_MONTH days each)."""
-    return day + timedelta(days=round(Decimal(months) * DAYS_PER_MONTH))
+    """Returns the first day `months` have run since `day`, as the rules count them (DAYS_PER_MONTH days each)."""
+    return day + timedelta(days=math.ceil(Decimal(months) * DAYS_PER_MONTH))
 
 
 def threshold(test: ResponseTest, baseline: float | None) -> float | None:
@@ -142,7 +145,7 @@ def _frame(data: PatientData, a: Assessment, points: Sequence[Point]) -> _Frame:
         days.append(a.line.t0)
     start = min(days, default=today - timedelta(days=365))
     start = min(start, today - timedelta(days=90)) - timedelta(days=14)
-    return _Frame(start, today + timedelta(days=14))
+    return _Frame(start, today + timedelta(days=21))
 
 
 def _episodes(data: PatientData, a: Assessment) -> list[TherapyEpisode]:
@@ -200,7 +203,7 @@ def _reference(svg: _Svg, y: float, label: str, colour: str, dash: str, name: st
         return
     svg.add(f'<g class="reference" data-reference="{name}">')
     svg.line(LEFT, y, RIGHT, y, colour, stroke_width="1.5", stroke_dasharray=dash)
-    svg.text(RIGHT - 4, y - 3, label, text_anchor="end", font_size="11", fill=colour, font_weight="bold")
+    svg.text(RIGHT - 4, y - 3, label, text_anchor="end", font_size="11", fill=colour, font_weight="bold", **HALO)
     svg.add("</g>")
 
 
@@ -246,6 +249,14 @@ def _assessment_points(
         svg.text(x, row, label, text_anchor="middle", font_size="11", font_weight="bold")
         svg.add("</g>")
         said.append(label)
+    if a.response is not None:  # the class the card judges today, at today's date
+        x = frame.x(today)
+        label = words.t("chart.now", months=int(a.months), level=words.t(f"chart.level.{int(a.response.level)}"))
+        svg.add('<g class="assessment" data-months="now">')
+        svg.line(x, PLOT_TOP, x, PLOT_BOTTOM, BLACK, stroke_width="1.5")
+        svg.text(x - 4, PLOT_BOTTOM - 6, label, text_anchor="end", font_size="11", font_weight="bold", **HALO)
+        svg.add("</g>")
+        said.append(label)
     return said
 
 
@@ -263,7 +274,7 @@ def _relapse(svg: _Svg, a: Assessment, frame: _Frame, words: Words) -> str:
     )
     right_half = x > (LEFT + RIGHT) / 2  # the label reads towards the middle, never off the plot
     lx, anchor = (x - 8, "end") if right_half else (x + 8, "start")
-    svg.text(lx, PLOT_TOP + 30, label, text_anchor=anchor, font_size="11", fill=PURPLE, font_weight="bold")
+    svg.text(lx, PLOT_TOP + 30, label, text_anchor=anchor, font_size="11", fill=PURPLE, font_weight="bold", **HALO)
     svg.add("</g>")
     return label
 

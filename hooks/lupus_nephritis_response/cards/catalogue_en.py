@@ -310,7 +310,7 @@ EN: dict[str, str] = {
     # --- chart (issue 15, cards/chart.py): the course chart's labels and its text description ----------------------
     "chart.title": "Proteinuria and kidney function chart",
     "chart.link": "Proteinuria and kidney function chart",
-    "chart.alt": "Proteinuria and kidney function over time, with the treatment line",
+    "chart.alt": "Course chart",
     "chart.axis.time": "Date",
     "chart.axis.proteinuria": "UPCR (g/g)",
     "chart.axis.egfr": "eGFR (mL/min/1.73 m²)",

@@ -20,11 +20,12 @@ from hooks.lupus_nephritis_response import SPEC, evaluate
 from hooks.lupus_nephritis_response.cards.chart import kidney_points, proteinuria_points, render_chart
 from hooks.lupus_nephritis_response.cards.words import ENGLISH
 from hooks.spec import RuleContext
+from service.app import create_app
 from service.routes import EXTENSION_KEY
+from service.settings import Settings
 from service.store.charts import MemoryChartStore
 from service.store.engine import open_engine, upgrade
 from service.store.store import Store
-from tests.support import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "cards_fixtures" / "lupus-nephritis-response" / "demo-refractory-7-months"
@@ -68,7 +69,11 @@ def _time(fn: Any, n: int) -> float:
 def main(n: int = 200) -> None:
     request = json.loads((FIXTURE / "request.json").read_text())
     settings = json.loads((FIXTURE / "settings.json").read_text())
-    app = make_app(**settings, rate_limit_per_minute=0)
+    counter = iter(range(1, 10**9))
+    app = create_app(
+        Settings(today=settings_today(settings), auth="open", rate_limit_per_minute=0),
+        new_chart_id=lambda: f"chart-{next(counter)}",
+    )
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_engine(f"sqlite:///{tmp}/bench.sqlite3")
         upgrade(engine)

@@ -62,7 +62,7 @@ def test_a_chart_stored_by_one_worker_is_served_by_another(engine: Engine) -> No
 
 
 def test_the_app_keeps_the_linked_chart_in_its_database(store: Store) -> None:
-    client = store_app(store).test_client()
+    client = store_app(store, charts_in_store=True).test_client()
     cards = client.post(f"/cds-services/{SERVICE_ID}", json=hook_request()).get_json()["cards"]
     url = next(link["url"] for card in cards for link in card.get("links", []) if "/charts/" in link["url"])
     chart_id = url.rsplit("/", 1)[1]

@@ -49,6 +49,7 @@ typecheck: $(STAMP)
 
 # pytest exits 5 when it collected nothing: report it as the failure it is.
 pytest: $(STAMP)
+	sh scripts/install-chromium.sh
 	$(BIN)/python -m pytest --cov --cov-report=term; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

@@ -7,7 +7,7 @@ Serialisation omits None and empty members: the only empty value the spec allows
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -149,6 +149,17 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class Chart:
+    """An image a card links (issue 15): the service keeps what `render` returns under `id`. Not on the wire.
+
+    `render` is a pure closure, called by the service when it chooses (docs/chart.md), not while cards are built.
+    """
+
+    id: str
+    render: Callable[[], str] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     """https://cds-hooks.hl7.org/2.0/#card-attributes"""
 
@@ -163,6 +174,7 @@ class Card:
     links: tuple[Link, ...] = ()
     rule_id: str = field(default="", compare=False)  # for deterministic ordering and audit logs; not on the wire
     criteria_set: str = field(default="", compare=False)  # the criteria set the rule read, for the store; off the wire
+    chart: Chart | None = field(default=None, compare=False)  # an image to keep for the card's chart link; off the wire
 
     def __post_init__(self) -> None:
         if not self.uuid:

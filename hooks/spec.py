@@ -48,6 +48,22 @@ def no_config(env: Mapping[str, str]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartLinks:
+    """Where the service serves the charts cards link, and the source of their ids (issue 15, docs/chart.md).
+
+    Injected like `new_uuid`: the service's ids are 128-bit random (`secrets.token_urlsafe(16)`), a test's are
+    numbered, so golden fixtures stay deterministic.
+    """
+
+    base_url: str  # CDS_PUBLIC_URL
+    new_id: Callable[[], str]
+
+    def url(self, chart_id: str) -> str:
+        """Returns the absolute URL the chart `chart_id` is served at."""
+        return f"{self.base_url.rstrip('/')}/charts/{chart_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class RuleContext(Generic[Config]):
     """Everything that varies between calls, injected into pure rules (no clock, uuid or settings reads inside).
 
@@ -59,6 +75,7 @@ class RuleContext(Generic[Config]):
     patient_ref: str  # "Patient/<id>" for resources in suggestions; never put in card text
     config: Config
     locale: str = "en"
+    charts: ChartLinks | None = None  # None: the service keeps no charts, so cards link none
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import requests
 from flask import Flask
 
-from hooks.spec import CdsServiceSpec, ConfigError, check_registry
+from hooks.spec import CdsServiceSpec, ChartLinks, ConfigError, check_registry
 from service.auth import Authenticator, build_authenticator
+from service.charts import install_charts
 from service.edge import RateLimiter, install_edge
 from service.errors import register_error_handlers
 from service.fhir_client import FhirClient
@@ -28,6 +31,7 @@ from service.outbound import Resolver
 from service.replay import ReplayStore
 from service.routes import EXTENSION_KEY, AppState, bp
 from service.settings import Settings, SettingsError
+from service.store.charts import ChartStore, MemoryChartStore
 from service.store.endpoints import install_store
 from service.transport import guarded_session
 
@@ -39,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 def _new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def _new_chart_id() -> str:
+    return secrets.token_urlsafe(16)  # 128 random bits: the chart URL is unguessable and carries no patient data
 
 
 def _default_registry() -> Sequence[CdsServiceSpec[Any]]:
@@ -69,12 +77,14 @@ def create_app(
     gate_mapper: Mapper | None = None,
     clock: Callable[[], datetime] = utc_now,
     new_uuid: Callable[[], str] = _new_uuid,
+    new_chart_id: Callable[[], str] = _new_chart_id,
     session: requests.Session | None = None,
     configure_logs: bool | None = None,
     resolver: Resolver | None = None,
     authenticator: Authenticator | None = None,
     environ: Mapping[str, str] | None = None,
     store: Store | None = None,
+    charts: ChartStore | None = None,
 ) -> Flask:
     """Returns the configured Flask app; raises SettingsError or SpecError before anything is served.
 
@@ -105,6 +115,12 @@ def create_app(
         from service.store.store import open_store  # imported on use: SQLAlchemy loads only with a store
 
         store = open_store(settings, app.instance_path)
+    chart_writer = None
+    if charts is None:  # the database's when there is one (shared by workers and replicas), else this process's
+        charts = store.chart_store() if store is not None else MemoryChartStore()
+        # One thread per process writes database charts, off the request path; its thread starts on first use,
+        # so a gunicorn --preload parent forks none.
+        chart_writer = ThreadPoolExecutor(1, thread_name_prefix="charts") if store is not None else None
     invoker = Invoker(
         services={spec.id: spec for spec in registry},
         configs=configs,
@@ -116,6 +132,9 @@ def create_app(
         clock=clock,
         new_uuid=new_uuid,
         store=store,
+        charts=charts,
+        chart_links=ChartLinks(settings.public_url, new_chart_id),
+        chart_writer=chart_writer,
     )
     # One byte over the limit: a chunked body is read only up to MAX_CONTENT_LENGTH, so reading limit + 1 bytes
     # is how `read_json_body` tells "exactly at the limit" from "over it".
@@ -137,6 +156,7 @@ def create_app(
     install_store(app, store)
     checks = {} if store is None else {"database": database_check(store.engine)}
     install_ops(app, settings, environ=environ if settings_from_env else None, checks=checks)  # /healthz, /readyz
+    install_charts(app, charts, lambda: invoker.clock().timestamp(), written_later=chart_writer is not None)
     return app
 
 

@@ -91,6 +91,7 @@ DIAGNOSTICS: dict[str, str] = {
     "call.fhir-unavailable": "the FHIR server could not supply the data this service needs",
     "call.unauthenticated": "a valid bearer JWT signed by a trusted CDS client is required",
     "call.metrics-token": "the metrics endpoint needs its bearer token",
+    "chart.not-found": "no chart under this id (charts are kept for a short time only)",
     "call.replay-store-full": "too many recent client tokens to check for replay; retry shortly",
     "call.headers-too-large": "the request headers exceed {max_header_bytes} bytes",
     "call.too-many-headers": "the request has more than {MAX_HEADER_FIELDS} header fields",

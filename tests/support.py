@@ -51,7 +51,7 @@ def make_app(
     `criteria_set` is the lupus nephritis service's CDS_LN_CRITERIA_SET; `registry` (default: the app's own)
     and `environ` (each service's own variables, added to CDS_LN_CRITERIA_SET) are passed to `create_app`.
     """
-    counter = counter_uuids()
+    counter, charts = counter_uuids(), counter_uuids()
     fields: dict[str, object] = {
         "today": date.fromisoformat(today),
         "auth": "open",
@@ -64,6 +64,7 @@ def make_app(
         registry,
         environ={**(environ or {}), **({} if criteria_set is None else {"CDS_LN_CRITERIA_SET": criteria_set})},
         new_uuid=lambda: f"00000000-0000-4000-8000-{next(counter):012d}",
+        new_chart_id=lambda: f"chart-{next(charts)}",
         session=session,
         resolver=golden_resolver,
     )

@@ -8,13 +8,22 @@ every module. The criteria set is a site setting (`config.py`), passed in as `Ru
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from fhir_maps.domain import PatientData
 from hooks import prefetch
 from hooks.i18n import SUPPORTED_LOCALES
 from hooks.lupus_nephritis_response.cards.render import render, summary_samples
 from hooks.lupus_nephritis_response.cards.words import ENGLISH, words_for
 from hooks.lupus_nephritis_response.config import LupusNephritisConfig
 from hooks.lupus_nephritis_response.rules.assessment import Assessment, assess, in_scope
-from hooks.spec import CdsServiceSpec
+from hooks.spec import CdsServiceSpec, RuleContext
+
+
+def evaluate(data: PatientData, ctx: RuleContext) -> Assessment:
+    """Returns `assess(data, ctx)` carrying `data`, which the course chart draws from (issue 15)."""
+    return replace(assess(data, ctx), data=data)
+
 
 SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
     id="lupus-nephritis-response",
@@ -32,7 +41,7 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
         "medications": prefetch.MEDICATION_REQUESTS,
         "administrations": prefetch.MEDICATION_ADMINISTRATIONS,
     },
-    evaluate=assess,
+    evaluate=evaluate,
     render=render,
     in_scope=in_scope,
     gate_keys=("conditions",),
@@ -57,8 +66,5 @@ SPEC: CdsServiceSpec[Assessment] = CdsServiceSpec(
         "administrations": {"medicationReference": "Medication"},
     },
 )
-
-# The spec's step names: `evaluate` is the rules' `assess`, `render` the cards' `render`.
-evaluate = assess
 
 __all__ = ["SPEC", "Assessment", "assess", "evaluate", "in_scope", "render"]

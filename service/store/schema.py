@@ -94,3 +94,17 @@ jwt_replay = Table(
     Column("expires_at", Float, nullable=False),  # seconds since the epoch, as the ReplayStore interface has it
     Index("ix_jwt_replay_expires_at", "expires_at"),
 )
+
+# Course charts (issue 15): an SVG kept for a short time under a 128-bit random id, for the card's chart link. The
+# SVG draws lab values, so it is patient data: unguessable id, short TTL, served with no-store (docs/chart.md).
+chart = Table(
+    "chart",
+    metadata,
+    Column("id", String(ID_CHARS), primary_key=True),
+    Column("svg", Text, nullable=False),
+    Column("size", Integer, nullable=False),  # bytes of `svg` as UTF-8, for the store's byte bound
+    Column("created_at", Float, nullable=False),  # seconds since the epoch
+    Column("expires_at", Float, nullable=False),
+    Index("ix_chart_expires_at", "expires_at"),
+    Index("ix_chart_created_at", "created_at"),
+)

@@ -24,6 +24,8 @@ _INNERMOST = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
 # Spanish long and medium dates (Babel): the only words the catalogue does not supply.
 _DATE = re.compile(r"\d{1,2} de [a-z]+ de \d{4}|\d{1,2} [a-z]{3,4} \d{4}")
 _ALLOWED_WORD = re.compile(r"^(?:[IVX]+)$")  # a recorded ISN/RPS class ("IV", "III+V")
+# a Markdown link or image target (the service's own chart URL): an address, not words a clinician reads
+_TARGET = re.compile(r"\]\([^)\s]*\)")
 MARKED = {key: f"{OPEN}{text}{CLOSE}" for key, text in EN.items()}
 
 
@@ -44,7 +46,7 @@ def leftover(text: str) -> list[str]:
     previous = None
     while previous != text:
         previous, text = text, _INNERMOST.sub(" ", text)
-    text = _DATE.sub(" ", text)
+    text = _DATE.sub(" ", _TARGET.sub("] ", text))
     return [w for w in re.findall(r"[^\W\d_]+", text) if not _ALLOWED_WORD.match(w)]
 
 

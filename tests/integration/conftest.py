@@ -57,11 +57,12 @@ def cohort_settings(data: dict[str, Any]) -> Settings:
 @pytest.fixture
 def cohort_app(manifest: dict[str, Any], http: requests.Session) -> Flask:
     """Returns the real app with the cohort's settings, numbered uuids, and a FHIR session closed after the test."""
-    counter = itertools.count(1)
+    counter, charts = itertools.count(1), itertools.count(1)
     return create_app(
         cohort_settings(manifest),
         environ=cohort_environ(manifest),  # the service's own CDS_CRITERIA_SET (an older name, still read)
         new_uuid=lambda: f"00000000-0000-4000-8000-{next(counter):012d}",
+        new_chart_id=lambda: f"chart-{next(charts)}",  # numbered like the golden fixtures' chart links
         session=http,
     )
 

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from service.app import create_app
 from service.settings import Settings
+from service.store.charts import MemoryChartStore
 from service.store.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,10 +30,17 @@ def hook_request() -> dict[str, Any]:
     return request
 
 
-def store_app(store: Store | None, clock: Callable[[], datetime] | None = None, **over: Any) -> Flask:
-    """Returns the real app (open auth, today pinned, real uuids) writing to `store`."""
+def store_app(
+    store: Store | None, clock: Callable[[], datetime] | None = None, *, charts_in_store: bool = False, **over: Any
+) -> Flask:
+    """Returns the real app (open auth, today pinned, real uuids) writing to `store`.
+
+    Charts are kept in memory unless `charts_in_store`: the database writes them on a background thread, which
+    must not still hold a connection when a test's fixture disposes the engine.
+    """
     settings = Settings(**{"today": TODAY, "auth": "open", **over})
-    return create_app(settings, store=store, clock=clock or (lambda: datetime.now(UTC)))
+    charts = None if charts_in_store else MemoryChartStore()
+    return create_app(settings, store=store, clock=clock or (lambda: datetime.now(UTC)), charts=charts)
 
 
 def issue(client: FlaskClient) -> list[dict[str, Any]]:

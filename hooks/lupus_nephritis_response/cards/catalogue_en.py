@@ -338,6 +338,30 @@ EN: dict[str, str] = {
         "- **Conflicting results on {day}**: two final proteinuria results of that day disagree and neither is "
         "marked as a correction; the later one is used. Check which is right before acting on this card."
     ),
+    # --- chart (issue 15, cards/chart.py): the course chart's labels and its text description ----------------------
+    "chart.title": "Proteinuria and kidney function chart",
+    "chart.link": "Proteinuria and kidney function chart",
+    "chart.alt": "Course chart",
+    "chart.axis.time": "Date",
+    "chart.axis.proteinuria": "UPCR (g/g)",
+    "chart.axis.egfr": "eGFR (mL/min/1.73 m²)",
+    "chart.axis.creatinine": "Creatinine (mg/dL)",
+    "chart.legend.proteinuria": "UPCR or 24-h protein (g/g, g/day)",
+    "chart.ref.baseline": "baseline {value} {unit}",
+    "chart.ref.partial": "partial response < {value} {unit}",
+    "chart.ref.complete": "complete response < {value} {unit}",
+    "chart.level.3": "CR",
+    "chart.level.2": "PR",
+    "chart.level.1": "improved",
+    "chart.level.0": "no response",
+    "chart.level.none-yet": "no result",
+    "chart.assessment": "{months} mo: {level}",
+    "chart.relapse": "relapse {day}",
+    "chart.now": "today ({months} mo): {level}",
+    "chart.therapy": "Treatment as recorded",
+    "chart.desc.proteinuria": "{count} proteinuria values, from {first} on {first_day} to {last} on {last_day}",
+    "chart.desc.kidney": "{what} from {first} to {last} on {last_day}",
+    "chart.desc.therapy": "Treatment: {agents}",
 }
 # The next-line therapy and supportive-care strings live in catalogue_therapy_en.py; a key may be defined once only.
 if EN.keys() & THERAPY_EN.keys():

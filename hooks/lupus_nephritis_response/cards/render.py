@@ -9,9 +9,11 @@ Order: the pregnancy drug-safety card (`safety_card`) whatever the verdict, then
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from fhir_maps.domain import Agent
-from hooks.cards import Card
+from hooks.cards import Card, Chart, Link
+from hooks.lupus_nephritis_response.cards.chart import render_chart
 from hooks.lupus_nephritis_response.cards.response_card import (
     line_summary_samples,
     orders_phrase,
@@ -38,12 +40,29 @@ def render(a: Assessment, ctx: RuleContext) -> list[Card]:
     words = words_for(ctx.locale)  # the one place a render reads the locale
     # Safety first and whatever the verdict: a teratogen or RAAS blocker active in pregnancy (issue 10 section 5).
     cards = [safety_card(a.pregnancy_risk, ctx, words)] if a.pregnancy_risk is not None else []
-    cards += response_cards(a, ctx, words)
+    cards += [with_chart(card, a, ctx, words) for card in response_cards(a, ctx, words)]
     if a.therapy is not None:
         cards.append(therapy_card(a.therapy, a.criteria, ctx, words))
     if a.supportive is not None and ctx.config.show_supportive_card:
         cards.append(supportive_card(a.supportive, a.criteria, ctx, words))
     return [replace(card, criteria_set=a.criteria.id) for card in cards]  # for the store, not the wire
+
+
+def with_chart(card: Card, a: Assessment, ctx: RuleContext, words: Words) -> Card:
+    """Returns the response card linking the course chart (issue 15) as a link and a Markdown image, when the
+    service keeps charts and the line is known; the chart itself is drawn later, from `card.chart.render`."""
+    data, charts = a.data, ctx.charts
+    if charts is None or data is None or a.line is None:
+        return card
+    chart_id = charts.new_id()
+    url = charts.url(chart_id)
+    image = f"![{words.t('chart.alt')}]({url})"
+    return replace(
+        card,
+        detail="\n\n".join(part for part in (card.detail, image) if part),
+        links=(Link(label=words.t("chart.link"), url=url), *card.links),
+        chart=Chart(chart_id, partial(render_chart, data, a, words)),
+    )
 
 
 # Length budget of each card's detail, in characters of Markdown (issue 10 section 6: in the CDS Hooks Sandbox a

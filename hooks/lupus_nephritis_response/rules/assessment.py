@@ -9,7 +9,7 @@ and the uuid source come in through RuleContext.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -89,6 +89,9 @@ class Assessment:
     undatable: tuple[Agent, ...] = ()  # line agents whose orders cannot be placed in time (Missing.ORDER_DATES)
     other_patient_ignored: bool = False  # resources of another patient were dropped: the cards say so once
     conflicting_days: tuple[date, ...] = ()  # a baseline or current proteinuria day with disagreeing final results
+    # the record the assessment was made from, for the course chart (cards/chart.py, issue 15); set by the spec's
+    # evaluate step (`hooks.lupus_nephritis_response.evaluate`), never compared or shown
+    data: PatientData | None = field(default=None, repr=False, compare=False)
 
     def with_status(self, status: CheckpointStatus) -> tuple[Checkpoint, ...]:
         """Returns the due checkpoints with `status`, in time order."""

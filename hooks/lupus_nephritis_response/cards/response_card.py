@@ -4,7 +4,7 @@
 
 Summaries never name the patient and are fitted under 140 characters: when the longest form does not fit, a
 shorter one (without the figures, then without the agents) is used. Every card names its criteria set in
-`source` and links the seed and the set's guidelines.
+`source` and links the review and the set's guidelines.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def source(cs: CriteriaSet, words: Words) -> Source:
 
 
 def links(cs: CriteriaSet) -> tuple[Link, ...]:
-    """Returns absolute links to the seed review and the set's guidelines, without repeats."""
+    """Returns absolute links to the review (Santacruz 2023) and the set's guidelines, without repeats."""
     ids = dict.fromkeys((SEED_CITATION_ID, *cs.citation_ids))
     return tuple(Link(label=link_label(CITATIONS[i].label), url=CITATIONS[i].url) for i in ids)
 

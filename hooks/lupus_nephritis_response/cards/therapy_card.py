@@ -111,7 +111,7 @@ def therapy_detail(plan: TherapyPlan, cs: CriteriaSet, words: Words) -> str:
 
 
 def therapy_links(plan: TherapyPlan, words: Words) -> tuple[Link, ...]:
-    """Returns the seed (the order's source), then one link per cited study, labelled with its option numbers."""
+    """Returns the review (the order's source), then one link per cited study, labelled with its option numbers."""
     numbers: dict[str, list[int]] = {}
     for p in plan.options:
         for source in p.option.sources:

@@ -4,7 +4,7 @@ Labels are bibliographic (authors, year, title, journal): they are not translate
 identifiers rather than in the word catalogue (`cards/catalogue_en.py`). Links use `https://doi.org/<doi>` (evidence.md
 link rule); a trial with no verified DOI links its ClinicalTrials.gov record instead (evidence.md: "For trial
 registrations, use the ClinicalTrials.gov record"). Studies the therapy table names without a verified identifier (Liang
-2010, Fei 2013, the Korean tacrolimus series, the cyclosporine series) are not here: they are reached through the seed
+2010, Fei 2013, the Korean tacrolimus series, the cyclosporine series) are not here: they are reached through the review
 review's link.
 """
 
@@ -35,7 +35,7 @@ CITATIONS: dict[str, Citation] = {
         Citation(
             "seed-santacruz-2023",
             "Santacruz et al. 2023, Update on available therapies for refractory lupus nephritis",
-            "https://doi.org/10.1016/j.rcreue.2021.10.010",  # VERIFIED: printed in the seed; elsevier.es page
+            "https://doi.org/10.1016/j.rcreue.2021.10.010",  # VERIFIED: printed in the review; elsevier.es page
             Verification.VERIFIED,
         ),
         Citation(

@@ -77,10 +77,10 @@ SEED_CR_PROTEINURIA_BELOW = Decimal("0.5")  # seed para 2: "proteinuria to <0.5 
 SEED_PR_MIN_FALL = Decimal("0.50")  # seed para 2: "reduction in proteinuria > 50%" (strictly more); SEED TEXT
 SEED_PR_PROTEINURIA_BELOW = Decimal("3.5")  # seed para 2: "non-nephrotic range (<3.5 g/day)"; SEED TEXT
 # The seed says only "normal or stable creatinine"; the 10% comes from response-model.md section 4 ("EULAR: within
-# 10%") and was not read in the seed or the 2012 text. (BLISS-LN's CRR uses "no worse than 10% below", PRIMARY, a
+# 10%") and was not read in the review or the 2012 text. (BLISS-LN's CRR uses "no worse than 10% below", PRIMARY, a
 # trial endpoint only.)
 SEED_KIDNEY_TOLERANCE = Decimal("0.10")
-# "Improvement" is not defined in the seed; response-model.md section 4 uses the EULAR 2019 3-month goal of a >= 25%
+# "Improvement" is not defined in the review; response-model.md section 4 uses the EULAR 2019 3-month goal of a >= 25%
 # fall: 2nd tier (droracle.ai 393032 and a GitHub study note); the 2019 body text was not read.
 SEED_IMPROVEMENT_MIN_FALL = Decimal("0.25")
 SEED_NO_IMPROVEMENT_MONTHS = Decimal(3)  # seed para 1: "lack of improvement within 3-4 months"; SEED TEXT

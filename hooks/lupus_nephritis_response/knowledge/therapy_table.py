@@ -1,13 +1,13 @@
 """The next-line therapy knowledge table for refractory lupus nephritis, as data (no if-chains).
 
-One `TherapyOption` per row, in the seed's hierarchy (Santacruz 2023, Table 2 "in hierarchical order" and the text;
+One `TherapyOption` per row, in the review's hierarchy (Santacruz 2023, Table 2 "in hierarchical order" and the text;
 evidence.md section 3a reconstructs Fig. 3, which is an image). `rules/next_line.py` reads the table: an option is
 offered when it fits the patient's facts and none of the agents it adds was already tried; it moves ahead when a "first"
 or "favoured" fact holds. Every clinical statement names its source as an evidence.md id (`sources`); sources with a
-verified DOI or registry record are linked on the card (citations.py), the others are reached through the seed. Words
+verified DOI or registry record are linked on the card (citations.py), the others are reached through the review. Words
 shown to clinicians live in `cards/catalogue_therapy_en.py` under `therapy.<id>.*`, `why.*` and `evidence.*`.
 
-Newer guidelines (evidence.md section 3b) change the seed's order in one place here: voclosporin is listed only when
+Newer guidelines (evidence.md section 3b) change the review's order in one place here: voclosporin is listed only when
 the guideline behind the site's criteria set names it (`THERAPY_GUIDELINES`). EULAR SLE 2023 has no response
 thresholds in what was read, so it has no criteria set; it is used for therapy ordering only, with the EULAR sets.
 """
@@ -37,7 +37,7 @@ class Fact(StrEnum):
 
 
 class Tier(IntEnum):
-    """Where an offered option goes: by tier first, then by its row in the table (the seed's hierarchy)."""
+    """Where an offered option goes: by tier first, then by its row in the table (the review's hierarchy)."""
 
     FIRST = 0  # the setting makes it the next step (switch after one failure; extracorporeal in pregnancy)
     FAVOURED = 1  # the patient's class favours it (seed Conclusions)
@@ -103,8 +103,8 @@ class TherapyOption:
     favoured_when: frozenset[Fact] = frozenset()
     later: bool = False
     needs_guideline: frozenset[str] = frozenset()  # offered only when the set's guidelines include one of these
-    intensifies_immunosuppression: bool = True  # the seed's caution in active infection applies
-    calcineurin_inhibitor: bool = False  # the seed's CNI monitoring list and kidney caution apply
+    intensifies_immunosuppression: bool = True  # the review's caution in active infection applies
+    calcineurin_inhibitor: bool = False  # the review's CNI monitoring list and kidney caution apply
 
     @property
     def agents(self) -> tuple[Agent, ...]:
@@ -157,7 +157,7 @@ THERAPY_TABLE: tuple[TherapyOption, ...] = (
     ),
     # Seed, Belimumab: sequential rituximab -> belimumab "particularly in patients who present early relapses";
     # BEAT-Lupus (refractory SLE, n=52): severe flares HR 0.27 (evidence.md correction 4); CALIBRATE: no efficacy gain
-    # in refractory LN (evidence.md 3b.6). Dose: not given in the seed.
+    # in refractory LN (evidence.md 3b.6). Dose: not given in the review.
     TherapyOption(
         id="belimumab-after-rituximab",
         adds=(Agent.BELIMUMAB,),
@@ -210,7 +210,7 @@ THERAPY_TABLE: tuple[TherapyOption, ...] = (
         calcineurin_inhibitor=True,
     ),
     # Seed, CNI (last paragraph): voclosporin "another promising option"; AURORA 1 is initial therapy with MMF and
-    # low-dose steroids. Named by KDIGO 2024 (2nd tier) and EULAR SLE 2023 (PRIMARY abstract), not by the seed's order.
+    # low-dose steroids. Named by KDIGO 2024 (2nd tier) and EULAR SLE 2023 (PRIMARY abstract), not in the review order.
     TherapyOption(
         id="voclosporin",
         adds=(Agent.VOCLOSPORIN,),

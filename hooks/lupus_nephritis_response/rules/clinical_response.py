@@ -202,7 +202,7 @@ def judge_checkpoints(cs: CriteriaSet, m: Measurements, months: Decimal) -> tupl
     - Met: every earlier one counts as met. The EULAR 2019/2025 milestones (>= 25% fall by 3 months, >= 50% by 6,
       UPCR < 0.7 g/g by 12; 2nd tier in evidence.md section 2) are a trajectory judged on today's values, and a
       later, stricter or absolute target supersedes the earlier relative ones: 0.80 -> 0.65 g/g at 13 months meets
-      the 12-month target and is not refractory for a 19% fall. For the seed's criteria (no improvement by 3-4
+      the 12-month target and is not refractory for a 19% fall. For the review's criteria (no improvement by 3-4
       months, no PR by 6-12, no CR by 24) this changes nothing: a PR or CR met today also meets the earlier ones.
     - Not decided (met by proteinuria only, or a censored value): an earlier miss of a set whose later targets
       supersede (`CriteriaSet.later_supersedes`: the EULAR milestones) is not decided either, so no refractory call.

@@ -8,7 +8,7 @@ pressure, diet and lipids are not read by this service: the card names them as c
 
 Pregnancy (an active pregnancy Condition): a RAAS blocker is never suggested; one that is active is flagged on the
 drug-safety card (`safety.py`), shown whatever the response status, not here. This
-is a safety hold, not a guideline reading: neither the seed nor evidence.md states the fetotoxicity of ACE
+is a safety hold, not a guideline reading: neither the review nor evidence.md states the fetotoxicity of ACE
 inhibitors and ARBs, so the card says only that they are not suggested while pregnancy is recorded and asks for
 review with obstetric and nephrology care.
 """

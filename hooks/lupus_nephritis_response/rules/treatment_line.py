@@ -3,7 +3,7 @@
 A change (a switch or an add-on of a different agent) starts a new line only when the patient had not reached at
 least a partial response by the day of the change, judged with the same criteria set against the earlier line's
 own baseline: a change after a response is maintenance, and the clock keeps running (response-model.md section 2;
-the seed: "those who do not achieve remission after 6 months with cyclophosphamide are switched to mycophenolate,
+Santacruz 2023: "those who do not achieve remission after 6 months with cyclophosphamide are switched to mycophenolate,
 or vice versa"). The earlier agents count as failed only when their line had run at least to the set's
 partial-response time point: a shorter course stopped without a response starts a new line and fails nobody.
 

@@ -92,6 +92,8 @@ def payload_a() -> dict[str, Any]:
             "sediment": searchset([]),
             "medications": searchset([]),
             "administrations": searchset([]),
+            "pregnancy": searchset([]),  # the pregnancy and infection searches (own keys since issue 10)
+            "infections": searchset([]),
         },
     )
 
@@ -171,6 +173,8 @@ def _ln_prefetch(pid: str, observations: int | None = None) -> dict[str, Any]:
         "sediment": searchset(sediment),
         "medications": searchset(_medications(pid)),
         "administrations": searchset([]),
+        "pregnancy": searchset([]),  # the pregnancy and infection searches (own keys since issue 10)
+        "infections": searchset([]),
     }
 
 

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, delete, func, insert, select
 
+from service.store.engine import writing
 from service.store.schema import chart
 
 DEFAULT_TTL_SECONDS = 15 * 60.0  # long enough to open the card and print it; short, as the SVG is patient data
@@ -84,20 +85,24 @@ class DatabaseChartStore:
     def put(self, chart_id: str, svg: str, now: float) -> None:
         size = len(svg.encode())
         row = {"id": chart_id, "svg": svg, "size": size, "created_at": now, "expires_at": now + self.limits.ttl}
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             connection.execute(delete(chart).where(chart.c.expires_at <= now))
             connection.execute(insert(chart), row)
+            # From the covering index (migration 0003): no SVG is read to count, sum or pick the oldest.
             count, total = connection.execute(select(func.count(), func.coalesce(func.sum(chart.c.size), 0))).one()
             if count <= self.limits.max_count and total <= self.limits.max_bytes:
                 return
-            # Over a bound: keep the newest charts that fit both, delete the rest (oldest first).
-            rows = connection.execute(select(chart.c.id, chart.c.size).order_by(chart.c.created_at.desc())).all()
-            kept, kept_bytes, evict = 0, 0, []
-            for rid, rsize in rows:
-                if kept < self.limits.max_count and kept_bytes + rsize <= self.limits.max_bytes:
-                    kept, kept_bytes = kept + 1, kept_bytes + rsize
-                else:
-                    evict.append(rid)
+            # Over a bound: delete the oldest until both hold again (reading only as many index entries as that takes).
+            oldest = connection.execute(
+                select(chart.c.id, chart.c.size).order_by(chart.c.created_at, chart.c.size, chart.c.id)
+            )
+            evict: list[str] = []
+            for rid, rsize in oldest:
+                if count <= self.limits.max_count and total <= self.limits.max_bytes:
+                    break
+                evict.append(rid)
+                count, total = count - 1, total - rsize
+            oldest.close()
             connection.execute(delete(chart).where(chart.c.id.in_(evict)))
 
     def get(self, chart_id: str, now: float) -> str | None:

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hooks.cards import Card
 from service.cds_models import FeedbackItem
 from service.errors import BadHookRequest, CdsError
+from service.store.engine import writing
 from service.store.schema import UUID_CHARS, feedback, issued_card, issued_suggestion
 
 
@@ -86,7 +87,7 @@ def record_cards(
         for card in cards
         for s in card.suggestions
     ]
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         # A uuid seen before (only a test's numbered uuids repeat) keeps its first row rather than failing the call.
         connection.execute(insert_or_skip(connection, issued_card, "uuid"), card_rows)
         if suggestion_rows:
@@ -144,7 +145,7 @@ def record_feedback(
                 "received_at": received_at,
             }
         )
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         _check_items(connection, service_id, items)
         statement = insert_or_skip(connection, feedback, "item_key")
         new = 0

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.replay import ReplayStoreFull
+from service.store.engine import writing
 from service.store.schema import jwt_replay
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class DatabaseReplayStore:
     def claim(self, key: str, expires_at: float, now: float) -> bool:
         """Returns True the first time `key` is seen before it expires; see ReplayStore.claim."""
         try:
-            with self._engine.begin() as connection:
+            with writing(self._engine) as connection:
                 result = connection.execute(self._claim_statement(key, expires_at, now))
                 claimed = result.first() is not None
             self._maybe_purge(now)
@@ -78,5 +79,5 @@ class DatabaseReplayStore:
 
 def purge_expired(engine: Engine, now: float) -> int:
     """Deletes the jtis whose tokens have expired; returns how many."""
-    with engine.begin() as connection:
+    with writing(engine) as connection:
         return connection.execute(delete(jwt_replay).where(jwt_replay.c.expires_at <= now)).rowcount

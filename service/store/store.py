@@ -18,7 +18,7 @@ from hooks.cards import Card
 from service.cds_models import FeedbackItem
 from service.settings import Settings
 from service.store.charts import DatabaseChartStore
-from service.store.engine import check_migrated, default_url, open_engine
+from service.store.engine import check_migrated, default_url, open_engine, writing
 from service.store.records import CommentPolicy, record_cards, record_feedback
 from service.store.replay import DatabaseReplayStore, purge_expired
 from service.store.report import build_report
@@ -63,7 +63,7 @@ class Store:
 
     def purge(self, *, before: datetime, now: float | None = None) -> Purged:
         """Deletes cards issued before `before` with their suggestions and feedback, and every expired jti."""
-        with self.engine.begin() as connection:
+        with writing(self.engine) as connection:
             old = select(issued_card.c.uuid).where(issued_card.c.issued_at < before)
             # Feedback first and explicitly: SQLite enforces ON DELETE CASCADE only with foreign_keys on.
             fb = connection.execute(delete(feedback).where(feedback.c.card_uuid.in_(old))).rowcount

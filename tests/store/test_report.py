@@ -175,8 +175,8 @@ def test_the_commands_apply_and_show_migrations(
     assert cli.main(["report", "--no-chart"]) == 1
     assert "ln-cds db upgrade" in capsys.readouterr().err
     assert cli.main(["db", "current"]) == 0
-    assert "at none; code head 0002" in capsys.readouterr().out
+    assert "at none; code head 0003" in capsys.readouterr().out
     assert cli.main(["db", "upgrade"]) == 0
     assert cli.main(["db", "current"]) == 0
-    assert "at 0002; code head 0002" in capsys.readouterr().out
+    assert "at 0003; code head 0003" in capsys.readouterr().out
     assert cli.main(["report", "--since", "forever", "--no-chart"]) == 2

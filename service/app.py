@@ -31,7 +31,7 @@ from service.outbound import Resolver
 from service.replay import ReplayStore
 from service.routes import EXTENSION_KEY, AppState, bp
 from service.settings import Settings, SettingsError
-from service.store.charts import ChartStore, MemoryChartStore
+from service.store.charts import ChartLimits, ChartStore, MemoryChartStore
 from service.store.endpoints import install_store
 from service.transport import guarded_session
 
@@ -116,8 +116,11 @@ def create_app(
 
         store = open_store(settings, app.instance_path)
     chart_writer = None
-    if charts is None:  # the database's when there is one (shared by workers and replicas), else this process's
-        charts = store.chart_store() if store is not None else MemoryChartStore()
+    if charts is None and not settings.charts:  # CDS_CHARTS=off: cards link no chart; /charts/<id> is always 404
+        charts = MemoryChartStore(ChartLimits(max_count=0))
+    elif charts is None:  # the database's when there is one (shared by workers and replicas), else this process's
+        limits = ChartLimits(settings.chart_ttl_seconds, settings.chart_max_count, settings.chart_max_bytes)
+        charts = store.chart_store(limits) if store is not None else MemoryChartStore(limits)
         # One thread per process writes database charts, off the request path; its thread starts on first use,
         # so a gunicorn --preload parent forks none.
         chart_writer = ThreadPoolExecutor(1, thread_name_prefix="charts") if store is not None else None
@@ -133,8 +136,12 @@ def create_app(
         new_uuid=new_uuid,
         store=store,
         charts=charts,
-        chart_links=ChartLinks(settings.public_url, new_chart_id),
+        chart_links=ChartLinks(settings.public_url, new_chart_id) if settings.charts else None,
         chart_writer=chart_writer,
+        # started on first use (no thread forks with a --preload parent); bounded like the request threads
+        fetch_ahead=ThreadPoolExecutor(settings.threads, thread_name_prefix="fhir-ahead")
+        if settings.fhir_fetch_ahead
+        else None,
     )
     # One byte over the limit: a chunked body is read only up to MAX_CONTENT_LENGTH, so reading limit + 1 bytes
     # is how `read_json_body` tells "exactly at the limit" from "over it".

@@ -105,6 +105,11 @@ def _from_prefetch(prefetch: dict[str, Any] | None, key: str) -> _FromPrefetch |
     return _FromPrefetch([value])
 
 
+def needs_fetch(request: HookRequest, keys: Iterable[str]) -> bool:
+    """Returns True when the request's prefetch lacks any of `keys` (each would be fetched from the server)."""
+    return any(_from_prefetch(request.prefetch, key) is None for key in keys)
+
+
 def _plan_fetches(
     spec: CdsServiceSpec[Any], request: HookRequest, has_server: bool, keys: Iterable[str], got: Gathered
 ) -> dict[str, str]:
@@ -124,7 +129,7 @@ def _plan_fetches(
 MAX_REFERENCE_READS = 50  # followed references read per hook call; any beyond stay unresolved (uncoded)
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 `id` (fullmatch): nothing that could change the path
 
-_BACKSTOP_GRACE_SECONDS = 0.25  # the per-read deadline normally fires first; this catches what it cannot (DNS)
+BACKSTOP_GRACE_SECONDS = 0.25  # the per-read deadline normally fires first; this catches what it cannot (DNS)
 
 
 def _run_parallel(
@@ -143,7 +148,7 @@ def _run_parallel(
     pool = ThreadPoolExecutor(max_workers=min(workers, len(tasks)), thread_name_prefix="fhir")
     try:
         futures = {key: pool.submit(task) for key, task in tasks.items()}
-        timeout = None if deadline is None else max(0.0, deadline.remaining()) + _BACKSTOP_GRACE_SECONDS
+        timeout = None if deadline is None else max(0.0, deadline.remaining()) + BACKSTOP_GRACE_SECONDS
         done, _ = wait(futures.values(), timeout=timeout, return_when=FIRST_EXCEPTION)
         for future in futures.values():  # one failure decides the answer (412); report the first by key order
             error = future.exception() if future in done else None

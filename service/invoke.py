@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,9 @@ from fhir_maps.domain import PatientData
 from hooks.cards import Card, Chart, response_json
 from hooks.spec import CdsServiceSpec, ChartLinks, RuleContext
 from service.cds_models import HookRequest, parse_feedback, parse_hook_request
-from service.errors import BadHookRequest, UnknownService
+from service.errors import BadHookRequest, FhirTransientError, UnknownService
 from service.fhir_client import FhirAccess, FhirClient, FhirStats, Resource
-from service.gather import Gathered, gather
+from service.gather import BACKSTOP_GRACE_SECONDS, Gathered, gather, needs_fetch
 from service.language import choose_language
 from service.logging_setup import log_cards_issued, log_feedback
 from service.metrics import observe_feedback
@@ -64,6 +65,14 @@ def _with_fhir(trace: CallTrace, stats: FhirStats) -> CallTrace:
     )
 
 
+def _ahead_result(ahead: Future[Gathered], deadline: Deadline) -> Gathered:
+    """The fetched-ahead keys, waited for within the call's budget (each read is bounded by it too)."""
+    try:
+        return ahead.result(timeout=max(0.0, deadline.remaining()) + BACKSTOP_GRACE_SECONDS)
+    except FutureTimeout:
+        raise FhirTransientError("budget") from None
+
+
 def utc_now() -> datetime:
     """Returns the current time in UTC (the default clock)."""
     return datetime.now(UTC)
@@ -86,6 +95,8 @@ class Invoker:
     chart_links: ChartLinks | None = None  # their URL base and id source; None: cards link no chart
     # draws and stores charts off the request path (a database write costs ~10 ms); None: inline (memory store)
     chart_writer: Executor | None = None
+    # fetches the non-gate keys while the gate's own query runs (CDS_FHIR_FETCH_AHEAD); None: gate first
+    fetch_ahead: Executor | None = None
 
     def spec(self, service_id: str) -> CdsServiceSpec[Any]:
         """Returns the service registered as `service_id`; raises UnknownService (404)."""
@@ -114,15 +125,20 @@ class Invoker:
             if request.hook != spec.hook:
                 raise BadHookRequest("hook does not match the hook this service is registered for")
             fhir = self._connect(request, stats, deadline)
+            rest = [k for k in spec.prefetch if k not in spec.gate_keys]
+            ahead = self._fetch_ahead(spec, request, fhir, rest)
             resources: list[Resource] = []
             if spec.gate_keys:
                 got, trace = self._gather(spec, request, fhir, spec.gate_keys, trace)
                 resources = got
                 data = self.gate_mapper(resources)
                 trace = replace(trace, report=data.report, in_scope=spec.in_scope(data))
-                if not trace.in_scope:
+                if not trace.in_scope:  # a fetch ahead is left to finish on its own; nothing of it is read
                     return self._answer(request, response_json([]), trace, stats)
-            got, trace = self._gather(spec, request, fhir, [k for k in spec.prefetch if k not in spec.gate_keys], trace)
+            if ahead is None:
+                got, trace = self._gather(spec, request, fhir, rest, trace)
+            else:
+                got, trace = self._traced(_ahead_result(ahead, deadline), rest, trace)
             data = self.mapper(resources + got)
             # The cards say once that another patient's resources were ignored (never which, never their content).
             report = replace(data.report, resources_other_patient=trace.resources_other_patient)
@@ -202,7 +218,9 @@ class Invoker:
     ) -> tuple[list[Resource], CallTrace]:
         if not keys:
             return [], trace
-        got: Gathered = gather(spec, request, fhir, keys, workers=self.settings.fhir_workers)
+        return self._traced(gather(spec, request, fhir, keys, workers=self.settings.fhir_workers), keys, trace)
+
+    def _traced(self, got: Gathered, keys: Sequence[str], trace: CallTrace) -> tuple[list[Resource], CallTrace]:
         trace = trace.gathered(
             prefetch_used=got.prefetch_used,
             prefetch_missing=got.prefetch_missing,
@@ -214,6 +232,18 @@ class Invoker:
             prefetch_other_patient=got.prefetch_other_patient,
         )
         return [resource for key in keys for resource in got.resources[key]], trace
+
+    def _fetch_ahead(
+        self, spec: CdsServiceSpec[Any], request: HookRequest, fhir: FhirAccess | None, rest: Sequence[str]
+    ) -> Future[Gathered] | None:
+        """With CDS_FHIR_FETCH_AHEAD, when the gate itself must be fetched, starts fetching the other keys at the
+        same time (one wave of queries instead of two); None otherwise. Off by default: it costs the FHIR server
+        every key's query for each patient out of scope (docs/performance.md)."""
+        if self.fetch_ahead is None or fhir is None or not rest or not spec.gate_keys:
+            return None
+        if not needs_fetch(request, spec.gate_keys):
+            return None  # the gate decides from prefetch, in microseconds: nothing to overlap with
+        return self.fetch_ahead.submit(gather, spec, request, fhir, rest, workers=self.settings.fhir_workers)
 
     def rule_context(self, spec: CdsServiceSpec[Any], request: HookRequest, language: str | None = None) -> RuleContext:
         """Returns the per-call context for the pure rules: today (pinned or the UTC date), uuids, the service's

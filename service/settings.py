@@ -238,7 +238,11 @@ class Settings(BaseSettings):
     fhir_connect_timeout: Annotated[float, _env(_seconds)] = _var("CDS_FHIR_CONNECT_TIMEOUT", 3.05)
     fhir_read_timeout: Annotated[float, _env(_seconds)] = _var("CDS_FHIR_READ_TIMEOUT", 10.0)
     fhir_page_cap: Annotated[int, _env(_int_in(1, 100))] = _var("CDS_FHIR_PAGE_CAP", 10)
-    fhir_workers: Annotated[int, _env(_int_in(1, 32))] = _var("CDS_FHIR_WORKERS", 4)
+    # 8: every key but the gate's in one wave (issue 14); the queries of one call share the pooled session.
+    fhir_workers: Annotated[int, _env(_int_in(1, 32))] = _var("CDS_FHIR_WORKERS", 8)
+    # Fetch the other keys while the gate's query runs (one wave instead of two) at the cost of every key's query
+    # for each patient out of scope; off: nothing but the gate is asked for a patient without LN (issue 14).
+    fhir_fetch_ahead: Annotated[bool, _env(_bool)] = _var("CDS_FHIR_FETCH_AHEAD", False)
     # Pins "today" for demos and golden fixtures; None = the UTC date of each call.
     today: Annotated[date | None, _env(_iso_date)] = _var("CDS_TODAY", None)
     log_level: Annotated[str, _env(_log_level)] = _var("CDS_LOG_LEVEL", "INFO")
@@ -307,6 +311,12 @@ class Settings(BaseSettings):
     # Free-text override comments may name people or findings: stored only when switched on, and capped.
     feedback_comments: Annotated[bool, _env(_bool)] = _var("CDS_FEEDBACK_COMMENTS", False)
     feedback_comment_max_chars: Annotated[int, _env(_int_in(1, 4000))] = _var("CDS_FEEDBACK_COMMENT_MAX_CHARS", 500)
+    # Course charts behind the cards' links (docs/chart.md): how long one is kept (it draws lab values, so not
+    # long), and at most how many and how many bytes in all; storing one evicts the oldest beyond either bound.
+    charts: Annotated[bool, _env(_bool)] = _var("CDS_CHARTS", True)  # off: cards link and embed no chart
+    chart_ttl_seconds: Annotated[int, _env(_int_in(60, 86_400))] = _var("CDS_CHART_TTL_SECONDS", 900)
+    chart_max_count: Annotated[int, _env(_int_in(1, 1_000_000))] = _var("CDS_CHART_MAX_COUNT", 2000)
+    chart_max_bytes: Annotated[int, _env(_int_in(MIB, 4096 * MIB))] = _var("CDS_CHART_MAX_BYTES", 64 * MIB)
     # A file holding the bearer token GET /metrics then requires (docs/deployment.md); unset = /metrics is open.
     # The token itself is read from the file at startup and kept out of repr.
     metrics_token: Annotated[str | None, _env(_token_file)] = Field(

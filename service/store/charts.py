@@ -19,7 +19,7 @@ from service.store.engine import writing
 from service.store.schema import chart
 
 DEFAULT_TTL_SECONDS = 15 * 60.0  # long enough to open the card and print it; short, as the SVG is patient data
-DEFAULT_MAX_COUNT = 2000
+DEFAULT_MAX_COUNT = 2000  # these three are the defaults of CDS_CHART_* (service/settings.py; a test keeps them equal)
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # a chart is about 10-20 kB
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete, func, select
 from hooks.cards import Card
 from service.cds_models import FeedbackItem
 from service.settings import Settings
-from service.store.charts import DatabaseChartStore
+from service.store.charts import ChartLimits, DatabaseChartStore
 from service.store.engine import check_migrated, default_url, open_engine, writing
 from service.store.records import CommentPolicy, record_cards, record_feedback
 from service.store.replay import DatabaseReplayStore, purge_expired
@@ -53,9 +53,9 @@ class Store:
         """Returns the jti cache kept in this database."""
         return DatabaseReplayStore(self.engine)
 
-    def chart_store(self) -> DatabaseChartStore:
+    def chart_store(self, limits: ChartLimits | None = None) -> DatabaseChartStore:
         """Returns the course-chart store kept in this database (issue 15)."""
-        return DatabaseChartStore(self.engine)
+        return DatabaseChartStore(self.engine, limits)
 
     def report(self, *, since: timedelta, now: datetime, service_id: str | None = None) -> dict[str, Any]:
         """Returns the acceptance report; see `report.build_report`."""

@@ -11,6 +11,7 @@ import pytest
 from hooks.lupus_nephritis_response.cards.chart import render_chart
 from hooks.lupus_nephritis_response.cards.words import ENGLISH
 from service.app import create_app
+from service.routes import EXTENSION_KEY
 from service.settings import Settings
 from service.store.charts import ChartLimits, MemoryChartStore
 from tests.support import make_app
@@ -91,3 +92,16 @@ def test_the_chart_is_drawn_from_the_domain_types_alone() -> None:
         assert label in svg
     assert 'role="img"' in svg
     assert "<desc" in svg
+
+
+def test_with_charts_off_the_card_links_no_chart_and_the_route_knows_none() -> None:
+    client = make_app("2026-06-15", charts=False).test_client()
+    card = _call(client)
+    assert "/charts/" not in json.dumps(card)
+    assert client.get("/charts/chart-1").status_code == 404
+
+
+def test_the_chart_limits_come_from_the_settings() -> None:
+    app = create_app(Settings(auth="open", chart_ttl_seconds=60, chart_max_count=3, chart_max_bytes=2**20))
+    invoker = app.extensions[EXTENSION_KEY].invoker
+    assert invoker.charts.limits == ChartLimits(ttl=60, max_count=3, max_bytes=2**20)

@@ -17,6 +17,7 @@ from hooks.lupus_nephritis_response.config import LupusNephritisConfig
 from service.app import service_configs
 from service.outbound import AllowedBase
 from service.settings import Settings, SettingsError
+from service.store.charts import ChartLimits
 from service.trust import IssuerTrust
 
 LN = "lupus-nephritis-response"
@@ -51,7 +52,14 @@ def test_defaults_are_safe_for_a_local_run() -> None:
     assert settings.today is None
     assert settings.max_body_bytes == 1024 * 1024
     assert (settings.fhir_connect_timeout, settings.fhir_read_timeout) == (3.05, 10.0)
-    assert (settings.fhir_page_cap, settings.fhir_workers) == (10, 4)
+    assert (settings.fhir_page_cap, settings.fhir_workers) == (10, 8)
+    assert settings.fhir_fetch_ahead is False  # nothing but the gate is asked for a patient without LN
+    limits = ChartLimits()  # the chart store's own defaults are the settings' defaults
+    assert (settings.chart_ttl_seconds, settings.chart_max_count, settings.chart_max_bytes) == (
+        limits.ttl,
+        limits.max_count,
+        limits.max_bytes,
+    )
     assert settings.auth == "jwt"  # client authentication is on unless switched off
     assert settings.trusted_issuers == ()
     assert settings.jwt_algorithms == ("ES384", "RS384")

@@ -25,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -176,13 +177,28 @@ def _check(url: str, body: bytes, want_cards: bool) -> None:
 
 
 def _scenarios(fhir_base: str, scale: tuple[int, ...]) -> list[tuple[str, bytes, bool]]:
-    """(name, body, cards expected) in the order they run."""
+    """(name, body, cards expected) in the order they run on the shipped configuration."""
     out = [("floor", orjson.dumps(payloads.payload_a()), False)]
     out.append(("A no-LN", orjson.dumps(payloads.payload_a()), False))
     out.append(("B LN 3y", orjson.dumps(payloads.payload_b()), True))
     out += [(f"scale {n}", orjson.dumps(payloads.scale(n)), True) for n in scale]
     out.append(("fetch 50ms", orjson.dumps(payloads.fetch_path(fhir_base)), True))
     return out
+
+
+# Runs on the shipped configuration with one setting changed, each on its own server after the main one:
+# payload B without the course chart (what the chart costs a call, issue 15), and the fetch path with the gate's
+# query overlapped by the rest (CDS_FHIR_FETCH_AHEAD; its nine queries need nine bulkhead slots).
+VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("B no chart", {"CDS_CHARTS": "off"}),
+    ("fetch ahead", {"CDS_FHIR_FETCH_AHEAD": "on", "CDS_FHIR_ORIGIN_CONCURRENCY": "16"}),
+)
+
+
+def _variant_body(name: str, fhir_base: str) -> tuple[bytes, bool]:
+    if name == "B no chart":
+        return orjson.dumps(payloads.payload_b()), True
+    return orjson.dumps(payloads.fetch_path(fhir_base)), True
 
 
 def _env(port: int, database_url: str) -> dict[str, str]:
@@ -195,6 +211,53 @@ def _env(port: int, database_url: str) -> dict[str, str]:
         CDS_DATABASE_URL=database_url,
     )
     return env
+
+
+@contextmanager
+def _serving(env: dict[str, str], ready_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """The shipped gunicorn configuration with `env`, until the block ends."""
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    cmd = [gunicorn, "-c", "gunicorn.conf.py", "bench.floor_app:create_app()"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_ready(ready_url, proc)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+class _Driver:
+    """Runs one scenario under wrk at concurrency 1 and 8 and keeps its row."""
+
+    def __init__(self, wrk: str | None, work: Path, script: Path, seconds: float, report: Callable[[str], None]):
+        self.wrk, self.work, self.script, self.seconds, self.report = wrk, work, script, seconds, report
+        self.total = 0
+
+    def drive(self, base: str, name: str, body: bytes, want_cards: bool) -> dict[str, Any]:
+        path = self.work / f"{name.replace(' ', '_')}.json"
+        path.write_bytes(body)
+        url = base + (FLOOR_PATH if name == "floor" else f"/cds-services/{payloads.SERVICE}")
+        if name != "floor":
+            _check(url, body, want_cards)
+        row: dict[str, Any] = {"body_bytes": len(body)}
+        if name != "floor" and not name.startswith("fetch"):
+            row["resources"] = len(payloads.resources_of(orjson.loads(body)))
+        if self.wrk is None:
+            return row
+        one = _timed_post(url, body)
+        if one < SLOW_CALL_S:  # warm-up of both workers; a warm call's time sets the runs' length
+            one = min(_timed_post(url, body) for _ in range(2))
+        for c in (1, 8):
+            if c > 1 and one >= SLOW_CALL_S:
+                self.report(f"  {name} c{c}: skipped, one call takes {one:.1f} s (the 5-minute budget)")
+                continue
+            # long calls get at least ~20 samples per connection pair (capped: the 5-minute budget)
+            span = min(max(self.seconds, 20 * one * max(1, c / 2)), 40) if one < SLOW_CALL_S else 2 * one
+            row[f"c{c}"] = _wrk(self.wrk, self.script, url, path, c, span)
+            self.total += row[f"c{c}"]["requests"]
+            self.report(f"  {name} c{c}: {row[f'c{c}']}")
+        return row
 
 
 def run(seconds: float, report: Callable[[str], None], scale: tuple[int, ...] = SCALE) -> dict[str, Any]:
@@ -211,53 +274,30 @@ def run(seconds: float, report: Callable[[str], None], scale: tuple[int, ...] = 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {"scenarios": {}, "fhir_latency_ms": FHIR_LATENCY_S * 1000, "scale": list(scale)}
+    driver = _Driver(wrk, work, script, seconds, report)
     with answering(payloads.fhir_routes(), FHIR_LATENCY_S) as stub:
         scenarios = _scenarios(stub.base, scale)
-        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        cmd = [gunicorn, "-c", "gunicorn.conf.py", "bench.floor_app:create_app()"]
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=_env(port, database_url), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        try:
-            _wait_ready(f"{base}/cds-services", proc)
-            total = 0
+        with _serving(_env(port, database_url), f"{base}/cds-services") as proc:
             for name, body, want_cards in scenarios:
-                path = work / f"{name.replace(' ', '_')}.json"
-                path.write_bytes(body)
-                url = base + (FLOOR_PATH if name == "floor" else f"/cds-services/{payloads.SERVICE}")
-                if name != "floor":
-                    _check(url, body, want_cards)
-                row: dict[str, Any] = {"body_bytes": len(body)}
-                if name != "floor" and not name.startswith("fetch"):
-                    row["resources"] = len(payloads.resources_of(orjson.loads(body)))
-                if wrk is not None:
-                    one = _timed_post(url, body)
-                    if one < SLOW_CALL_S:  # warm-up of both workers; a warm call's time sets the runs' length
-                        one = min(_timed_post(url, body) for _ in range(2))
-                    for c in (1, 8):
-                        if c > 1 and one >= SLOW_CALL_S:
-                            report(f"  {name} c{c}: skipped, one call takes {one:.1f} s (the 5-minute budget)")
-                            continue
-                        # long calls get at least ~20 samples per connection pair (capped: the 5-minute budget)
-                        span = min(max(seconds, 20 * one * max(1, c / 2)), 40) if one < SLOW_CALL_S else 2 * one
-                        row[f"c{c}"] = _wrk(wrk, script, url, path, c, span)
-                        total += row[f"c{c}"]["requests"]
-                        report(f"  {name} c{c}: {row[f'c{c}']}")
-                results["scenarios"][name] = row
+                results["scenarios"][name] = driver.drive(base, name, body, want_cards)
                 if wrk is not None and name == "B LN 3y":
                     # RSS after 10,000 ordinary calls (floor, A, B; topped up with A), before the scale series' 6 MB
                     # body sets a high-water mark the allocator keeps; the RSS at the end is reported too.
                     hook_url = f"{base}/cds-services/{payloads.SERVICE}"
-                    while total < RSS_AFTER_REQUESTS:
-                        total += _wrk(wrk, script, hook_url, work / "A_no-LN.json", 8, seconds)["requests"]
-                    results["rss_after_requests"] = total
+                    while driver.total < RSS_AFTER_REQUESTS:
+                        run_a = _wrk(wrk, script, hook_url, work / "A_no-LN.json", 8, seconds)
+                        driver.total += run_a["requests"]
+                    results["rss_after_requests"] = driver.total
                     results["worker_rss_mb"] = _workers_rss_mb(proc.pid)
             if wrk is not None:
                 results["worker_rss_mb_at_end"] = _workers_rss_mb(proc.pid)
-            results["slowest_single_query_ms"] = _single_queries(stub.base)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+        for name, overrides in VARIANTS:
+            body, want_cards = _variant_body(name, stub.base)
+            scenarios.append((name, body, want_cards))
+            with _serving({**_env(port, database_url), **overrides}, f"{base}/cds-services"):
+                results["scenarios"][name] = driver.drive(base, name, body, want_cards)
+            results["scenarios"][name]["settings"] = overrides
+        results["slowest_single_query_ms"] = _single_queries(stub.base)
     tmp.cleanup()
     for name, body, _ in scenarios:
         if name != "floor" and not name.startswith("fetch"):
@@ -287,6 +327,8 @@ def _ratios(results: dict[str, Any]) -> None:
         if name.startswith("fetch"):
             ratios["p50_c1_over_slowest_query"] = row["c1"]["p50_ms"] / results["slowest_single_query_ms"]
         row["ratios"] = ratios
+    if "c1" in rows.get("B no chart", {}) and "c1" in rows["B LN 3y"]:
+        results["chart_effect_p50_c1"] = rows["B LN 3y"]["c1"]["p50_ms"] / rows["B no chart"]["c1"]["p50_ms"] - 1
     per_obs = {n: rows[f"scale {n}"].get("ms_per_observation") for n in results["scale"]}
     if per_obs.get(100) and per_obs.get(10_000):
         results["per_observation_10000_over_100"] = per_obs[10_000] / per_obs[100]
@@ -329,10 +371,14 @@ def table(results: dict[str, Any]) -> str:
     if "per_observation_10000_over_100" in results:
         lines.append(f"  10,000 vs 100 per Observation: {results['per_observation_10000_over_100']:.2f}x")
     fetch = results["scenarios"]["fetch 50ms"].get("ratios", {})
+    ahead = results["scenarios"].get("fetch ahead", {}).get("ratios", {})
     lines.append(
         f"fetch path: slowest single query {results['slowest_single_query_ms']:.1f} ms; "
-        f"p50 c1 / slowest query = {_fmt(fetch.get('p50_c1_over_slowest_query'), 2)}"
+        f"p50 c1 / slowest query = {_fmt(fetch.get('p50_c1_over_slowest_query'), 2)} (gate first, the default), "
+        f"{_fmt(ahead.get('p50_c1_over_slowest_query'), 2)} (CDS_FHIR_FETCH_AHEAD=on)"
     )
+    if "chart_effect_p50_c1" in results:
+        lines.append(f"course chart: B's p50 at c1 is {results['chart_effect_p50_c1']:+.1%} against CDS_CHARTS=off")
     errors = {
         f"{n} {c}": row[c]["errors"] for n, row in results["scenarios"].items() for c in ("c1", "c8") if row.get(c)
     }

@@ -67,14 +67,15 @@ def hook_call(service_id: str) -> Iterator[HookCallLine]:
         status, error = 500, type(exc).__name__
         raise
     finally:
-        fields = line.fields(status, error, (time.perf_counter() - started) * 1000)
-        logger.info(
-            "hook_call service_id=%s status=%s cards=%s",
-            line.service_id,
-            status,
-            fields["cards"],
-            extra={"cds": fields},
-        )
+        if logger.isEnabledFor(logging.INFO):  # above INFO (CDS_LOG_LEVEL) the line is not even built
+            fields = line.fields(status, error, (time.perf_counter() - started) * 1000)
+            logger.info(
+                "hook_call service_id=%s status=%s cards=%s",
+                line.service_id,
+                status,
+                fields["cards"],
+                extra={"cds": fields},
+            )
 
 
 MAX_LOGGED_CHARS = 128  # any client-supplied id in a log line (a path segment, a card id, a reason code)

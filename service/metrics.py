@@ -17,11 +17,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Collection, Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+
+from fhir_maps.domain import MappingReport
 
 if TYPE_CHECKING:  # only for annotations: the breaker (service.bulkhead) may import this module
     from service.trace import CallTrace
@@ -107,6 +109,7 @@ BREAKER_TRANSITIONS = Counter(
 
 # MappingReport counts shown as RESOURCES outcomes; every other integer field is a MAPPING_SKIPS reason.
 _RESOURCE_FIELDS = {"resources_parsed": "parsed", "resources_invalid": "skipped"}
+_REPORT_FIELDS = tuple(f.name for f in fields(MappingReport))
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -159,7 +162,8 @@ def _observe_trace(service: str, trace: CallTrace) -> None:
     for source, keys in sources:
         for key in keys:
             PREFETCH_KEYS.labels(service, key, source).inc()
-    for name, value in asdict(trace.report).items():
+    for name in _REPORT_FIELDS:  # read off the frozen report: asdict would deep-copy it on every call
+        value = getattr(trace.report, name)
         if isinstance(value, bool) or not isinstance(value, int) or not value:
             continue
         if name in _RESOURCE_FIELDS:

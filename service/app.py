@@ -31,8 +31,9 @@ from service.outbound import Resolver
 from service.replay import ReplayStore
 from service.routes import EXTENSION_KEY, AppState, bp
 from service.settings import Settings, SettingsError
-from service.store.charts import ChartLimits, ChartStore, MemoryChartStore
+from service.store.charts import ChartLimits, ChartStore, DatabaseChartStore, MemoryChartStore
 from service.store.endpoints import install_store
+from service.store.writer import StoreWriter
 from service.transport import guarded_session
 
 if TYPE_CHECKING:
@@ -115,15 +116,18 @@ def create_app(
         from service.store.store import open_store  # imported on use: SQLAlchemy loads only with a store
 
         store = open_store(settings, app.instance_path)
-    chart_writer = None
+    writer = None
+    own_charts = charts is None
     if charts is None and not settings.charts:  # CDS_CHARTS=off: cards link no chart; /charts/<id> is always 404
         charts = MemoryChartStore(ChartLimits(max_count=0))
     elif charts is None:  # the database's when there is one (shared by workers and replicas), else this process's
         limits = ChartLimits(settings.chart_ttl_seconds, settings.chart_max_count, settings.chart_max_bytes)
         charts = store.chart_store(limits) if store is not None else MemoryChartStore(limits)
-        # One thread per process writes database charts, off the request path; its thread starts on first use,
-        # so a gunicorn --preload parent forks none.
-        chart_writer = ThreadPoolExecutor(1, thread_name_prefix="charts") if store is not None else None
+    if store is not None and own_charts:
+        # One thread per process writes issued cards and database charts in batches, off the request path (its
+        # thread starts on first use, so a gunicorn --preload parent starts none). A test that hands the app its
+        # own chart store gets the card writes inline.
+        writer = StoreWriter(store, charts if isinstance(charts, DatabaseChartStore) else None)
     invoker = Invoker(
         services={spec.id: spec for spec in registry},
         configs=configs,
@@ -137,9 +141,9 @@ def create_app(
         store=store,
         charts=charts,
         chart_links=ChartLinks(settings.public_url, new_chart_id) if settings.charts else None,
-        chart_writer=chart_writer,
+        writer=writer,
         # started on first use (no thread forks with a --preload parent); bounded like the request threads
-        fetch_ahead=ThreadPoolExecutor(settings.threads, thread_name_prefix="fhir-ahead")
+        fetch_ahead=ThreadPoolExecutor(settings.threads, thread_name_prefix="ahead")
         if settings.fhir_fetch_ahead
         else None,
     )
@@ -163,7 +167,7 @@ def create_app(
     install_store(app, store)
     checks = {} if store is None else {"database": database_check(store.engine)}
     install_ops(app, settings, environ=environ if settings_from_env else None, checks=checks)  # /healthz, /readyz
-    install_charts(app, charts, lambda: invoker.clock().timestamp(), written_later=chart_writer is not None)
+    install_charts(app, charts, lambda: invoker.clock().timestamp(), written_later=writer is not None)
     return app
 
 

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from service.store.engine import writing
 from service.store.schema import chart
@@ -83,27 +83,31 @@ class DatabaseChartStore:
         self.limits = limits or ChartLimits()
 
     def put(self, chart_id: str, svg: str, now: float) -> None:
+        with writing(self.engine) as connection:
+            self.put_on(connection, chart_id, svg, now)
+
+    def put_on(self, connection: Connection, chart_id: str, svg: str, now: float) -> None:
+        """`put` inside a transaction the caller holds (the store writer batches several calls in one)."""
         size = len(svg.encode())
         row = {"id": chart_id, "svg": svg, "size": size, "created_at": now, "expires_at": now + self.limits.ttl}
-        with writing(self.engine) as connection:
-            connection.execute(delete(chart).where(chart.c.expires_at <= now))
-            connection.execute(insert(chart), row)
-            # From the covering index (migration 0003): no SVG is read to count, sum or pick the oldest.
-            count, total = connection.execute(select(func.count(), func.coalesce(func.sum(chart.c.size), 0))).one()
+        connection.execute(delete(chart).where(chart.c.expires_at <= now))
+        connection.execute(insert(chart), row)
+        # From the covering index (migration 0003): no SVG is read to count, sum or pick the oldest.
+        count, total = connection.execute(select(func.count(), func.coalesce(func.sum(chart.c.size), 0))).one()
+        if count <= self.limits.max_count and total <= self.limits.max_bytes:
+            return
+        # Over a bound: delete the oldest until both hold again (reading only as many index entries as that takes).
+        oldest = connection.execute(
+            select(chart.c.id, chart.c.size).order_by(chart.c.created_at, chart.c.size, chart.c.id)
+        )
+        evict: list[str] = []
+        for rid, rsize in oldest:
             if count <= self.limits.max_count and total <= self.limits.max_bytes:
-                return
-            # Over a bound: delete the oldest until both hold again (reading only as many index entries as that takes).
-            oldest = connection.execute(
-                select(chart.c.id, chart.c.size).order_by(chart.c.created_at, chart.c.size, chart.c.id)
-            )
-            evict: list[str] = []
-            for rid, rsize in oldest:
-                if count <= self.limits.max_count and total <= self.limits.max_bytes:
-                    break
-                evict.append(rid)
-                count, total = count - 1, total - rsize
-            oldest.close()
-            connection.execute(delete(chart).where(chart.c.id.in_(evict)))
+                break
+            evict.append(rid)
+            count, total = count - 1, total - rsize
+        oldest.close()
+        connection.execute(delete(chart).where(chart.c.id.in_(evict)))
 
     def get(self, chart_id: str, now: float) -> str | None:
         with self.engine.connect() as connection:

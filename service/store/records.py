@@ -70,6 +70,14 @@ def record_cards(
     engine: Engine, service_id: str, hook_instance: str, cards: Sequence[Card], issued_at: datetime
 ) -> None:
     """Stores the cards of one call and their suggestions, with no patient data."""
+    with writing(engine) as connection:
+        record_cards_on(connection, service_id, hook_instance, cards, issued_at)
+
+
+def record_cards_on(
+    connection: Connection, service_id: str, hook_instance: str, cards: Sequence[Card], issued_at: datetime
+) -> None:
+    """`record_cards` inside a transaction the caller holds (the store writer batches several calls in one)."""
     card_rows = [
         {
             "uuid": card.uuid,
@@ -87,11 +95,10 @@ def record_cards(
         for card in cards
         for s in card.suggestions
     ]
-    with writing(engine) as connection:
-        # A uuid seen before (only a test's numbered uuids repeat) keeps its first row rather than failing the call.
-        connection.execute(insert_or_skip(connection, issued_card, "uuid"), card_rows)
-        if suggestion_rows:
-            connection.execute(insert_or_skip(connection, issued_suggestion, "uuid"), suggestion_rows)
+    # A uuid seen before (only a test's numbered uuids repeat) keeps its first row rather than failing the call.
+    connection.execute(insert_or_skip(connection, issued_card, "uuid"), card_rows)
+    if suggestion_rows:
+        connection.execute(insert_or_skip(connection, issued_suggestion, "uuid"), suggestion_rows)
 
 
 def _check_items(connection: Connection, service_id: str, items: Sequence[FeedbackItem]) -> None:

@@ -1,0 +1,134 @@
+"""The store writer (service/store/writer.py, issue 14): issued cards and course charts are written by one thread
+per process, in batches, off the request path; feedback for a card still on its way waits for it; the backlog is
+bounded; a failed batch is logged and dropped, never an answer."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from hooks.cards import Card, Chart, Indicator, Source
+from service.store import writer as writer_module
+from service.store.charts import DatabaseChartStore
+from service.store.store import Store
+from service.store.writer import StoreWriter
+from tests.store.support import SERVICE_ID, issue, override, post_feedback, store_app
+
+AT = datetime(2026, 6, 15, 10, tzinfo=UTC)
+
+
+def _card(n: int, chart: Chart | None = None) -> Card:
+    source = Source(label="Test", url="https://example.org")
+    return Card(
+        uuid=f"00000000-0000-4000-8000-{n:012d}", summary="s", indicator=Indicator.INFO, source=source, chart=chart
+    )
+
+
+def test_queued_cards_and_charts_are_written_together_after_a_flush(store: Store) -> None:
+    charts = store.chart_store()
+    writer = StoreWriter(store, charts)
+    for n in range(20):
+        writer.cards(SERVICE_ID, f"hook-{n}", [_card(n)], AT)
+    writer.chart(Chart(id="chart-a", render=lambda: "<svg/>"), now=1000.0)
+    assert writer.flush(5.0)
+    assert store.count("issued_card") == 20
+    assert charts.get("chart-a", now=1000.0) == "<svg/>"
+
+
+def test_the_hook_answer_does_not_wait_for_the_write(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+    original = StoreWriter._write
+
+    def held(self: StoreWriter, batch: list[Any]) -> None:
+        release.wait(10)
+        original(self, batch)
+
+    monkeypatch.setattr(StoreWriter, "_write", held)
+    client = store_app(store, charts_in_store=True).test_client()
+    assert issue(client)  # answered while the writer is held
+    assert store.count("issued_card") == 0
+    release.set()
+    app_writer = client.application.extensions["cds_hooks"].invoker.writer
+    assert app_writer.flush(5.0)
+    assert store.count("issued_card") == 2
+
+
+def test_feedback_right_after_the_answer_finds_its_card(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = StoreWriter._write
+
+    def slow(self: StoreWriter, batch: list[Any]) -> None:
+        threading.Event().wait(0.2)  # a database slower than the client's feedback
+        original(self, batch)
+
+    monkeypatch.setattr(StoreWriter, "_write", slow)
+    client = store_app(store, charts_in_store=True).test_client()
+    card = issue(client)[0]["uuid"]
+    assert post_feedback(client, override(card)).status_code == 200
+    assert store.count("feedback") == 1
+
+
+def test_feedback_for_a_card_never_issued_is_still_404(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "FEEDBACK_STEP_SECONDS", 0.001)
+    client = store_app(store, charts_in_store=True).test_client()
+    issue(client)
+    reply = post_feedback(client, override("00000000-0000-4000-8000-00000000dead"))
+    assert reply.status_code == 404
+
+
+def test_the_backlog_is_bounded_and_what_is_dropped_is_logged(
+    store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    release = threading.Event()
+    original = StoreWriter._write
+
+    def held(self: StoreWriter, batch: list[Any]) -> None:
+        release.wait(10)
+        original(self, batch)
+
+    monkeypatch.setattr(StoreWriter, "_write", held)
+    writer = StoreWriter(store, None, max_backlog=3)
+    writer.cards(SERVICE_ID, "first", [_card(0)], AT)  # taken by the writer, held there
+    assert not writer.flush(0.05)
+    with caplog.at_level(logging.ERROR, logger="service.store.writer"):
+        for n in range(1, 6):
+            writer.cards(SERVICE_ID, f"hook-{n}", [_card(n)], AT)
+    assert [r.cds["dropped"] for r in caplog.records if r.cds["event"] == "store_backlog_full"] == [1, 1]  # type: ignore[attr-defined]
+    release.set()
+    assert writer.flush(5.0)
+    assert store.count("issued_card") == 4  # the first, then the newest three
+
+
+def test_a_failed_batch_is_logged_and_the_writer_goes_on(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    charts = store.chart_store()
+    writer = StoreWriter(store, charts)
+    with store.engine.begin() as connection:
+        connection.execute(text("DROP TABLE feedback"))
+        connection.execute(text("DROP TABLE issued_suggestion"))
+        connection.execute(text("DROP TABLE issued_card"))
+    with caplog.at_level(logging.ERROR, logger="service.store.writer"):
+        writer.cards(SERVICE_ID, "hook", [_card(1)], AT)
+        assert writer.flush(5.0)
+    assert any(r.cds["event"] == "store_failed" for r in caplog.records)  # type: ignore[attr-defined]
+    writer.chart(Chart(id="after", render=lambda: "<svg/>"), now=1000.0)
+    assert writer.flush(5.0)
+    assert charts.get("after", now=1000.0) == "<svg/>"
+
+
+def test_a_chart_that_fails_to_draw_costs_only_the_chart(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    charts: DatabaseChartStore = store.chart_store()
+    writer = StoreWriter(store, charts)
+
+    def broken() -> str:
+        raise ValueError("no")
+
+    with caplog.at_level(logging.ERROR, logger="service.store.writer"):
+        writer.chart(Chart(id="bad", render=broken), now=1000.0)
+        writer.cards(SERVICE_ID, "hook", [_card(1)], AT)
+        assert writer.flush(5.0)
+    assert any(r.cds["event"] == "chart_failed" for r in caplog.records)  # type: ignore[attr-defined]
+    assert store.count("issued_card") == 1

@@ -105,3 +105,14 @@ def test_the_chart_limits_come_from_the_settings() -> None:
     app = create_app(Settings(auth="open", chart_ttl_seconds=60, chart_max_count=3, chart_max_bytes=2**20))
     invoker = app.extensions[EXTENSION_KEY].invoker
     assert invoker.charts.limits == ChartLimits(ttl=60, max_count=3, max_bytes=2**20)
+
+
+def test_the_chart_counts_months_as_the_card_does() -> None:
+    # 6.9 months on mycophenolate: the card says "7 months"; the chart said "today (6 mo)" (truncated) until the
+    # Sandbox check showed the two side by side.
+    client = make_app("2026-06-15").test_client()
+    card = _call(client)
+    assert "after 7 months" in str(card["summary"])
+    svg = client.get("/charts/chart-1").get_data(as_text=True)
+    assert "today (7 mo)" in svg
+    assert "today (6 mo)" not in svg

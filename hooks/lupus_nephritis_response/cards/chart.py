@@ -24,6 +24,7 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from fhir_maps.domain import LabConcept, LabResult, PatientData, TherapyEpisode
+from hooks.lupus_nephritis_response.cards.phrases import shown_months
 from hooks.lupus_nephritis_response.cards.words import Words
 from hooks.lupus_nephritis_response.knowledge.criteria_sets import CriteriaSet, Level, ResponseTest
 from hooks.lupus_nephritis_response.knowledge.treatment_lines import LINE_AGENTS
@@ -251,7 +252,8 @@ def _assessment_points(
         said.append(label)
     if a.response is not None:  # the class the card judges today, at today's date
         x = frame.x(today)
-        label = words.t("chart.now", months=int(a.months), level=words.t(f"chart.level.{int(a.response.level)}"))
+        # the card's own month count (rounded, never onto a time point not reached), so chart and text agree
+        label = words.t("chart.now", months=shown_months(a), level=words.t(f"chart.level.{int(a.response.level)}"))
         svg.add('<g class="assessment" data-months="now">')
         svg.line(x, PLOT_TOP, x, PLOT_BOTTOM, BLACK, stroke_width="1.5")
         svg.text(x - 4, PLOT_BOTTOM - 6, label, text_anchor="end", font_size="11", font_weight="bold", **HALO)

@@ -126,6 +126,11 @@ class LabSeries:
             object.__setattr__(self, name, value)  # a frozen dataclass sets its derived fields this way
 
 
+# The empty series of each concept, built once: `PatientData.series` answers with it for a concept the patient has
+# no results of (the rules ask thousands of times on a long history; issue 14). Immutable, no patient data.
+_NO_RESULTS = {concept: LabSeries(concept) for concept in LabConcept}
+
+
 class LnClass(StrEnum):
     """ISN/RPS 2003 class, from the coded WHO-class SNOMED concepts (class number maps one to one)."""
 
@@ -302,7 +307,7 @@ class PatientData:
 
     def series(self, concept: LabConcept) -> LabSeries:
         """Returns the series for `concept` (empty when there is none)."""
-        return self.labs.get(concept) or LabSeries(concept)
+        return self.labs.get(concept) or _NO_RESULTS[concept]
 
     def has(self, kind: ConditionKind) -> bool:
         """Returns True when an active Diagnosis of `kind` is recorded."""

@@ -244,7 +244,7 @@ def _candidates(
     and a scan each time made a long history quadratic). `convert` maps a result first (an eGFR computed from a
     creatinine; None: no value), as the pickers would see the converted list.
 
-    In day order (`LabSeries.in_day_order`: one result a day, times increasing) the picks are found by binary
+    In day order (`LabSeries.in_day_order`: times increasing, days never going back) the picks are found by binary
     search: the latest decisive result at or before `as_of` (current, and the latest however old), the latest at or
     before T0 (the nearest before it) and the whole first day after T0 within the baseline window (the nearest
     after it; of one day the later time wins). A series out of day order gives every result at or before `as_of`.

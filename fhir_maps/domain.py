@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 
@@ -87,11 +88,47 @@ class LabSeries:
     # (fhir_maps.labs.same_day_conflicts): the value kept is the later one, and the card says the day was in doubt.
     conflicting_days: tuple[date, ...] = ()
 
+    # Derived from the fields above when the series is built (not compared, not shown), so that a question "as of a
+    # day" costs a binary search rather than a scan of the whole history (issue 14: the rules ask it once per result
+    # date). `in_day_order`: the times strictly increase and their calendar days never go back (one result a day, as
+    # `fhir_maps.labs.resolve_versions` leaves them); False only when UTC offsets run days against times, and then
+    # the callers scan `results` as before. `unreadable_in_day_order`: the same for `unreadable`.
+    in_day_order: bool = field(init=False, repr=False, compare=False)
+    final: tuple[LabResult, ...] = field(init=False, repr=False, compare=False)  # the results that decide, in order
+    final_days: tuple[date, ...] = field(init=False, repr=False, compare=False)  # their calendar days
+    preliminary: tuple[LabResult, ...] = field(init=False, repr=False, compare=False)  # the others, in order
+    preliminary_days: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    unreadable_in_day_order: bool = field(init=False, repr=False, compare=False)
+    unreadable_days: tuple[date, ...] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         if any(r.concept is not self.concept for r in self.results):
             raise ValueError("LabSeries holds results of one concept only")
-        if list(self.results) != sorted(self.results, key=lambda r: r.when):
+        if any(b.when < a.when for a, b in pairwise(self.results)):
             raise ValueError("LabSeries results must be sorted by time")
+        days = [r.when.date() for r in self.results]
+        in_order = all(a.when < b.when for a, b in pairwise(self.results)) and all(a <= b for a, b in pairwise(days))
+        final = [i for i, r in enumerate(self.results) if r.decides]
+        other = [i for i, r in enumerate(self.results) if not r.decides]
+        unread_days = [w.date() for w in self.unreadable]
+        unread_in_order = all(a < b for a, b in pairwise(self.unreadable)) and all(
+            a <= b for a, b in pairwise(unread_days)
+        )
+        for name, value in (
+            ("in_day_order", in_order),
+            ("final", tuple(self.results[i] for i in final)),
+            ("final_days", tuple(days[i] for i in final)),
+            ("preliminary", tuple(self.results[i] for i in other)),
+            ("preliminary_days", tuple(days[i] for i in other)),
+            ("unreadable_in_day_order", unread_in_order),
+            ("unreadable_days", tuple(unread_days)),
+        ):
+            object.__setattr__(self, name, value)  # a frozen dataclass sets its derived fields this way
+
+
+# The empty series of each concept, built once: `PatientData.series` answers with it for a concept the patient has
+# no results of (the rules ask thousands of times on a long history; issue 14). Immutable, no patient data.
+_NO_RESULTS = {concept: LabSeries(concept) for concept in LabConcept}
 
 
 class LnClass(StrEnum):
@@ -270,7 +307,7 @@ class PatientData:
 
     def series(self, concept: LabConcept) -> LabSeries:
         """Returns the series for `concept` (empty when there is none)."""
-        return self.labs.get(concept) or LabSeries(concept)
+        return self.labs.get(concept) or _NO_RESULTS[concept]
 
     def has(self, kind: ConditionKind) -> bool:
         """Returns True when an active Diagnosis of `kind` is recorded."""

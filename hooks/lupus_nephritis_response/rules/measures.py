@@ -21,13 +21,14 @@ by an older one silently: `Proteinuria.unreadable_after` is its date when it is 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from fhir_maps.domain import Demographics, Interpretation, LabConcept, LabResult, PatientData, Sex
+from fhir_maps.domain import Demographics, Interpretation, LabConcept, LabResult, LabSeries, PatientData, Sex
 from fhir_maps.egfr import ADULT_AGE_YEARS, ckd_epi_2021
 
 BASELINE_DAYS_BEFORE_T0 = 90  # response-model.md section 3: baseline within [T0 - 90 days, T0 + 14 days]
@@ -208,10 +209,75 @@ def unreadable_after(data: PatientData, concepts: Iterable[LabConcept], used: da
     days = [
         when.date()
         for concept in concepts
-        for when in data.series(concept).unreadable
+        for when in _unreadable_as_of(data.series(concept), as_of)
         if when.date() <= as_of and (used is None or when.date() > used)
     ]
     return max(days) if days else None
+
+
+def _unreadable_as_of(series: LabSeries, as_of: date) -> Sequence[datetime]:
+    """Returns the unreadable times of `series` among which the latest at or before `as_of` is: that one alone
+    when the series is in day order (a binary search), else all of them (the caller's filter decides)."""
+    if not series.unreadable_in_day_order:
+        return series.unreadable
+    i = bisect_right(series.unreadable_days, as_of)
+    return series.unreadable[i - 1 : i]
+
+
+def _preliminary_as_of(series: LabSeries, as_of: date) -> Sequence[LabResult]:
+    """Returns the latest result that does not decide at or before `as_of` (in day order; else all of them)."""
+    if not series.in_day_order:
+        return series.preliminary
+    i = bisect_right(series.preliminary_days, as_of)
+    return series.preliminary[i - 1 : i]
+
+
+def _candidates(
+    series: LabSeries,
+    as_of: date,
+    t0: date | None = None,
+    convert: Callable[[LabResult], LabResult | None] | None = None,
+) -> list[LabResult]:
+    """Returns, in time order, the results of `series` at or before `as_of` among which `pick_current(as_of)`,
+    `pick_baseline(t0)` and "the latest that decides" choose: each of those picks is one of them, so the pickers
+    give the same answer on this short list as on the whole series (issue 14: the rules ask once per result date,
+    and a scan each time made a long history quadratic). `convert` maps a result first (an eGFR computed from a
+    creatinine; None: no value), as the pickers would see the converted list.
+
+    In day order (`LabSeries.in_day_order`: times increasing, days never going back) the picks are found by binary
+    search: the latest decisive result at or before `as_of` (current, and the latest however old), the latest at or
+    before T0 (the nearest before it) and the whole first day after T0 within the baseline window (the nearest
+    after it; of one day the later time wins). A series out of day order gives every result at or before `as_of`.
+    """
+    if not series.in_day_order:
+        results = [r for r in series.results if r.when.date() <= as_of]
+        return results if convert is None else [c for r in results if (c := convert(r)) is not None]
+    final, days = series.final, series.final_days
+    picked: dict[int, LabResult] = {}
+
+    def kept(i: int) -> LabResult | None:
+        return final[i] if convert is None else convert(final[i])
+
+    def latest(day: date, floor: date) -> None:
+        """The latest kept result on or before `day`, no earlier than `floor` (none earlier could be picked)."""
+        i = bisect_right(days, day) - 1
+        while i >= 0 and days[i] >= floor:
+            if (r := picked.get(i) or kept(i)) is not None:
+                picked[i] = r
+                return
+            i -= 1
+
+    latest(as_of, date.min if convert is None else current_window(as_of)[0])
+    if t0 is not None:
+        low, high = baseline_window(t0)
+        latest(min(t0, as_of), low)
+        first: date | None = None
+        i = bisect_right(days, t0)
+        while i < len(final) and days[i] <= min(high, as_of) and (first is None or days[i] == first):
+            if (r := picked.get(i) or kept(i)) is not None:
+                picked[i], first = r, days[i]
+            i += 1
+    return [picked[i] for i in sorted(picked)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,10 +321,20 @@ class Proteinuria:
         return bool(self.baseline and self.current and self.current.day <= self.baseline.day)
 
 
+def _proteinuria_candidates(series: LabSeries, t0: date, as_of: date) -> list[LabResult]:
+    """Returns the results of one proteinuria series that `proteinuria` may pick (`_candidates`), with the latest
+    that does not decide (the newer preliminary result it reports)."""
+    if not series.in_day_order:
+        return _candidates(series, as_of, t0)  # every result at or before `as_of`, the preliminary ones too
+    return _candidates(series, as_of, t0) + list(_preliminary_as_of(series, as_of))
+
+
 def proteinuria(data: PatientData, t0: date, as_of: date) -> Proteinuria:
     """Returns the proteinuria figures of a line that started on `t0`, judged on `as_of`."""
+    # Only the results the picks below can choose (`_candidates`), merged as the whole series would be: by time,
+    # a UPCR before a 24-h protein of the same time.
     results = sorted(
-        (r for c in PROTEINURIA_CONCEPTS for r in data.series(c).results if r.when.date() <= as_of),
+        (r for c in PROTEINURIA_CONCEPTS for r in _proteinuria_candidates(data.series(c), t0, as_of)),
         key=lambda r: r.when,
     )
     baseline = pick_baseline(results, t0)
@@ -269,7 +345,7 @@ def proteinuria(data: PatientData, t0: date, as_of: date) -> Proteinuria:
     unreadable = [
         when
         for c in PROTEINURIA_CONCEPTS
-        for when in data.series(c).unreadable
+        for when in _unreadable_as_of(data.series(c), as_of)
         if when.date() <= as_of and (last is None or when > last.when)
     ]
     return Proteinuria(
@@ -457,13 +533,16 @@ def _kidney_function(data: PatientData, t0: date, as_of: date, tolerance: Decima
     NORMAL whatever the baseline and whatever an eGFR change says ("normal or stable"), provided it is not older
     than the value it overrides.
     """
-    creatinine = [r for r in data.series(LabConcept.CREATININE).results if r.when.date() <= as_of]
+    # Each list holds the results at or before `as_of` that the picks below may choose (`_candidates`), not the
+    # whole history: the eGFR is computed only for the creatinine results that could be picked.
+    creatinine_series = data.series(LabConcept.CREATININE)
+    creatinine = _candidates(creatinine_series, as_of, t0)
     current_creatinine = pick_current(creatinine, as_of)
     normal = _normal_creatinine(data, current_creatinine)
     age = age_on(data.demographics, as_of)
     under_18 = age is not None and age < ADULT_AGE_YEARS
-    computed = [e for r in creatinine if (e := _computed_egfr(data, r)) is not None]
-    reported = [r for r in data.series(LabConcept.EGFR).results if r.when.date() <= as_of]
+    computed = _candidates(creatinine_series, as_of, t0, lambda r: _computed_egfr(data, r))
+    reported = _candidates(data.series(LabConcept.EGFR), as_of, t0)
     latest = pick_current(reported, as_of) or pick_current(computed, as_of)
     latest_egfr = _reading(latest) if latest else None
     undecided: KidneyFunction | None = None
@@ -542,7 +621,7 @@ def sediment(data: PatientData, as_of: date) -> Sediment:
     """
 
     def latest(concept: LabConcept) -> LabResult | None:
-        return pick_current((r for r in data.series(concept).results if r.when.date() <= as_of), as_of)
+        return pick_current(_candidates(data.series(concept), as_of), as_of)
 
     rbc, casts, untyped = (
         latest(LabConcept.URINE_RBC),

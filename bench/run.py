@@ -83,7 +83,17 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) 
     raise SystemExit("gunicorn did not become ready in time")
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(steal, total) jiffies of all CPUs so far, from /proc/stat (Linux; (0, 0) elsewhere)."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
 def _wrk(wrk: str, script: Path, url: str, body: Path, concurrency: int, seconds: float) -> dict[str, Any]:
+    steal_before, total_before = _cpu_ticks()
     cmd = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "300s", "-s", str(script)]
     out = subprocess.run([*cmd, url, "--", str(body)], capture_output=True, text=True, check=True).stdout
     line = next(raw for raw in reversed(out.splitlines()) if raw.startswith("{"))
@@ -91,7 +101,12 @@ def _wrk(wrk: str, script: Path, url: str, body: Path, concurrency: int, seconds
     if run["requests"] == 0:
         raise SystemExit(f"wrk completed no request on {url}:\n{out}")
     seconds_run = run["duration_us"] / 1e6
+    steal_after, total_after = _cpu_ticks()
+    ticks = total_after - total_before
     return {
+        # CPU time the hypervisor gave to others while this ran: on a shared VM, figures from a run with much
+        # steal are not comparable with a quiet one (the ratios within the run still are, roughly)
+        "steal_pct": round(100 * (steal_after - steal_before) / ticks, 1) if ticks > 0 else None,
         "requests": run["requests"],
         "p50_ms": run["p50_us"] / 1000,
         "p90_ms": run["p90_us"] / 1000,
@@ -342,7 +357,7 @@ def table(results: dict[str, Any]) -> str:
     """The one table: per scenario and concurrency, percentiles, throughput, floors and ratios."""
     head = (
         f"{'scenario':<12} {'c':>2} {'p50':>8} {'p90':>8} {'p99':>8} {'req/s':>8} {'in-proc':>8} "
-        f"{'p50/fw':>7} {'p99/fw':>7} {'p50/inp':>8} {'c8/c1':>6}"
+        f"{'p50/fw':>7} {'p99/fw':>7} {'p50/inp':>8} {'c8/c1':>6} {'steal%':>6}"
     )
     lines = [head, "-" * len(head)]
     for name, row in results["scenarios"].items():
@@ -362,10 +377,14 @@ def table(results: dict[str, Any]) -> str:
                 f"{_fmt(ratios.get(f'p50_{c}_over_framework'), 2):>7} "
                 f"{_fmt(ratios.get(f'p99_{c}_over_framework'), 2):>7} "
                 f"{_fmt(ratios.get('p50_c1_over_in_process') if c == 'c1' else None, 2):>8} "
-                f"{_fmt(ratios.get('rps_c8_over_c1') if c == 'c8' else None, 2):>6}"
+                f"{_fmt(ratios.get('rps_c8_over_c1') if c == 'c8' else None, 2):>6} "
+                f"{_fmt(run.get('steal_pct'), 0):>6}"
             )
     lines.append("")
-    lines.append("times in ms; fw = framework floor (same server, same concurrency); in-proc = orjson + R4B validation")
+    lines.append(
+        "times in ms; fw = framework floor (same server, same concurrency); in-proc = orjson + R4B validation; "
+        "steal% = CPU the hypervisor took while the run went"
+    )
     per_obs = {n: results["scenarios"][f"scale {n}"].get("ms_per_observation") for n in results["scale"]}
     lines.append("scale, ms per Observation at c1 p50: " + ", ".join(f"{n}: {_fmt(v, 4)}" for n, v in per_obs.items()))
     if "per_observation_10000_over_100" in results:

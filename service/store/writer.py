@@ -16,6 +16,7 @@ A failed batch is logged (`store_failed`) and dropped, as a failed write was bef
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -39,6 +40,7 @@ MAX_BATCH = 200  # calls written in one transaction at most (a transaction holds
 # Feedback naming a card not yet written: this process's queue is flushed first (up to FLUSH_SECONDS), then the
 # card is looked up again FEEDBACK_TRIES times, FEEDBACK_STEP_SECONDS apart (another worker's queue), before 404.
 FLUSH_SECONDS = 1.0
+EXIT_FLUSH_SECONDS = 5.0  # at most this long at process exit to write what is still queued
 FEEDBACK_TRIES, FEEDBACK_STEP_SECONDS = 5, 0.05
 
 
@@ -124,6 +126,9 @@ class StoreWriter:
             self._pid = os.getpid()
             self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
             self._thread.start()
+            # A worker that stops (SIGTERM drain, max-requests recycle, Ctrl-C) writes what its calls queued
+            # first: atexit runs before the interpreter stops daemon threads.
+            atexit.register(self.flush, EXIT_FLUSH_SECONDS)
 
     def _run(self) -> None:
         while True:

@@ -5,8 +5,11 @@ bounded; a failed batch is logged and dropped, never an answer."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +18,10 @@ from sqlalchemy import text
 from hooks.cards import Card, Chart, Indicator, Source
 from service.store import writer as writer_module
 from service.store.charts import DatabaseChartStore
+from service.store.engine import open_engine, upgrade
 from service.store.store import Store
 from service.store.writer import StoreWriter
-from tests.store.support import SERVICE_ID, issue, override, post_feedback, store_app
+from tests.store.support import ROOT, SERVICE_ID, issue, override, post_feedback, store_app
 
 AT = datetime(2026, 6, 15, 10, tzinfo=UTC)
 
@@ -132,3 +136,40 @@ def test_a_chart_that_fails_to_draw_costs_only_the_chart(store: Store, caplog: p
         assert writer.flush(5.0)
     assert any(r.cds["event"] == "chart_failed" for r in caplog.records)  # type: ignore[attr-defined]
     assert store.count("issued_card") == 1
+
+
+def test_what_is_queued_is_written_when_the_process_exits(tmp_path: Path) -> None:
+    # A worker stopping (drain, recycle) must not lose the cards its last calls queued: atexit flushes the writer.
+    database = tmp_path / "store.sqlite3"
+    engine = open_engine(f"sqlite:///{database}")
+    upgrade(engine)
+    engine.dispose()
+    script = f"""
+import threading
+from datetime import UTC, datetime
+from hooks.cards import Card, Indicator, Source
+from service.store.engine import open_engine
+from service.store.records import CommentPolicy
+from service.store.store import Store
+from service.store.writer import StoreWriter
+
+store = Store(open_engine({f"sqlite:///{database}"!r}), CommentPolicy())
+writer = StoreWriter(store, None)
+original = StoreWriter._write
+def slow(self, batch):
+    threading.Event().wait(0.3)
+    original(self, batch)
+StoreWriter._write = slow
+source = Source(label="Test", url="https://example.org")
+for n in range(3):
+    card = Card(uuid=f"00000000-0000-4000-8000-{{n:012d}}", summary="s", indicator=Indicator.INFO, source=source)
+    writer.cards("svc", f"hook-{{n}}", [card], datetime.now(UTC))
+"""
+    done = subprocess.run(  # noqa: S603 -- this interpreter, our own script
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    engine = open_engine(f"sqlite:///{database}")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM issued_card")).scalar_one() == 3
+    engine.dispose()

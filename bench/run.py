@@ -36,6 +36,7 @@ import requests
 from bench import payloads
 from bench.floor_app import FLOOR_PATH
 from ln_testing.fhir_stub import answering
+from service.settings import Settings
 from service.store.engine import open_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,14 +229,44 @@ def _env(port: int, database_url: str) -> dict[str, str]:
     return env
 
 
+def _cpu_of_children(master: int) -> dict[int, int]:
+    """Cumulative CPU ticks (user + system) of each child of `master`."""
+    out: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == master:
+            out[int(entry.name)] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def _wait_workers_booted(master: int, workers: int, timeout_s: float = 60, quiet_s: float = 0.5) -> None:
+    """Waits until `workers` children exist and none used CPU for `quiet_s`: all have imported the app. The first
+    answer comes from whichever worker booted first; a run started then has every connection on that one worker
+    (the framework floor, run first, measured concurrency 8 below concurrency 1 that way)."""
+    deadline = time.monotonic() + timeout_s
+    last: dict[int, int] = {}
+    while time.monotonic() < deadline:
+        now = _cpu_of_children(master)
+        if len(now) >= workers and now == last:
+            return
+        last = now
+        time.sleep(quiet_s)
+
+
 @contextmanager
 def _serving(env: dict[str, str], ready_url: str) -> Iterator[subprocess.Popen[bytes]]:
-    """The shipped gunicorn configuration with `env`, until the block ends."""
+    """The shipped gunicorn configuration with `env`, until the block ends (every worker booted first)."""
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     cmd = [gunicorn, "-c", "gunicorn.conf.py", "bench.floor_app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_ready(ready_url, proc)
+        _wait_workers_booted(proc.pid, int(env.get("CDS_WORKERS", Settings.model_fields["workers"].default)))
         yield proc
     finally:
         proc.terminate()

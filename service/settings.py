@@ -279,10 +279,7 @@ class Settings(BaseSettings):
     # gthread workers (processes) and request threads per worker; connections a worker holds open at once
     # (kept-alive and waiting ones included): past it, new connections wait in the listen backlog.
     workers: Annotated[int, _env(_int_in(1, 64))] = _var("CDS_WORKERS", 2)
-    # 8, not 16 (issue 14): a gthread worker accepts connections while it has free threads, so with 16 one worker
-    # took most of eight keep-alive clients while the other idled (LN calls at concurrency 8: 0.8x concurrency 1;
-    # 1.7-2.0x with 8 or 4 threads). FHIR-bound sites raise it (docs/serving.md).
-    threads: Annotated[int, _env(_int_in(1, 256))] = _var("CDS_THREADS", 8)
+    threads: Annotated[int, _env(_int_in(1, 256))] = _var("CDS_THREADS", 16)
     max_connections: Annotated[int, _env(_int_in(2, 10_000))] = _var("CDS_MAX_CONNECTIONS", 256)
     # A request's headers and body must arrive within this many seconds of its first byte, however they trickle;
     # past it the connection is closed (headers) or the call is a 400 (body).

@@ -62,10 +62,21 @@ def _meet(barrier: threading.Barrier) -> None:
         pass
 
 
+# Load-aware accept (issue 14): gthread takes every connection it can, whatever its load, so a client opening eight
+# keep-alive connections at once had them all on one of two workers while the other idled (make bench, payload B:
+# concurrency 8 no faster than 1). A worker with requests on its threads waits this long per request (at most
+# ACCEPT_YIELD_MAX_REQUESTS of them) before it accepts, so an idler worker, woken by the same connection, takes it
+# first; when every worker is busy the connection is still accepted a few milliseconds later.
+ACCEPT_YIELD_STEP_SECONDS = 0.001
+ACCEPT_YIELD_MAX_REQUESTS = 4
+
+
 class DeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has no type information
-    """gthread with a per-request read deadline, a drain that refuses new connections, and no HTML errors."""
+    """gthread with a per-request read deadline, a drain that refuses new connections, no HTML errors, and a
+    load-aware accept."""
 
     read_seconds = 10.0
+    busy = 0  # connections on this worker's request threads; touched by the main thread only
 
     def init_process(self) -> None:
         self.read_seconds = Settings.from_env().request_read_seconds
@@ -90,6 +101,19 @@ class DeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has 
             return super().handle(conn)
         finally:
             watch.release()
+
+    def enqueue_req(self, conn: Any) -> None:
+        self.busy += 1
+        super().enqueue_req(conn)
+
+    def finish_request(self, conn: Any, fs: Any) -> None:
+        self.busy -= 1
+        super().finish_request(conn, fs)
+
+    def accept(self, listener: Any) -> None:
+        if self.busy:  # let an idler worker take this connection first (see ACCEPT_YIELD_STEP_SECONDS)
+            time.sleep(min(self.busy, ACCEPT_YIELD_MAX_REQUESTS) * ACCEPT_YIELD_STEP_SECONDS)
+        super().accept(listener)
 
     def set_accept_enabled(self, enabled: bool) -> None:
         super().set_accept_enabled(enabled)

@@ -202,19 +202,36 @@ def _scenarios(fhir_base: str, scale: tuple[int, ...]) -> list[tuple[str, bytes,
     return out
 
 
-# Runs on the shipped configuration with one setting changed, each on its own server after the main one:
-# payload B without the course chart (what the chart costs a call, issue 15), and the fetch path with the gate's
-# query overlapped by the rest (CDS_FHIR_FETCH_AHEAD; its nine queries need nine bulkhead slots).
+# Runs on the shipped configuration with one setting changed, on its own server after the main one: the fetch path
+# with the gate's query overlapped by the rest (CDS_FHIR_FETCH_AHEAD; its nine queries need nine bulkhead slots).
 VARIANTS: tuple[tuple[str, dict[str, str]], ...] = (
-    ("B no chart", {"CDS_CHARTS": "off"}),
     ("fetch ahead", {"CDS_FHIR_FETCH_AHEAD": "on", "CDS_FHIR_ORIGIN_CONCURRENCY": "16"}),
 )
+NO_CHART = {"CDS_CHARTS": "off"}
+CHART_ROUNDS, CHART_RUN_S = 4, 3.0  # the chart's cost: alternating c1 runs of payload B, with and without it
 
 
 def _variant_body(name: str, fhir_base: str) -> tuple[bytes, bool]:
-    if name == "B no chart":
-        return orjson.dumps(payloads.payload_b()), True
     return orjson.dumps(payloads.fetch_path(fhir_base)), True
+
+
+def _chart_effect(driver: _Driver, base: str, env: dict[str, str], body: Path) -> dict[str, Any]:
+    """Payload B at concurrency 1 on the main server and on a second one with CDS_CHARTS=off, both up at once,
+    in alternating runs (order swapped each round): what the course chart adds to an LN call's p50 (issue 15),
+    with the machine's drift spread over both. Separate servers minutes apart differed by more than the effect."""
+    assert driver.wrk is not None  # only called with wrk
+    port = _free_port()
+    other = f"http://127.0.0.1:{port}"
+    path = f"/cds-services/{payloads.SERVICE}"
+    p50s: dict[str, list[float]] = {"with": [], "without": []}
+    with _serving({**env, **NO_CHART, "CDS_PORT": str(port)}, f"{other}/cds-services"):
+        _timed_post(other + path, body.read_bytes())
+        for round_ in range(CHART_ROUNDS):
+            order = [("with", base), ("without", other)]
+            for label, url in order if round_ % 2 == 0 else order[::-1]:
+                p50s[label].append(_wrk(driver.wrk, driver.script, url + path, body, 1, CHART_RUN_S)["p50_ms"])
+    with_chart, without = statistics.median(p50s["with"]), statistics.median(p50s["without"])
+    return {"p50_ms_with": with_chart, "p50_ms_without": without, "runs": p50s, "effect": with_chart / without - 1}
 
 
 def _env(port: int, database_url: str) -> dict[str, str]:
@@ -335,6 +352,9 @@ def run(seconds: float, report: Callable[[str], None], scale: tuple[int, ...] = 
                         driver.total += run_a["requests"]
                     results["rss_after_requests"] = driver.total
                     results["worker_rss_mb"] = _workers_rss_mb(proc.pid)
+                    env = _env(port, database_url)
+                    results["chart_effect"] = _chart_effect(driver, base, env, work / "B_LN_3y.json")
+                    report(f"  course chart, B c1 p50 with / without: {results['chart_effect']}")
             if wrk is not None:
                 results["worker_rss_mb_at_end"] = _workers_rss_mb(proc.pid)
         for name, overrides in VARIANTS:
@@ -373,8 +393,8 @@ def _ratios(results: dict[str, Any]) -> None:
         if name.startswith("fetch"):
             ratios["p50_c1_over_slowest_query"] = row["c1"]["p50_ms"] / results["slowest_single_query_ms"]
         row["ratios"] = ratios
-    if "c1" in rows.get("B no chart", {}) and "c1" in rows["B LN 3y"]:
-        results["chart_effect_p50_c1"] = rows["B LN 3y"]["c1"]["p50_ms"] / rows["B no chart"]["c1"]["p50_ms"] - 1
+    if "chart_effect" in results:
+        results["chart_effect_p50_c1"] = results["chart_effect"]["effect"]
     per_obs = {n: rows[f"scale {n}"].get("ms_per_observation") for n in results["scale"]}
     if per_obs.get(100) and per_obs.get(10_000):
         results["per_observation_10000_over_100"] = per_obs[10_000] / per_obs[100]
@@ -428,7 +448,11 @@ def table(results: dict[str, Any]) -> str:
         f"{_fmt(ahead.get('p50_c1_over_slowest_query'), 2)} (CDS_FHIR_FETCH_AHEAD=on)"
     )
     if "chart_effect_p50_c1" in results:
-        lines.append(f"course chart: B's p50 at c1 is {results['chart_effect_p50_c1']:+.1%} against CDS_CHARTS=off")
+        effect = results["chart_effect"]
+        lines.append(
+            f"course chart: B's p50 at c1 {effect['p50_ms_with']:.2f} ms with it, {effect['p50_ms_without']:.2f} ms "
+            f"with CDS_CHARTS=off ({results['chart_effect_p50_c1']:+.1%}; {CHART_ROUNDS} alternating runs each)"
+        )
     errors = {
         f"{n} {c}": row[c]["errors"] for n, row in results["scenarios"].items() for c in ("c1", "c8") if row.get(c)
     }

@@ -8,14 +8,17 @@ and then fail to upgrade (SQLITE_BUSY). PostgreSQL URLs are driven by psycopg 3.
 Writers to a SQLite file queue on a lock before BEGIN (`writing`): a thread lock within a process and an flock on a
 file beside the database across processes. SQLite's own busy handler polls with sleeps that grow to 100 ms, so
 under load a waiting writer slept long after the lock was free (`make bench`: p90 of an LN call at concurrency 8
-near 1 s); a blocked flock wakes as soon as the holder lets go (issue 14, docs/performance.md).
+near 1 s); the flock is tried again after at most 5 ms (issue 14, docs/performance.md).
 """
 
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +30,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DEFAULT_FILE_NAME = "ln-cds.sqlite3"
@@ -73,9 +79,20 @@ def _sqlite_setup(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+WRITE_LOCK_POLL_SECONDS = (0.0005, 0.005)  # first and longest pause between tries for another process's flock
+_SETUP = threading.Lock()  # one thread sets up a process's descriptor
+
+
+def _locked() -> OperationalError:
+    """What SQLite's own busy timeout raises, so callers treat a lock held too long as they always did."""
+    return OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+
+
 class _WriteLock:
     """One writer at a time on a SQLite database: a thread lock here, then an exclusive flock on `path` (when the
-    database is a file) held by this process's own descriptor; both are remade in a forked child."""
+    database is a file) through this process's own read-only descriptor; both are remade in a forked child. Both
+    waits end after SQLITE_BUSY_MS with SQLite's own "database is locked", as the busy timeout did. When the lock
+    file cannot be opened (permissions, descriptors), the process logs it once and relies on SQLite's busy wait."""
 
     def __init__(self, path: Path | None) -> None:
         self._path = path
@@ -84,25 +101,52 @@ class _WriteLock:
         self._fd: int | None = None
 
     def _for_this_process(self) -> tuple[threading.Lock, int | None]:
-        if self._pid != os.getpid():  # a fork shares the parent's descriptor (and its flock): open our own
-            self._pid, self._thread_lock = os.getpid(), threading.Lock()
-            self._fd = None if self._path is None else os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            if self._fd is not None:
-                weakref.finalize(self, os.close, self._fd)  # closed with the engine's lock, not leaked per engine
+        if self._pid == os.getpid():
+            return self._thread_lock, self._fd
+        with _SETUP:  # a fork shares the parent's descriptor (and its flock): open our own, once
+            if self._pid != os.getpid():
+                fd = None
+                if self._path is not None:
+                    try:  # read-only is enough for flock, and works whoever created the file (0644)
+                        fd = os.open(self._path, os.O_RDONLY | os.O_CREAT, 0o644)
+                    except OSError as exc:
+                        logger.warning(
+                            "write_lock_unavailable error=%s",
+                            type(exc).__name__,
+                            extra={"cds": {"event": "write_lock_unavailable", "error": type(exc).__name__}},
+                        )
+                    else:
+                        weakref.finalize(self, os.close, fd)  # closed with the engine's lock, not leaked
+                self._thread_lock, self._fd = threading.Lock(), fd
+                self._pid = os.getpid()  # last: a failed setup is not mistaken for a finished one
         return self._thread_lock, self._fd
 
     @contextmanager
     def held(self) -> Iterator[None]:
         thread_lock, fd = self._for_this_process()
-        with thread_lock:
-            if fd is None:
-                yield
-                return
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        limit = SQLITE_BUSY_MS / 1000
+        deadline = time.monotonic() + limit
+        if not thread_lock.acquire(timeout=limit):
+            raise _locked()
+        try:
+            if fd is not None:
+                pause = WRITE_LOCK_POLL_SECONDS[0]
+                while True:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise _locked() from None
+                        time.sleep(pause)
+                        pause = min(2 * pause, WRITE_LOCK_POLL_SECONDS[1])
             try:
                 yield
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            thread_lock.release()
 
 
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, _WriteLock] = weakref.WeakKeyDictionary()

@@ -4,16 +4,19 @@ within a process, an flock on `<database>-writelock` across processes. PostgreSQ
 from __future__ import annotations
 
 import fcntl
+import logging
 import multiprocessing
 import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from service.store import engine as engine_module
 from service.store.engine import WRITE_LOCK_SUFFIX, open_engine, writing
 
 
@@ -99,4 +102,51 @@ def test_an_in_memory_database_takes_the_thread_lock_only(tmp_path: Path) -> Non
     with writing(engine) as connection:
         assert connection.execute(text("SELECT 1")).scalar_one() == 1
     assert not list(tmp_path.iterdir())
+    engine.dispose()
+
+
+def _hold_flock(path: str, held: Any, release: Any) -> None:
+    """In another process: holds the database's write lock until told to let go."""
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    held.set()
+    release.wait(30)
+    os.close(fd)
+
+
+def test_a_lock_held_too_long_elsewhere_ends_as_sqlite_busy_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "store.sqlite3"
+    engine = open_engine(f"sqlite:///{database}")
+    with writing(engine) as connection:  # creates the lock file
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    context = multiprocessing.get_context("spawn")
+    held, release = context.Event(), context.Event()
+    child = context.Process(target=_hold_flock, args=(f"{database}{WRITE_LOCK_SUFFIX}", held, release))
+    child.start()
+    try:
+        assert held.wait(30)
+        monkeypatch.setattr(engine_module, "SQLITE_BUSY_MS", 300)
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"), writing(engine):
+            pass
+        assert 0.25 < time.monotonic() - started < 5
+    finally:
+        release.set()
+        child.join(30)
+    with writing(engine) as connection:  # the thread lock was let go too
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    engine.dispose()
+
+
+def test_without_a_usable_lock_file_writes_fall_back_to_sqlites_own_wait(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = open_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    lock = engine_module._WRITE_LOCKS[engine]
+    lock._path = tmp_path / "gone" / "store.sqlite3-writelock"  # a folder that does not exist: open fails
+    with caplog.at_level(logging.WARNING, logger="service.store.engine"), writing(engine) as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    assert [r.cds["event"] for r in caplog.records] == ["write_lock_unavailable"]  # type: ignore[attr-defined]
     engine.dispose()

@@ -273,6 +273,7 @@ def _wait_workers_booted(master: int, workers: int, timeout_s: float = 60, quiet
             return
         last = now
         time.sleep(quiet_s)
+    print(f"warning: the workers did not settle within {timeout_s:.0f} s; figures may include start-up", flush=True)
 
 
 @contextmanager

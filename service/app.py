@@ -167,7 +167,10 @@ def create_app(
     install_store(app, store)
     checks = {} if store is None else {"database": database_check(store.engine)}
     install_ops(app, settings, environ=environ if settings_from_env else None, checks=checks)  # /healthz, /readyz
-    install_charts(app, charts, lambda: invoker.clock().timestamp(), written_later=writer is not None)
+    # Charts written by the store writer may be a moment late: an unknown id is looked up again briefly (not when
+    # no chart is ever written: CDS_CHARTS=off answers 404 at once).
+    written_later = writer is not None and isinstance(charts, DatabaseChartStore)
+    install_charts(app, charts, lambda: invoker.clock().timestamp(), written_later=written_later)
     return app
 
 

@@ -93,6 +93,7 @@ DIAGNOSTICS: dict[str, str] = {
     "call.metrics-token": "the metrics endpoint needs its bearer token",
     "chart.not-found": "no chart under this id (charts are kept for a short time only)",
     "call.replay-store-full": "too many recent client tokens to check for replay; retry shortly",
+    "feedback.card-pending": "the card this feedback names is still being stored; retry shortly",
     "call.headers-too-large": "the request headers exceed {max_header_bytes} bytes",
     "call.too-many-headers": "the request has more than {MAX_HEADER_FIELDS} header fields",
     "call.rate-limited": "too many calls from this client; retry after the time in Retry-After",

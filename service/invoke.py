@@ -134,7 +134,9 @@ class Invoker:
                 resources = got
                 data = self.gate_mapper(resources)
                 trace = replace(trace, report=data.report, in_scope=spec.in_scope(data))
-                if not trace.in_scope:  # a fetch ahead is left to finish on its own; nothing of it is read
+                if not trace.in_scope:  # a fetch ahead not yet started is cancelled; a started one is not read
+                    if ahead is not None:
+                        ahead.cancel()
                     return self._answer(request, response_json([]), trace, stats)
             if ahead is None:
                 got, trace = self._gather(spec, request, fhir, rest, trace)
@@ -175,11 +177,11 @@ class Invoker:
         # A store failure costs the statistics of this call, not the clinician's cards: logged, not raised.
         if self.store is None or not cards:
             return
-        if self.writer is not None:  # written in a batch by the process's store writer, off the request path
-            self.writer.cards(service_id, request.hook_instance, cards, self.clock())
-            return
         try:
-            self.store.record_cards(service_id, request.hook_instance, cards, self.clock())
+            if self.writer is not None:  # written in a batch by the process's store writer, off the request path
+                self.writer.cards(service_id, request.hook_instance, cards, self.clock())
+            else:
+                self.store.record_cards(service_id, request.hook_instance, cards, self.clock())
         except Exception as exc:
             logger.error(
                 "store_failed error=%s",
@@ -198,8 +200,15 @@ class Invoker:
                 continue
             if self.writer is None:
                 self._keep_chart(card.chart)
-            else:
+                continue
+            try:
                 self.writer.chart(card.chart, self.clock().timestamp())
+            except Exception as exc:  # the writer could not be started (no thread left): the picture is lost
+                logger.error(
+                    "chart_failed error=%s",
+                    type(exc).__name__,
+                    extra={"cds": {"event": "chart_failed", "error": type(exc).__name__}},
+                )
 
     def _keep_chart(self, chart: Chart) -> None:
         assert self.charts is not None  # noqa: S101 -- only called when there is a chart store

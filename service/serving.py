@@ -111,7 +111,7 @@ class DeadlineThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has 
         super().finish_request(conn, fs)
 
     def accept(self, listener: Any) -> None:
-        if self.busy:  # let an idler worker take this connection first (see ACCEPT_YIELD_STEP_SECONDS)
+        if self.busy and self.cfg.workers > 1:  # let an idler worker take it first (see ACCEPT_YIELD_STEP_SECONDS)
             time.sleep(min(self.busy, ACCEPT_YIELD_MAX_REQUESTS) * ACCEPT_YIELD_STEP_SECONDS)
         super().accept(listener)
 

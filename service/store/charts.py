@@ -98,7 +98,8 @@ class DatabaseChartStore:
             return
         # Over a bound: delete the oldest until both hold again (reading only as many index entries as that takes).
         oldest = connection.execute(
-            select(chart.c.id, chart.c.size).order_by(chart.c.created_at, chart.c.size, chart.c.id)
+            select(chart.c.id, chart.c.size).order_by(chart.c.created_at, chart.c.size, chart.c.id),
+            execution_options={"stream_results": True, "yield_per": 100},  # PostgreSQL: a cursor, not every row
         )
         evict: list[str] = []
         for rid, rsize in oldest:

@@ -4,6 +4,7 @@ of two workers take all eight of a client's keep-alive connections while the oth
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,8 +15,9 @@ from service.serving import ACCEPT_YIELD_MAX_REQUESTS, ACCEPT_YIELD_STEP_SECONDS
 
 
 class _Worker(DeadlineThreadWorker):  # type: ignore[misc]
-    def __init__(self) -> None:  # no gunicorn arbiter: only the counter and the accept path are exercised
+    def __init__(self, workers: int = 2) -> None:  # no arbiter: only the counter and the accept path are exercised
         self.busy = 0
+        self.cfg = SimpleNamespace(workers=workers)
 
 
 @pytest.fixture
@@ -40,6 +42,13 @@ def test_a_busy_worker_waits_a_moment_per_request_up_to_a_cap(slept: list[float]
     worker.accept(object())
     assert slept == [pytest.approx(min(busy, ACCEPT_YIELD_MAX_REQUESTS) * ACCEPT_YIELD_STEP_SECONDS)]
     assert max(slept) <= 0.005  # never long: when every worker is busy the connection is still taken
+
+
+def test_a_lone_worker_never_waits(slept: list[float]) -> None:
+    worker = _Worker(workers=1)
+    worker.busy = 8
+    worker.accept(object())
+    assert slept == []  # nobody else could take the connection
 
 
 def test_the_busy_count_follows_requests_onto_and_off_the_threads(slept: list[float]) -> None:

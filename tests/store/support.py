@@ -43,6 +43,14 @@ def store_app(
     return create_app(settings, store=store, clock=clock or (lambda: datetime.now(UTC)), charts=charts)
 
 
+def settle(client: FlaskClient) -> None:
+    """Waits until the app's store writer has written what its calls queued: a test must not end (and its fixture
+    dispose the engine) while the writer still holds a connection."""
+    writer = client.application.extensions["cds_hooks"].invoker.writer
+    if writer is not None:
+        assert writer.flush(10.0)
+
+
 def issue(client: FlaskClient) -> list[dict[str, Any]]:
     """Returns the cards of one hook call (which the app has stored)."""
     reply = client.post(f"/cds-services/{SERVICE_ID}", json=hook_request())

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from service.store.charts import ChartLimits, DatabaseChartStore, MemoryChartStore
 from service.store.engine import open_engine
 from service.store.store import Store
-from tests.store.support import SERVICE_ID, hook_request, store_app
+from tests.store.support import SERVICE_ID, hook_request, settle, store_app
 
 SVG = "<svg>" + "x" * 95 + "</svg>"  # 106 bytes
 
@@ -71,6 +71,7 @@ def test_the_app_keeps_the_linked_chart_in_its_database(store: Store) -> None:
     assert reply.status_code == 200
     assert reply.get_data(as_text=True).startswith("<svg")
     assert store.count("chart") == 1
+    settle(client)
 
 
 @pytest.mark.parametrize("limits", [ChartLimits(max_count=0), ChartLimits(max_bytes=10)])

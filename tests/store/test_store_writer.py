@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from service.store.charts import DatabaseChartStore
 from service.store.engine import open_engine, upgrade
 from service.store.store import Store
 from service.store.writer import StoreWriter
-from tests.store.support import ROOT, SERVICE_ID, issue, override, post_feedback, store_app
+from tests.store.support import ROOT, SERVICE_ID, issue, override, post_feedback, settle, store_app
 
 AT = datetime(2026, 6, 15, 10, tzinfo=UTC)
 
@@ -74,6 +75,7 @@ def test_feedback_right_after_the_answer_finds_its_card(store: Store, monkeypatc
     card = issue(client)[0]["uuid"]
     assert post_feedback(client, override(card)).status_code == 200
     assert store.count("feedback") == 1
+    settle(client)
 
 
 def test_feedback_for_a_card_never_issued_is_still_404(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,6 +84,7 @@ def test_feedback_for_a_card_never_issued_is_still_404(store: Store, monkeypatch
     issue(client)
     reply = post_feedback(client, override("00000000-0000-4000-8000-00000000dead"))
     assert reply.status_code == 404
+    settle(client)
 
 
 def test_the_backlog_is_bounded_and_what_is_dropped_is_logged(
@@ -146,6 +149,7 @@ def test_what_is_queued_is_written_when_the_process_exits(tmp_path: Path) -> Non
     engine.dispose()
     script = f"""
 import threading
+import time
 from datetime import UTC, datetime
 from hooks.cards import Card, Indicator, Source
 from service.store.engine import open_engine
@@ -173,3 +177,92 @@ for n in range(3):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM issued_card")).scalar_one() == 3
     engine.dispose()
+
+
+def _held_writer(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Holds every StoreWriter batch until the returned event is set."""
+    release = threading.Event()
+    original = StoreWriter._write
+
+    def held(self: StoreWriter, batch: list[Any]) -> None:
+        release.wait(10)
+        original(self, batch)
+
+    monkeypatch.setattr(StoreWriter, "_write", held)
+    return release
+
+
+def test_feedback_for_a_card_still_queued_here_is_503_when_the_store_is_that_slow(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer_module, "PENDING_FEEDBACK_SECONDS", 0.2)
+    release = _held_writer(monkeypatch)
+    client = store_app(store, charts_in_store=True).test_client()
+    card = issue(client)[0]["uuid"]
+    reply = post_feedback(client, override(card))
+    assert reply.status_code == 503  # not a 404: the card exists, it is not written yet
+    assert reply.headers["Retry-After"]
+    release.set()
+    assert post_feedback(client, override(card)).status_code == 200
+    settle(client)
+
+
+def test_flush_waits_for_the_batch_being_written_even_while_the_backlog_drops(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = _held_writer(monkeypatch)
+    writer = StoreWriter(store, None, max_backlog=2)
+    writer.cards(SERVICE_ID, "first", [_card(0)], AT)  # taken into a batch, held there
+    assert not writer.flush(0.1)
+    for n in range(1, 6):
+        writer.cards(SERVICE_ID, f"hook-{n}", [_card(n)], AT)  # three of these are dropped
+    assert not writer.flush(0.2)  # the first is still being written
+    release.set()
+    assert writer.flush(5.0)
+    assert store.count("issued_card") == 3
+
+
+def test_charts_are_dropped_before_any_card_record(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "MAX_CHART_BACKLOG", 2)
+    release = _held_writer(monkeypatch)
+    charts = store.chart_store()
+    writer = StoreWriter(store, charts)
+    writer.cards(SERVICE_ID, "first", [_card(0)], AT)  # held in the writer
+    assert not writer.flush(0.1)
+    for n in range(1, 5):
+        writer.chart(Chart(id=f"chart-{n}", render=lambda: "<svg/>"), now=1000.0)
+        writer.cards(SERVICE_ID, f"hook-{n}", [_card(n)], AT)
+    release.set()
+    assert writer.flush(5.0)
+    assert store.count("issued_card") == 5  # every card record kept
+    assert [charts.get(f"chart-{n}", now=1000.0) for n in range(1, 5)] == [None, None, "<svg/>", "<svg/>"]
+
+
+def test_a_failing_item_costs_only_itself(
+    store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    original = writer_module.record_cards_on
+
+    def fussy(connection: Any, service_id: str, hook_instance: str, cards: Any, issued_at: datetime) -> None:
+        if hook_instance == "bad":
+            raise ValueError("this one cannot be written")
+        original(connection, service_id, hook_instance, cards, issued_at)
+
+    monkeypatch.setattr(writer_module, "record_cards_on", fussy)
+    release = _held_writer(monkeypatch)
+    writer = StoreWriter(store, None)
+    for n, hook in enumerate(["a", "bad", "b", "c"]):
+        writer.cards(SERVICE_ID, hook, [_card(n)], AT)
+    with caplog.at_level(logging.ERROR, logger="service.store.writer"):
+        release.set()
+        assert writer.flush(5.0)
+    assert store.count("issued_card") == 3
+    failed = [r.cds for r in caplog.records if r.cds["event"] == "store_failed"]  # type: ignore[attr-defined]
+    assert [f["items"] for f in failed] == [1]
+
+
+def test_with_charts_off_an_unknown_chart_is_404_at_once(store: Store) -> None:
+    client = store_app(store, charts_in_store=True, charts=False).test_client()
+    started = time.monotonic()
+    assert client.get("/charts/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+    assert time.monotonic() - started < 0.2  # no look-up again: no chart is ever written

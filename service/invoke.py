@@ -1,8 +1,9 @@
 """The hook-call and feedback flows, kept out of the route functions (anti-pattern 1).
 
 Invoke: validate the request, find the service (404), check its hook (400), gather and map the spec's gate keys
-first and answer `{"cards": []}` when the patient is out of scope -- nothing else is fetched or parsed, the
-near-free path for the great majority of charts -- else gather the remaining keys, map everything, evaluate,
+first and answer `{"cards": []}` when the patient is out of scope -- nothing else is fetched (unless
+CDS_FHIR_FETCH_AHEAD asked for the rest at the same time) or parsed, the near-free path for the great majority of
+charts -- else gather the remaining keys, map everything, evaluate,
 render and serialise. It returns the answer with a `CallTrace` for the route's log line (no log object is
 handed around). Everything that varies (today, uuids, the mapper, the FHIR session) is injected.
 """

@@ -6,7 +6,7 @@ The same scenarios are then run in process through the WSGI app (no socket, no H
 the service itself spends, which is what the near-free path (a chart without lupus nephritis) saves. Both ratios
 of that path to the full assessment come from the same run.
 
-Run: make bench   (or .venv/bin/python -m bench.latency --calls 200)
+Run: make bench-latency   (or .venv/bin/python -m bench.latency --calls 200)
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import requests
 
+from bench.server import free_port, wait_ready
 from service.store.engine import open_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,25 +33,6 @@ SCENARIOS = {
     "responder (status card)": "responder-complete-12-months",
     "no lupus nephritis": "no-ln-sle-only",
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("gunicorn exited before it was ready")
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not become ready in time")
 
 
 def _measure(session: requests.Session, url: str, body: bytes, calls: int) -> list[float]:
@@ -108,10 +89,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers (1 = no cross-worker noise)")
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/cds-services"
     env = {**os.environ, "CDS_TODAY": "2026-06-15", "CDS_PORT": str(port), "CDS_LOG_LEVEL": "WARNING"}
     env["CDS_AUTH"] = "open"  # measures the clinical path; JWT verification is covered by tests/security
+    env["CDS_RATE_LIMIT_PER_MINUTE"] = "0"  # one client sending every call: the limiter answered 429 (make bench too)
     # A throwaway store (the service refuses to start on an unapplied migration); cards are stored as in production.
     store_dir = tempfile.TemporaryDirectory(prefix="ln-cds-bench-")
     env["CDS_DATABASE_URL"] = f"sqlite:///{Path(store_dir.name) / 'bench.sqlite3'}"
@@ -122,7 +104,7 @@ def main() -> None:
     cmd = [gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(args.workers), "service.app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_ready(base, proc)
+        wait_ready(base, proc, timeout_s=30)
         results = {}
         with requests.Session() as session:
             for label, folder in SCENARIOS.items():

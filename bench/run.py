@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import requests
 
 from bench import payloads
 from bench.floor_app import FLOOR_PATH
+from bench.server import cpu_ticks, free_port, wait_ready, workers_rss_mb
 from ln_testing.fhir_stub import answering
 from service.settings import Settings
 from service.store.engine import open_engine, upgrade
@@ -64,27 +64,7 @@ end
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("gunicorn exited before it was ready")
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or still importing
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not become ready in time")
-
-
-def _cpu_ticks() -> tuple[int, int]:
+def _steal_ticks() -> tuple[int, int]:
     """(steal, total) jiffies of all CPUs so far, from /proc/stat (Linux; (0, 0) elsewhere)."""
     try:
         fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -94,7 +74,7 @@ def _cpu_ticks() -> tuple[int, int]:
 
 
 def _wrk(wrk: str, script: Path, url: str, body: Path, concurrency: int, seconds: float) -> dict[str, Any]:
-    steal_before, total_before = _cpu_ticks()
+    steal_before, total_before = _steal_ticks()
     cmd = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "300s", "-s", str(script)]
     out = subprocess.run([*cmd, url, "--", str(body)], capture_output=True, text=True, check=True).stdout
     line = next(raw for raw in reversed(out.splitlines()) if raw.startswith("{"))
@@ -102,7 +82,7 @@ def _wrk(wrk: str, script: Path, url: str, body: Path, concurrency: int, seconds
     if run["requests"] == 0:
         raise SystemExit(f"wrk completed no request on {url}:\n{out}")
     seconds_run = run["duration_us"] / 1e6
-    steal_after, total_after = _cpu_ticks()
+    steal_after, total_after = _steal_ticks()
     ticks = total_after - total_before
     return {
         # CPU time the hypervisor gave to others while this ran: on a shared VM, figures from a run with much
@@ -159,24 +139,6 @@ def _fetch_queries() -> list[str]:
     return [template.replace("{{context.patientId}}", "bench-ln") for template in SPEC.prefetch.values()]
 
 
-def _workers_rss_mb(master: int) -> list[float]:
-    """VmRSS of each child process of `master` (the gunicorn workers), in MB."""
-    rss = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[1]) != master:
-                continue
-            status = (entry / "status").read_text()
-        except (OSError, ValueError, IndexError):
-            continue
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-        rss.append(round(kb / 1024, 1))
-    return sorted(rss)
-
-
 def _timed_post(url: str, body: bytes) -> float:
     """Returns the seconds one call took."""
     started = time.perf_counter()
@@ -220,7 +182,7 @@ def _chart_effect(driver: _Driver, base: str, env: dict[str, str], body: Path) -
     in alternating runs (order swapped each round): what the course chart adds to an LN call's p50 (issue 15),
     with the machine's drift spread over both. Separate servers minutes apart differed by more than the effect."""
     assert driver.wrk is not None  # only called with wrk
-    port = _free_port()
+    port = free_port()
     other = f"http://127.0.0.1:{port}"
     path = f"/cds-services/{payloads.SERVICE}"
     p50s: dict[str, list[float]] = {"with": [], "without": []}
@@ -246,21 +208,6 @@ def _env(port: int, database_url: str) -> dict[str, str]:
     return env
 
 
-def _cpu_of_children(master: int) -> dict[int, int]:
-    """Cumulative CPU ticks (user + system) of each child of `master`."""
-    out: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[1]) == master:
-            out[int(entry.name)] = int(fields[11]) + int(fields[12])
-    return out
-
-
 def _wait_workers_booted(master: int, workers: int, timeout_s: float = 60, quiet_s: float = 0.5) -> None:
     """Waits until `workers` children exist and none used CPU for `quiet_s`: all have imported the app. The first
     answer comes from whichever worker booted first; a run started then has every connection on that one worker
@@ -268,7 +215,7 @@ def _wait_workers_booted(master: int, workers: int, timeout_s: float = 60, quiet
     deadline = time.monotonic() + timeout_s
     last: dict[int, int] = {}
     while time.monotonic() < deadline:
-        now = _cpu_of_children(master)
+        now = cpu_ticks(master)
         if len(now) >= workers and now == last:
             return
         last = now
@@ -283,7 +230,7 @@ def _serving(env: dict[str, str], ready_url: str) -> Iterator[subprocess.Popen[b
     cmd = [gunicorn, "-c", "gunicorn.conf.py", "bench.floor_app:create_app()"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_ready(ready_url, proc)
+        wait_ready(ready_url, proc)
         _wait_workers_booted(proc.pid, int(env.get("CDS_WORKERS", Settings.model_fields["workers"].default)))
         yield proc
     finally:
@@ -335,7 +282,7 @@ def run(seconds: float, report: Callable[[str], None], scale: tuple[int, ...] = 
     engine = open_engine(database_url)
     upgrade(engine)
     engine.dispose()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     results: dict[str, Any] = {"scenarios": {}, "fhir_latency_ms": FHIR_LATENCY_S * 1000, "scale": list(scale)}
     driver = _Driver(wrk, work, script, seconds, report)
@@ -352,12 +299,12 @@ def run(seconds: float, report: Callable[[str], None], scale: tuple[int, ...] = 
                         run_a = _wrk(wrk, script, hook_url, work / "A_no-LN.json", 8, seconds)
                         driver.total += run_a["requests"]
                     results["rss_after_requests"] = driver.total
-                    results["worker_rss_mb"] = _workers_rss_mb(proc.pid)
+                    results["worker_rss_mb"] = workers_rss_mb(proc.pid)
                     env = _env(port, database_url)
                     results["chart_effect"] = _chart_effect(driver, base, env, work / "B_LN_3y.json")
                     report(f"  course chart, B c1 p50 with / without: {results['chart_effect']}")
             if wrk is not None:
-                results["worker_rss_mb_at_end"] = _workers_rss_mb(proc.pid)
+                results["worker_rss_mb_at_end"] = workers_rss_mb(proc.pid)
         for name, overrides in VARIANTS:
             body, want_cards = _variant_body(name, stub.base)
             scenarios.append((name, body, want_cards))

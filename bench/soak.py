@@ -51,6 +51,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from bench.server import children, free_port, status_field, wait_ready
 from ln_testing import fhir_stub
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,39 +276,10 @@ def _migrate(url: str) -> None:
 # --- gunicorn and its workers -----------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return sorted(out)
-
-
-def _status_field(pid: int, name: str) -> str | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(f"{name}:"):
-                return line.split()[1]
-    except OSError:
-        return None
-    return None
-
-
 def _worker_stats(pids: list[int]) -> list[dict[str, Any]]:
     out = []
     for pid in pids:
-        rss, threads = _status_field(pid, "VmRSS"), _status_field(pid, "Threads")
+        rss, threads = status_field(pid, "VmRSS"), status_field(pid, "Threads")
         out.append(
             {
                 "pid": pid,
@@ -316,19 +288,6 @@ def _worker_stats(pids: list[int]) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit("gunicorn exited before it was ready; see its log")
-        try:
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or a worker still importing
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not become ready in time")
 
 
 # --- the run ----------------------------------------------------------------------------------------------------------
@@ -480,7 +439,7 @@ def main() -> None:
         raise SystemExit("use --concurrency 1..64 and --seconds 6..3600")
     root = args.root.resolve()
     legacy = not (root / "gunicorn.conf.py").exists()
-    port = _free_port()
+    port = free_port()
     public = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="ln-cds-soak-") as tmp:
         folder = Path(tmp)
@@ -514,9 +473,9 @@ def main() -> None:
             cmd = _gunicorn_cmd(root, port, args.gunicorn_arg, legacy)
             proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=log)
             try:
-                _wait_ready(f"{public}/cds-services", proc)
+                wait_ready(f"{public}/cds-services", proc, timeout_s=30)
                 time.sleep(1)  # every worker booted
-                workers = _children(proc.pid)
+                workers = list(children(proc.pid))
                 warm = Tally()
                 _run_phase(client, stubs, port, 6, args.concurrency, True, warm)  # lazy imports, caches, pools
                 time.sleep(BREAK_SECONDS)
@@ -527,7 +486,7 @@ def main() -> None:
                 _run_phase(client, stubs, port, args.seconds * 2 / 3, args.concurrency, True, faulted)
                 elapsed = time.monotonic() - started
                 time.sleep(BREAK_SECONDS)  # calls to the hanging servers end within the budget; threads with them
-                after = _worker_stats(_children(proc.pid))
+                after = _worker_stats(list(children(proc.pid)))
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)

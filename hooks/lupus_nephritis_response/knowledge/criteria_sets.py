@@ -70,13 +70,13 @@ class UnknownCriteriaSet(KeyError, ValueError):
     """The configured criteria set does not exist; settings validate the id at startup, so this is a bug."""
 
 
-# --- seed-eular-era-edta-2012: EULAR/ERA-EDTA 2012 as the seed (Santacruz 2023) quotes it -------------------------
+# --- seed-eular-era-edta-2012: EULAR/ERA-EDTA 2012 as the review (Santacruz 2023) quotes it -------------------------
 # Seed, section "Definitions to assess the response to treatment" (paragraphs 1-2): SEED TEXT, read in full; the 2012
 # guideline text itself was not read (evidence.md section 2, first row).
 SEED_CR_PROTEINURIA_BELOW = Decimal("0.5")  # seed para 2: "proteinuria to <0.5 g/day"; SEED TEXT
 SEED_PR_MIN_FALL = Decimal("0.50")  # seed para 2: "reduction in proteinuria > 50%" (strictly more); SEED TEXT
 SEED_PR_PROTEINURIA_BELOW = Decimal("3.5")  # seed para 2: "non-nephrotic range (<3.5 g/day)"; SEED TEXT
-# The seed says only "normal or stable creatinine"; the 10% comes from response-model.md section 4 ("EULAR: within
+# The review says only "normal or stable creatinine"; the 10% comes from response-model.md section 4 ("EULAR: within
 # 10%") and was not read in the review or the 2012 text. (BLISS-LN's CRR uses "no worse than 10% below", PRIMARY, a
 # trial endpoint only.)
 SEED_KIDNEY_TOLERANCE = Decimal("0.10")
@@ -232,7 +232,7 @@ EULAR19_SET = _milestone_set(
     EULAR19_KIDNEY_TOLERANCE,
 )
 
-# ACR 2012 as the seed quotes it (seed para 2: keep the induction regimen "for another 6 months before considering
+# ACR 2012 as the review quotes it (review para 2: keep the induction regimen "for another 6 months before considering
 # to change it"; SEED TEXT, the ACR text itself not read): the default set's definitions, with the 3-month
 # criterion downgraded to a watch note, so the earliest refractory call is at 6 months.
 ACR_SET = CriteriaSet(

@@ -62,14 +62,14 @@ class EvidenceLevel(StrEnum):
 # rituximab course ended (its last recorded day; today if still running) no more than 12 months before today.
 RITUXIMAB_EARLY_RELAPSE_MONTHS = Decimal(12)
 # KDIGO 2024 initial therapy lists MPAA + CNI only "if eGFR >45" (evidence.md 3b.1; 2nd tier: platohealth.ai,
-# droracle.ai 275658): at or below this, a calcineurin inhibitor gets a kidney caution. The seed gives the reason
+# droracle.ai 275658): at or below this, a calcineurin inhibitor gets a kidney caution. The review gives the reason
 # (CNI section): intrarenal vasoconstriction, acute kidney injury, chronic nephrotoxicity.
 CNI_EGFR_CAUTION_AT_OR_BELOW = Decimal(45)
 # response-model.md section 7 ("a teratogenic agent (MMF, CYC) in pregnancy"); the checklist says the same.
 TERATOGENIC_AGENTS = frozenset({Agent.CYCLOPHOSPHAMIDE, Agent.MYCOPHENOLATE_MOFETIL, Agent.MYCOPHENOLIC_ACID})
 # Seed, "Calcineurin inhibitors": "The most representative inhibitors within this group are cyclosporine and
 # tacrolimus" and "A new calcineurin inhibitor, voclosporin" (SEED TEXT). One class: an option adding any of them is
-# not offered once any of them was tried (judgement: one mechanism; the seed has no data on switching CNI).
+# not offered once any of them was tried (judgement: one mechanism; the review has no data on switching CNI).
 CALCINEURIN_INHIBITORS = frozenset({Agent.TACROLIMUS, Agent.CYCLOSPORINE, Agent.VOCLOSPORIN})
 # Mycophenolate mofetil and mycophenolic acid deliver the same drug (response-model.md section 6 gives both targets).
 MYCOPHENOLATES = frozenset({Agent.MYCOPHENOLATE_MOFETIL, Agent.MYCOPHENOLIC_ACID})
@@ -268,7 +268,7 @@ UNLINKED_SOURCES = frozenset(
     {"tacrolimus-fei-2013", "tacrolimus-korean-refractory", "cyclosporine-after-mmf-series", "msc-liang-2010"}
 )
 
-# The guidelines each criteria set brings to therapy ordering (evidence.md section 3b). The seed's hierarchy is the
+# The guidelines each criteria set brings to therapy ordering (evidence.md section 3b). The review's hierarchy is the
 # base for all; a set's guidelines only add what they name (voclosporin).
 THERAPY_GUIDELINES: dict[str, tuple[str, ...]] = {
     "seed-eular-era-edta-2012": ("seed-santacruz-2023",),

@@ -1,7 +1,7 @@
 """The review checklist that comes before calling lupus nephritis refractory (response-model.md section 6).
 
 An item is flagged only when the patient's data show it, with the data that triggered it; everything the record
-cannot show is listed as a check for the clinician, never as "excluded". The seed: true resistance is rare, and
+cannot show is listed as a check for the clinician, never as "excluded". The review: true resistance is rare, and
 many apparent non-responders are non-adherent, under-dosed, or have chronic damage, TMA or a class V transition.
 
 In pregnancy the checklist never nudges towards a fetotoxic drug: no "dose below target" for mycophenolate or

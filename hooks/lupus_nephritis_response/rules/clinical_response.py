@@ -206,7 +206,7 @@ def judge_checkpoints(cs: CriteriaSet, m: Measurements, months: Decimal) -> tupl
       months, no PR by 6-12, no CR by 24) this changes nothing: a PR or CR met today also meets the earlier ones.
     - Not decided (met by proteinuria only, or a censored value): an earlier miss of a set whose later targets
       supersede (`CriteriaSet.later_supersedes`: the EULAR milestones) is not decided either, so no refractory call.
-      The seed's criteria are independent refractory criteria judged today (response-model.md section 5), so an
+      The review's criteria are independent refractory criteria judged today (response-model.md section 5), so an
       earlier miss there stands.
     - Missed: every checkpoint keeps its own status; the latest miss heads the card.
     """

@@ -24,7 +24,7 @@ import time
 import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from hooks.cards import Card, Chart
@@ -99,7 +99,9 @@ class StoreWriter:
         with self._held() as state:
             state.next_seq += 1
             state.pending_cards.update(card.uuid for card in cards)
-            self._append(state, _Cards(state.next_seq, service_id, hook_instance, tuple(cards), issued_at))
+            # without the chart's closure, which holds the call's whole PatientData (the chart job has its own)
+            kept = tuple(replace(card, chart=None) if card.chart is not None else card for card in cards)
+            self._append(state, _Cards(state.next_seq, service_id, hook_instance, kept, issued_at))
 
     def chart(self, chart: Chart, now: float) -> None:
         """Queues a chart: drawn (its pure closure) and stored by the writer."""

@@ -266,3 +266,17 @@ def test_with_charts_off_an_unknown_chart_is_404_at_once(store: Store) -> None:
     started = time.monotonic()
     assert client.get("/charts/AAAAAAAAAAAAAAAAAAAAAA").status_code == 404
     assert time.monotonic() - started < 0.2  # no look-up again: no chart is ever written
+
+
+def test_a_queued_card_record_does_not_keep_the_patient_data_alive(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = _held_writer(monkeypatch)
+    writer = StoreWriter(store, None)
+    writer.cards(SERVICE_ID, "first", [_card(0)], AT)
+    assert not writer.flush(0.1)  # held in the writer
+    writer.cards(SERVICE_ID, "second", [_card(1, chart=Chart(id="c", render=lambda: "<svg/>"))], AT)
+    queued = writer._state.queue[-1]
+    assert all(card.chart is None for card in queued.cards)  # type: ignore[union-attr]
+    release.set()
+    assert writer.flush(5.0)
